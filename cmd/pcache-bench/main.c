@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * main.c - pcache-bench: measure a dm-pcache device and libpcache.
+ *
+ *   pcache-bench io [OPTION...] DEVICE
+ *   pcache-bench lib [OPTION...] [IMAGE]
+ */
+#include <string.h>
+
+#include "bench.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: pcache-bench COMMAND [OPTION...]\n"
+	      "Measure a dm-pcache device and the libpcache library.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  io DEVICE     workload generator for a block device or file:\n"
+	      "                IOPS, bandwidth, latency percentiles, dm-pcache status\n"
+	      "  lib [IMAGE]   libpcache microbenchmarks (CRC32C, kset append,\n"
+	      "                replay, scan, format) on an image\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help     show this help (pcache-bench COMMAND --help for more)\n"
+	      "  -V, --version  print the version\n"
+	      "\n"
+	      "Exit status: 0 success, 1 failure, 2 usage error.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "io"))
+		return cmd_io(argc - 1, (const char **)argv + 1);
+	if (!strcmp(cmd, "lib"))
+		return cmd_lib(argc - 1, (const char **)argv + 1);
+	bench_err("unknown command '%s' (try --help)", cmd);
+	return EXIT_USAGE;
+}

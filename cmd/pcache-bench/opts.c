@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * opts.c - command line of "pcache-bench io".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <popt.h>
+
+#include "bench.h"
+
+static const char *const rw_names[] = {
+	[RW_RANDWRITE] = "randwrite",
+	[RW_RANDREAD] = "randread",
+	[RW_WRITE] = "write",
+	[RW_READ] = "read",
+	[RW_RANDRW] = "randrw",
+};
+
+const char *rw_name(enum rw_mode rw)
+{
+	return rw_names[rw];
+}
+
+bool rw_writes(enum rw_mode rw)
+{
+	return rw == RW_RANDWRITE || rw == RW_WRITE || rw == RW_RANDRW;
+}
+
+bool rw_random(enum rw_mode rw)
+{
+	return rw == RW_RANDWRITE || rw == RW_RANDREAD || rw == RW_RANDRW;
+}
+
+enum {
+	OPT_RW = 1, OPT_BS, OPT_JOBS, OPT_DEPTH, OPT_SIZE, OPT_RUNTIME,
+	OPT_FSYNC, OPT_SEED, OPT_MIX, OPT_INTERVAL, OPT_VERSION,
+};
+
+static char *arg;
+
+static const struct poptOption io_table[] = {
+	{ "rw", 'w', POPT_ARG_STRING, &arg, OPT_RW,
+	  "workload: randwrite, randread, write, read or randrw (default randwrite)",
+	  "MODE" },
+	{ "bs", 'b', POPT_ARG_STRING, &arg, OPT_BS,
+	  "block size of every I/O (default 4k)", "SIZE" },
+	{ "jobs", 'j', POPT_ARG_STRING, &arg, OPT_JOBS,
+	  "number of threads issuing I/O (default 1)", "N" },
+	{ "iodepth", 'q', POPT_ARG_STRING, &arg, OPT_DEPTH,
+	  "I/Os in flight per job; > 1 uses Linux native AIO (default 1)", "N" },
+	{ "size", 's', POPT_ARG_STRING, &arg, OPT_SIZE,
+	  "region of the device to use, from offset 0 (default: all of it)",
+	  "SIZE" },
+	{ "runtime", 't', POPT_ARG_STRING, &arg, OPT_RUNTIME,
+	  "run for this long (default 10s unless --size is given)", "SECONDS" },
+	{ "direct", 'd', POPT_ARG_NONE, NULL, 'd',
+	  "open with O_DIRECT (bypass the page cache)", NULL },
+	{ "fsync-every", 0, POPT_ARG_STRING, &arg, OPT_FSYNC,
+	  "fsync after every N writes of a job (default 0: never)", "N" },
+	{ "seed", 0, POPT_ARG_STRING, &arg, OPT_SEED,
+	  "seed of the offset generator (default 1)", "N" },
+	{ "rwmixread", 0, POPT_ARG_STRING, &arg, OPT_MIX,
+	  "percentage of reads in randrw (default 50)", "PCT" },
+	{ "interval", 0, POPT_ARG_STRING, &arg, OPT_INTERVAL,
+	  "dm-pcache status sample interval (default 1s)", "SECONDS" },
+	{ "force", 'f', POPT_ARG_NONE, NULL, 'f',
+	  "write even if the device holds a filesystem or is in use", NULL },
+	{ "json", 'J', POPT_ARG_NONE, NULL, 'J',
+	  "print results as JSON", NULL },
+	{ "quiet", 0, POPT_ARG_NONE, NULL, 'Q',
+	  "no progress line", NULL },
+	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
+	  "print the version and exit", NULL },
+	POPT_AUTOHELP
+	POPT_TABLEEND
+};
+
+static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		      unsigned int *out)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_rw(const char *s, enum rw_mode *rw)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rw_names) / sizeof(rw_names[0]); i++) {
+		if (!strcmp(s, rw_names[i])) {
+			*rw = (enum rw_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void io_defaults(struct io_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->rw = RW_RANDWRITE;
+	o->bs = 4096;
+	o->jobs = 1;
+	o->iodepth = 1;
+	o->seed = 1;
+	o->rwmixread = 50;
+	o->interval = 1.0;
+	o->runtime = -1;
+}
+
+/* Returns 0, or -EINVAL after printing which value is wrong. */
+static int io_handle(int rc, struct io_opts *o)
+{
+	const char *what = NULL;
+	int bad = 0;
+
+	switch (rc) {
+	case OPT_RW: bad = parse_rw(arg, &o->rw); what = "--rw"; break;
+	case OPT_BS: bad = parse_size(arg, &o->bs) || !o->bs || o->bs > (64ULL << 20);
+		what = "--bs"; break;
+	case OPT_JOBS: bad = parse_uint(arg, 1, 1024, &o->jobs); what = "--jobs"; break;
+	case OPT_DEPTH: bad = parse_uint(arg, 1, 4096, &o->iodepth); what = "--iodepth"; break;
+	case OPT_SIZE: bad = parse_size(arg, &o->size) || !o->size; what = "--size"; break;
+	case OPT_RUNTIME: bad = parse_seconds(arg, &o->runtime); what = "--runtime"; break;
+	case OPT_FSYNC: bad = parse_uint(arg, 0, UINT32_MAX, &o->fsync_every);
+		what = "--fsync-every"; break;
+	case OPT_SEED: bad = parse_size(arg, &o->seed); what = "--seed"; break;
+	case OPT_MIX: bad = parse_uint(arg, 0, 100, &o->rwmixread); what = "--rwmixread"; break;
+	case OPT_INTERVAL: bad = parse_seconds(arg, &o->interval) || o->interval < 0.01;
+		what = "--interval"; break;
+	case 'd': o->direct = true; break;
+	case 'f': o->force = true; break;
+	case 'J': o->json = true; break;
+	case 'Q': o->quiet = true; break;
+	default: break;
+	}
+	if (bad) {
+		bench_err("invalid value for %s: '%s'", what, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int io_check(struct io_opts *o)
+{
+	if (o->size && o->size < o->bs) {
+		bench_err("--size is smaller than --bs");
+		return -EINVAL;
+	}
+	if (o->runtime < 0)
+		o->runtime = o->size ? 0 : 10;
+	return 0;
+}
+
+/*
+ * Fills *o. Returns 0 to run, 1 when --help/--version was handled (exit 0),
+ * or -EINVAL on a usage error (exit 2).
+ */
+int io_parse_opts(int argc, const char **argv, struct io_opts *o)
+{
+	poptContext ctx;
+	int rc, ret = 0;
+
+	io_defaults(o);
+	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
+	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
+	while ((rc = poptGetNextOpt(ctx)) > 0) {
+		if (rc == OPT_VERSION) {
+			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+			ret = 1;
+			goto out;
+		}
+		ret = io_handle(rc, o);
+		free(arg);
+		arg = NULL;
+		if (ret)
+			goto out;
+	}
+	if (rc < -1) {
+		bench_err("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+			  poptStrerror(rc));
+		ret = -EINVAL;
+		goto out;
+	}
+	o->device = poptGetArg(ctx);
+	if (!o->device || poptPeekArg(ctx)) {
+		bench_err(o->device ? "io: exactly one DEVICE expected" :
+			  "io: missing DEVICE (see pcache-bench io --help)");
+		ret = -EINVAL;
+		goto out;
+	}
+	o->device = strdup(o->device);
+	ret = io_check(o);
+out:
+	poptFreeContext(ctx);
+	return ret;
+}
