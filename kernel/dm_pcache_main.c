@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm_pcache_main.c - the "pcache" device-mapper target: table parsing,
+ * activation and teardown, status, messages and module registration.
+ */
+#define DM_MSG_PREFIX "pcache"
+
+#include <linux/cpumask.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pcache.h"
+
+static int pc_parse_opts(struct pcache *pc, unsigned int argc, char **argv,
+			 char **error)
+{
+	unsigned int n, i;
+
+	if (!argc)
+		return 0;
+	if (kstrtouint(argv[0], 10, &n) || n > 4 || n > argc - 1) {
+		*error = "Invalid number of cache option arguments";
+		return -EINVAL;
+	}
+	for (i = 1; i <= n; i += 2) {
+		if (!strcasecmp(argv[i], "cache_mode")) {
+			if (i + 1 > n) {
+				*error = "Missing value for cache_mode";
+				return -EINVAL;
+			}
+			if (strcasecmp(argv[i + 1], "writeback")) {
+				*error = "Invalid cache mode parameter";
+				return -EINVAL;
+			}
+		} else if (!strcasecmp(argv[i], "data_crc")) {
+			if (i + 1 > n) {
+				*error = "Missing value for data_crc";
+				return -EINVAL;
+			}
+			if (!strcasecmp(argv[i + 1], "true")) {
+				pc->opt_data_crc = true;
+			} else if (!strcasecmp(argv[i + 1], "false")) {
+				pc->opt_data_crc = false;
+			} else {
+				*error = "Invalid data crc parameter";
+				return -EINVAL;
+			}
+		} else {
+			*error = "Unrecognised cache option requested";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int pc_heads_init(struct pcache *pc)
+{
+	unsigned int i;
+
+	pc->n_heads = num_online_cpus();
+	pc->heads = kcalloc(pc->n_heads, sizeof(*pc->heads), GFP_KERNEL);
+	if (!pc->heads)
+		return -ENOMEM;
+	for (i = 0; i < pc->n_heads; i++) {
+		spin_lock_init(&pc->heads[i].lock);
+		pc->heads[i].seg = -1;
+	}
+	return 0;
+}
+
+static int pc_alloc_state(struct pcache *pc)
+{
+	int ret;
+
+	ret = pc_segs_alloc(pc);
+	if (!ret)
+		ret = pc_index_init(pc);
+	if (!ret)
+		ret = pc_ksets_init(pc);
+	if (!ret)
+		ret = pc_heads_init(pc);
+	if (!ret)
+		ret = pc_wb_init(pc);
+	if (ret)
+		return ret;
+	pc->gc_buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
+	pc->gc_exts = kcalloc(PCD_KSET_KEYS_MAX, sizeof(*pc->gc_exts),
+			      GFP_KERNEL);
+	if (!pc->gc_buf || !pc->gc_exts)
+		return -ENOMEM;
+	ret = bioset_init(&pc->bs, 64, 0, BIOSET_NEED_BVECS);
+	if (ret)
+		return ret;
+	pc->wq = alloc_workqueue("pcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	return pc->wq ? 0 : -ENOMEM;
+}
+
+/* Everything of FORMAT.md 8.3 - 8.6 after the superblock. */
+static int pc_start(struct pcache *pc)
+{
+	int ret;
+
+	ret = pc_info_load(pc);
+	if (ret)
+		return ret;
+	pc->n_segs = pc->info.n_segs;
+	pc->data_crc = pc->info.flags & PCD_INFO_F_DATA_CRC;
+	if (!pc->n_segs || pc->n_segs > pc->seg_num) {
+		DMERR("cache_info n_segs %u invalid (seg_num %u)", pc->n_segs,
+		      pc->seg_num);
+		return -EIO;
+	}
+	ret = pc_alloc_state(pc);
+	if (ret)
+		return ret;
+	if (!(pc->info.flags & PCD_INFO_F_INIT_DONE)) {
+		ret = pc_segs_format(pc);
+		if (!ret)
+			pc_tails_format(pc);
+	} else {
+		ret = pc_segs_load(pc);
+		if (!ret)
+			ret = pc_tails_load(pc);
+	}
+	if (!ret)
+		ret = pc_replay(pc);
+	if (ret)
+		return ret;
+	queue_delayed_work(pc->wq, &pc->wb_work, 0);
+	queue_delayed_work(pc->wq, &pc->gc_work, 0);
+	pc->info.flags |= PCD_INFO_F_INIT_DONE;
+	pc_info_write(pc);
+	return 0;
+}
+
+static void pc_stop_workers(struct pcache *pc)
+{
+	unsigned int i;
+
+	WRITE_ONCE(pc->stopping, true);
+	if (!pc->wq)
+		return;
+	cancel_delayed_work_sync(&pc->retry_work);
+	pc_fail_deferred(pc);
+	flush_workqueue(pc->wq);
+	for (i = 0; pc->ksets && i < pc->n_ksets; i++)
+		cancel_delayed_work_sync(&pc->ksets[i].close_work);
+	if (pc->ksets && pc_ksets_close_all(pc))
+		DMERR("no room to close every kset: recent writes are lost");
+	cancel_delayed_work_sync(&pc->wb_work);
+	cancel_delayed_work_sync(&pc->gc_work);
+	destroy_workqueue(pc->wq);
+	pc->wq = NULL;
+	blkdev_issue_flush(pc->backing_dev->bdev);
+}
+
+static void pc_destroy(struct pcache *pc)
+{
+	pc_stop_workers(pc);
+	bioset_exit(&pc->bs);
+	kfree(pc->gc_buf);
+	kfree(pc->gc_exts);
+	pc_wb_exit(pc);
+	kfree(pc->heads);
+	pc_ksets_exit(pc);
+	pc_index_exit(pc);
+	pc_segs_free(pc);
+	pc_dev_stop(pc);
+	if (pc->backing_dev)
+		dm_put_device(pc->ti, pc->backing_dev);
+	if (pc->cache_dev)
+		dm_put_device(pc->ti, pc->cache_dev);
+	kfree(pc);
+}
+
+static struct pcache *pc_alloc(struct dm_target *ti)
+{
+	struct pcache *pc = kzalloc(sizeof(*pc), GFP_KERNEL);
+
+	if (!pc)
+		return NULL;
+	pc->ti = ti;
+	mutex_init(&pc->info_lock);
+	mutex_init(&pc->gen_lock);
+	mutex_init(&pc->log_lock);
+	spin_lock_init(&pc->seg_lock);
+	spin_lock_init(&pc->pos_lock);
+	spin_lock_init(&pc->defer_lock);
+	bio_list_init(&pc->deferred);
+	atomic_set(&pc->miss_reads, 0);
+	init_waitqueue_head(&pc->miss_wq);
+	INIT_DELAYED_WORK(&pc->wb_work, pc_wb_fn);
+	INIT_DELAYED_WORK(&pc->gc_work, pc_gc_fn);
+	INIT_DELAYED_WORK(&pc->retry_work, pc_retry_fn);
+	return pc;
+}
+
+static int pc_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
+{
+	fmode_t mode = dm_table_get_mode(ti->table);
+
+	if (dm_get_device(ti, argv[0], mode, &pc->cache_dev)) {
+		ti->error = "Failed to start cache dev";
+		return -EINVAL;
+	}
+	if (dm_get_device(ti, argv[1], mode, &pc->backing_dev)) {
+		ti->error = "Failed to start backing dev";
+		return -EINVAL;
+	}
+	pc->backing_size = (u64)bdev_nr_sectors(pc->backing_dev->bdev) <<
+			   SECTOR_SHIFT;
+	return 0;
+}
+
+static int pc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct pcache *pc;
+	int ret;
+
+	if (argc < 2) {
+		ti->error = "Insufficient args";
+		return -EINVAL;
+	}
+	pc = pc_alloc(ti);
+	if (!pc) {
+		ti->error = "Cannot allocate pcache";
+		return -ENOMEM;
+	}
+	ret = pc_parse_opts(pc, argc - 2, argv + 2, &ti->error);
+	if (!ret)
+		ret = pc_get_devs(ti, pc, argv);
+	if (ret)
+		goto fail;
+	ret = pc_dev_start(pc);
+	if (ret) {
+		ti->error = "Failed to start cache dev";
+		goto fail;
+	}
+	ret = pc_start(pc);
+	if (ret) {
+		ti->error = "Failed to start pcache";
+		goto fail;
+	}
+	ret = dm_set_target_max_io_len(ti, PCD_SUBTREE_SIZE >> SECTOR_SHIFT);
+	if (ret)
+		goto fail;
+	ti->num_flush_bios = 1;
+	ti->flush_supported = true;
+	ti->per_io_data_size = sizeof(struct pc_bio);
+	ti->private = pc;
+	return 0;
+fail:
+	pc_destroy(pc);
+	return ret;
+}
+
+static void pc_dtr(struct dm_target *ti)
+{
+	pc_destroy(ti->private);
+}
+
+static void pc_status(struct dm_target *ti, status_type_t type,
+		      unsigned int status_flags, char *result,
+		      unsigned int maxlen)
+{
+	struct pcache *pc = ti->private;
+	struct pc_pos h, d, k;
+	unsigned int sz = 0;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		spin_lock(&pc->pos_lock);
+		h = pc->key_head;
+		d = pc->dirty_tail;
+		k = pc->key_tail;
+		spin_unlock(&pc->pos_lock);
+		DMEMIT("%x %u %u %u %u %x %u:%u %u:%u %u:%u", pc->sb_flags,
+		       pc->seg_num, pc->seg_num, READ_ONCE(pc->segs_used),
+		       pcd_info_gc_percent(pc->info.flags), pc->info.flags,
+		       h.seg, h.off, d.seg, d.off, k.seg, k.off);
+		break;
+	case STATUSTYPE_TABLE:
+		DMEMIT("%s %s 4 cache_mode writeback crc %s",
+		       pc->cache_dev->name, pc->backing_dev->name,
+		       pc->data_crc ? "true" : "false");
+		break;
+	case STATUSTYPE_IMA:
+		*result = '\0';
+		break;
+	}
+}
+
+static int pc_message(struct dm_target *ti, unsigned int argc, char **argv,
+		      char *result, unsigned int maxlen)
+{
+	struct pcache *pc = ti->private;
+	u8 v;
+
+	if (argc != 2 || strcasecmp(argv[0], "gc_percent"))
+		return -EINVAL;
+	if (kstrtou8(argv[1], 10, &v) || v > PCD_GC_PERCENT_MAX)
+		return -EINVAL;
+	mutex_lock(&pc->info_lock);
+	pc->info.flags = (pc->info.flags & ~PCD_INFO_GC_MASK) |
+			 ((u32)v << PCD_INFO_GC_SHIFT);
+	pc_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
+		      &pc->info, &pc->info_slot);
+	mutex_unlock(&pc->info_lock);
+	return 0;
+}
+
+static int pc_iterate_devices(struct dm_target *ti,
+			      iterate_devices_callout_fn fn, void *data)
+{
+	struct pcache *pc = ti->private;
+
+	return fn(ti, pc->backing_dev, 0, ti->len, data);
+}
+
+static struct target_type pc_target = {
+	.name = PC_TARGET_NAME,
+	.version = { 0, 1, 0 },
+	.features = DM_TARGET_SINGLETON,
+	.module = THIS_MODULE,
+	.ctr = pc_ctr,
+	.dtr = pc_dtr,
+	.map = pc_map,
+	.status = pc_status,
+	.message = pc_message,
+	.iterate_devices = pc_iterate_devices,
+};
+
+static int __init pc_init(void)
+{
+	pc_crc_init();
+	return dm_register_target(&pc_target);
+}
+
+static void __exit pc_exit(void)
+{
+	dm_unregister_target(&pc_target);
+}
+
+module_init(pc_init);
+module_exit(pc_exit);
+
+MODULE_DESCRIPTION("dm-pcache compatible persistent-memory write-back cache");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kset.c - the key-set log: in-memory ksets, appending them to the log
+ * (with LAST ksets chaining key segments), reading and decoding ksets,
+ * and the replay that rebuilds the index at activation.
+ */
+#define DM_MSG_PREFIX "pcache"
+
+#include <linux/cpumask.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pcache.h"
+
+static struct pc_kset *pc_kset_for(struct pcache *pc, u64 off)
+{
+	return &pc->ksets[pcd_subtree(off) % pc->n_ksets];
+}
+
+static void pc_head_set(struct pcache *pc, u32 seg, u32 off)
+{
+	spin_lock(&pc->pos_lock);
+	pc->key_head.seg = seg;
+	pc->key_head.off = off;
+	spin_unlock(&pc->pos_lock);
+}
+
+/* Move the log head into a fresh key segment through a LAST kset. */
+static int pc_log_next_seg(struct pcache *pc)
+{
+	struct pcd_kset last = { 0 };
+	int seg;
+
+	seg = pc_seg_get_free(pc, false);
+	if (seg < 0)
+		return -EBUSY;
+	pc_dev_zero(pc, pcd_data_offset(pc->segs[seg].phys, 0),
+		    PCD_KSET_HDR_SIZE);
+	pmem_wmb();
+	last.key_num = seg;
+	last.magic = PCD_KSET_MAGIC;
+	last.flags = PCD_KSET_F_LAST;
+	last.crc = pc_crc((u8 *)&last + 4, PCD_KSET_HDR_SIZE - 4);
+	pc_dev_write(pc, pcd_data_offset(pc->segs[pc->key_head.seg].phys,
+					 pc->key_head.off),
+		     &last, PCD_KSET_HDR_SIZE);
+	pmem_wmb();
+	pc_head_set(pc, seg, 0);
+	return 0;
+}
+
+/* Append @ks at key_head; the caller holds log_lock. */
+static int pc_log_append(struct pcache *pc, struct pcd_kset *ks)
+{
+	u32 size = pcd_kset_size(ks->key_num);
+	struct pc_pos h;
+	int ret;
+
+	while (PCD_SEG_DATA_SIZE - pc->key_head.off < size + PCD_KSET_HDR_SIZE) {
+		ret = pc_log_next_seg(pc);
+		if (ret)
+			return ret;
+	}
+	h = pc->key_head;
+	ks->magic = PCD_KSET_MAGIC;
+	ks->flags = 0;
+	ks->crc = pc_crc((u8 *)ks + 4, size - 4);
+	pc_dev_zero(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off + size),
+		    PCD_KSET_HDR_SIZE);
+	pc_dev_write(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off), ks,
+		     size);
+	pmem_wmb();
+	pc_head_set(pc, h.seg, h.off + size);
+	return 0;
+}
+
+static int pc_kset_close_locked(struct pcache *pc, struct pc_kset *ks)
+{
+	int ret;
+
+	if (!ks->buf->key_num)
+		return 0;
+	mutex_lock(&pc->log_lock);
+	ret = pc_log_append(pc, ks->buf);
+	mutex_unlock(&pc->log_lock);
+	if (ret)
+		return ret;
+	ks->buf->key_num = 0;
+	pc_kick_wb(pc);
+	return 0;
+}
+
+static void pc_kset_arm(struct pcache *pc, struct pc_kset *ks,
+			unsigned long delay)
+{
+	if (ks->close_armed || pc->stopping)
+		return;
+	ks->close_armed = true;
+	queue_delayed_work(pc->wq, &ks->close_work, delay);
+}
+
+static void pc_kset_close_fn(struct work_struct *work)
+{
+	struct pc_kset *ks = container_of(to_delayed_work(work),
+					  struct pc_kset, close_work);
+
+	mutex_lock(&ks->lock);
+	ks->close_armed = false;
+	if (pc_kset_close_locked(ks->pc, ks))
+		pc_kset_arm(ks->pc, ks, PC_KSET_RETRY);
+	mutex_unlock(&ks->lock);
+}
+
+static void pc_key_encode(struct pcache *pc, struct pcd_key *k,
+			  const struct pc_ext *e)
+{
+	memset(k, 0, sizeof(*k));
+	k->off = e->off;
+	k->len = e->len;
+	k->flags = e->flags;
+	k->cache_seg_id = e->seg;
+	k->cache_seg_off = e->seg_off;
+	k->seg_gen = e->gen;
+	if (pc->data_crc)
+		k->data_crc = pc_crc(pc_data_addr(pc, e->seg, e->seg_off),
+				     e->len);
+}
+
+/*
+ * Add the keys of one write (all in the same 4 MiB region) to the index
+ * and to their kset. -EBUSY: nothing was added (no room in the log).
+ * -EAGAIN: the keys are in but the FUA close must be retried.
+ */
+int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua)
+{
+	struct pc_kset *ks = pc_kset_for(pc, exts[0].off);
+	struct pcd_kset *b = ks->buf;
+	int i, ret = 0;
+
+	mutex_lock(&ks->lock);
+	if (b->key_num + n > PCD_KSET_KEYS_MAX &&
+	    pc_kset_close_locked(pc, ks)) {
+		mutex_unlock(&ks->lock);
+		return -EBUSY;
+	}
+	for (i = 0; i < n; i++) {
+		pc_index_insert(pc, &exts[i]);
+		pc_key_encode(pc, &b->keys[b->key_num++], &exts[i]);
+	}
+	if (fua || b->key_num == PCD_KSET_KEYS_MAX) {
+		ret = pc_kset_close_locked(pc, ks);
+		if (ret)
+			pc_kset_arm(pc, ks, PC_KSET_RETRY);
+		ret = (ret && fua) ? -EAGAIN : 0;
+	} else {
+		pc_kset_arm(pc, ks, PC_KSET_DELAY);
+	}
+	mutex_unlock(&ks->lock);
+	return ret;
+}
+
+int pc_ksets_close_all(struct pcache *pc)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < pc->n_ksets; i++) {
+		mutex_lock(&pc->ksets[i].lock);
+		ret = pc_kset_close_locked(pc, &pc->ksets[i]);
+		mutex_unlock(&pc->ksets[i].lock);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pc_ksets_init(struct pcache *pc)
+{
+	struct pc_kset *ks;
+	unsigned int i;
+
+	pc->n_ksets = num_online_cpus();
+	pc->ksets = kcalloc(pc->n_ksets, sizeof(*pc->ksets), GFP_KERNEL);
+	if (!pc->ksets)
+		return -ENOMEM;
+	for (i = 0; i < pc->n_ksets; i++) {
+		ks = &pc->ksets[i];
+		mutex_init(&ks->lock);
+		ks->pc = pc;
+		INIT_DELAYED_WORK(&ks->close_work, pc_kset_close_fn);
+		ks->buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
+		if (!ks->buf) {
+			pc_ksets_exit(pc);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void pc_ksets_exit(struct pcache *pc)
+{
+	unsigned int i;
+
+	if (!pc->ksets)
+		return;
+	for (i = 0; i < pc->n_ksets; i++) {
+		cancel_delayed_work_sync(&pc->ksets[i].close_work);
+		kfree(pc->ksets[i].buf);
+	}
+	kfree(pc->ksets);
+	pc->ksets = NULL;
+}
+
+/*
+ * Read the kset at @pos into @buf (PCD_KSET_SIZE_MAX bytes). -ENODATA when
+ * the bytes there are not a complete valid kset (the end of the log).
+ */
+int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf)
+{
+	u64 addr;
+	u32 remain, size;
+
+	if (pos.seg >= pc->n_segs || pos.off >= PCD_SEG_DATA_SIZE)
+		return -ENODATA;
+	remain = PCD_SEG_DATA_SIZE - pos.off;
+	if (remain < PCD_KSET_HDR_SIZE)
+		return -ENODATA;
+	addr = pcd_data_offset(pc->segs[pos.seg].phys, pos.off);
+	if (pc_dev_read(pc, addr, buf, PCD_KSET_HDR_SIZE))
+		return -EIO;
+	if (buf->magic != PCD_KSET_MAGIC)
+		return -ENODATA;
+	if (buf->flags & PCD_KSET_F_LAST)
+		size = PCD_KSET_HDR_SIZE;
+	else if (buf->key_num <= PCD_KSET_KEYS_MAX)
+		size = pcd_kset_size(buf->key_num);
+	else
+		return -ENODATA;
+	if (size > remain)
+		return -ENODATA;
+	if (size > PCD_KSET_HDR_SIZE &&
+	    pc_dev_read(pc, addr + PCD_KSET_HDR_SIZE, buf->keys,
+			size - PCD_KSET_HDR_SIZE))
+		return -EIO;
+	if (buf->crc != pc_crc((u8 *)buf + 4, size - 4))
+		return -ENODATA;
+	return 0;
+}
+
+bool pc_key_stale(struct pcache *pc, const struct pc_ext *ext)
+{
+	return ext->gen < pc->segs[ext->seg].gen;
+}
+
+/* Bound every field of an on-media key before it is used (9.7, 18.3). */
+int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
+		  struct pc_ext *ext, bool check_crc)
+{
+	u64 b = pc->backing_size;
+
+	if (!k->len || k->len > b || k->off > b - k->len) {
+		DMERR("key %llu+%u outside the backing device", k->off, k->len);
+		return -EIO;
+	}
+	if (k->cache_seg_id >= pc->n_segs ||
+	    (u64)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE) {
+		DMERR("key %llu+%u points outside the cache (%u:%u)", k->off,
+		      k->len, k->cache_seg_id, k->cache_seg_off);
+		return -EIO;
+	}
+	if (k->flags & PCD_KEY_F_EMPTY) {
+		DMERR("corrupt log: EMPTY key %llu+%u on media", k->off, k->len);
+		return -EIO;
+	}
+	if ((k->off | k->len) & (PCD_SECTOR_SIZE - 1) ||
+	    pcd_subtree(k->off) != pcd_subtree(k->off + k->len - 1)) {
+		DMERR("corrupt log: misaligned or region-crossing key %llu+%u",
+		      k->off, k->len);
+		return -EIO;
+	}
+	ext->off = k->off;
+	ext->len = k->len;
+	ext->flags = k->flags;
+	ext->seg = k->cache_seg_id;
+	ext->seg_off = k->cache_seg_off;
+	ext->gen = k->seg_gen;
+	ext->crc = k->data_crc;
+	/* generation first: a stale key's space may hold anything (17.15) */
+	if (!check_crc || !pc->data_crc || pc_key_stale(pc, ext))
+		return 0;
+	if (pc_crc(pc_data_addr(pc, ext->seg, ext->seg_off), ext->len) !=
+	    ext->crc) {
+		DMERR("data crc mismatch for key %llu+%u", k->off, k->len);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int pc_replay_key(struct pcache *pc, const struct pcd_key *k)
+{
+	struct pc_ext ext;
+	int ret;
+
+	ret = pc_key_decode(pc, k, &ext, true);
+	if (ret || pc_key_stale(pc, &ext))
+		return ret;
+	pc_seg_mark_used(pc, ext.seg);
+	pc_index_insert(pc, &ext);
+	atomic_inc(&pc->segs[ext.seg].refs);
+	return 0;
+}
+
+static int pc_replay_enter(struct pcache *pc, u32 seg)
+{
+	if (test_and_set_bit(seg, pc->keyseg_map)) {
+		DMERR("corrupt log: key segment %u visited twice", seg);
+		return -EIO;
+	}
+	pc_seg_mark_used(pc, seg);
+	return 0;
+}
+
+static int pc_replay_check(struct pcache *pc, bool seen_dirty)
+{
+	u32 i;
+
+	if (!seen_dirty) {
+		DMERR("corrupt log: dirty_tail %u:%u is not on the log from key_tail %u:%u",
+		      pc->dirty_tail.seg, pc->dirty_tail.off,
+		      pc->key_tail.seg, pc->key_tail.off);
+		return -EIO;
+	}
+	for (i = 0; i < pc->n_segs; i++) {
+		if (atomic_read(&pc->segs[i].refs) &&
+		    test_bit(i, pc->keyseg_map)) {
+			DMERR("corrupt log: keys point into key segment %u", i);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf)
+{
+	struct pc_pos pos = pc->key_tail;
+	bool seen = pc_pos_eq(pos, pc->dirty_tail);
+	u32 i, hops = 0;
+	int ret;
+
+	ret = pc_replay_enter(pc, pos.seg);
+	while (!ret) {
+		ret = pc_kset_read(pc, pos, buf);
+		if (ret == -ENODATA) {
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+		if (buf->flags & PCD_KSET_F_LAST) {
+			if (++hops > pc->seg_num || buf->key_num >= pc->n_segs) {
+				DMERR("corrupt log: bad LAST kset at %u:%u",
+				      pos.seg, pos.off);
+				return -EIO;
+			}
+			pos.seg = buf->key_num;
+			pos.off = 0;
+			ret = pc_replay_enter(pc, pos.seg);
+		} else {
+			for (i = 0; i < buf->key_num && !ret; i++)
+				ret = pc_replay_key(pc, &buf->keys[i]);
+			pos.off += pcd_kset_size(buf->key_num);
+		}
+		seen = seen || pc_pos_eq(pos, pc->dirty_tail);
+	}
+	if (ret)
+		return ret;
+	pc->key_head = pos;
+	return pc_replay_check(pc, seen);
+}
+
+int pc_replay(struct pcache *pc)
+{
+	struct pcd_kset *buf;
+	int ret;
+
+	buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = pc_replay_walk(pc, buf);
+	kfree(buf);
+	return ret;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pcache.h - private definitions of our dm-pcache target.
+ *
+ * The on-media layout lives in lib/layout/pcache_layout.h, shared with
+ * libpcache; everything here is in-memory state only.
+ */
+#ifndef DM_PCACHE_PRIV_H
+#define DM_PCACHE_PRIV_H
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/dm-io.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "pcache_layout.h"
+
+#define PC_TARGET_NAME		"pcache"
+#define PC_LOG_RESERVE		1	/* free segments kept back for the log */
+#define PC_KSET_DELAY		(HZ)
+#define PC_KSET_RETRY		(HZ / 10)
+#define PC_WB_POLL		(5 * HZ)
+#define PC_GC_POLL		(5 * HZ)
+#define PC_RETRY_DELAY		(HZ / 10)
+#define PC_SHARDS_MAX		128
+#define PC_WB_BUF		PCD_KEY_LEN_MAX
+
+/* A log position: cache segment id and data offset. */
+struct pc_pos {
+	u32 seg;
+	u32 off;
+};
+
+/* Where the newest copy of a dual-slot record is, and its seq. */
+struct pc_slot {
+	u8 idx;
+	u8 seq;
+};
+
+/* An extent of cached data, in the index or decoded from a key. */
+struct pc_ext {
+	struct rb_node node;
+	u64 off;
+	u32 len;
+	u32 flags;
+	u32 seg;
+	u32 seg_off;
+	u64 gen;
+	u32 crc;
+};
+
+struct pc_shard {
+	spinlock_t lock;
+	struct rb_root root;
+};
+
+struct pc_seg {
+	u32 phys;
+	u64 gen;
+	atomic_t refs;
+	struct pc_slot gen_slot;
+	struct pc_slot info_slot;
+	struct pcd_seg_info info;
+};
+
+struct pc_head {
+	spinlock_t lock;
+	int seg;		/* cache segment id, or -1 */
+	u32 off;
+};
+
+struct pcache;
+struct pc_wb;
+
+struct pc_kset {
+	struct mutex lock;
+	struct pcache *pc;
+	struct delayed_work close_work;
+	bool close_armed;
+	struct pcd_kset *buf;	/* PCD_KSET_SIZE_MAX bytes */
+};
+
+/* Per-bio state (dm per_io_data). */
+struct pc_bio {
+	struct work_struct work;
+	struct pcache *pc;
+	struct bio *bio;
+	bool close_only;	/* FUA keys are in, only the kset close is due */
+};
+
+struct pcache {
+	struct dm_target *ti;
+	struct dm_dev *cache_dev;
+	struct dm_dev *backing_dev;
+	bool opt_data_crc;
+
+	/* cache device mapping */
+	void *base;
+	struct page **vmap_pages;
+	u64 dev_size;
+	u64 backing_size;
+
+	/* superblock and cache_info */
+	u32 sb_flags;
+	u32 seg_num;
+	struct pcd_cache_info info;
+	struct pc_slot info_slot;
+	struct mutex info_lock;
+	bool data_crc;
+
+	/* segments */
+	u32 n_segs;
+	struct pc_seg *segs;
+	unsigned long *seg_map;
+	unsigned long *keyseg_map;	/* replay only */
+	spinlock_t seg_lock;
+	u32 seg_hint;
+	u32 segs_used;
+	struct mutex gen_lock;
+
+	/* positions */
+	spinlock_t pos_lock;
+	struct pc_pos key_head;
+	struct pc_pos key_tail;
+	struct pc_pos dirty_tail;
+	struct pc_slot key_tail_slot;
+	struct pc_slot dirty_tail_slot;
+	struct mutex log_lock;
+
+	/* in-memory ksets and data heads */
+	unsigned int n_ksets;
+	struct pc_kset *ksets;
+	unsigned int n_heads;
+	struct pc_head *heads;
+
+	/* index */
+	unsigned int n_shards;
+	struct pc_shard *shards;
+	struct kmem_cache *ext_cache;
+
+	/* reads that went to the backing device and still overlay hits */
+	atomic_t miss_reads;
+	wait_queue_head_t miss_wq;
+
+	/* workers */
+	struct workqueue_struct *wq;
+	struct delayed_work wb_work;
+	struct delayed_work gc_work;
+	struct delayed_work retry_work;
+	spinlock_t defer_lock;
+	struct bio_list deferred;
+	bool stopping;
+	bool wb_stopped;
+	bool gc_stopped;
+	struct pc_wb *wb;
+	struct pcd_kset *gc_buf;
+	struct pc_ext *gc_exts;
+	struct dm_io_client *io_client;
+	struct bio_set bs;
+};
+
+/* crc.c */
+u32 pc_crc32c(u32 crc, const void *buf, size_t len);
+void pc_crc_init(void);
+
+static inline u32 pc_crc(const void *buf, size_t len)
+{
+	return pc_crc32c(PCD_CRC_SEED, buf, len);
+}
+
+/* cache_dev.c */
+int pc_dev_start(struct pcache *pc);
+void pc_dev_stop(struct pcache *pc);
+int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len);
+void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len);
+void pc_dev_zero(struct pcache *pc, u64 off, size_t len);
+
+static inline void *pc_dev_addr(struct pcache *pc, u64 off)
+{
+	return pc->base + off;
+}
+
+static inline void *pc_data_addr(struct pcache *pc, u32 seg, u32 off)
+{
+	return pc->base + pcd_data_offset(pc->segs[seg].phys, off);
+}
+
+/* meta.c */
+int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
+		 void *rec, struct pc_slot *slot);
+void pc_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
+		   void *rec, struct pc_slot *slot);
+int pc_info_load(struct pcache *pc);
+void pc_info_write(struct pcache *pc);
+int pc_tails_load(struct pcache *pc);
+void pc_tails_format(struct pcache *pc);
+void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos);
+
+/* segment.c */
+int pc_segs_alloc(struct pcache *pc);
+void pc_segs_free(struct pcache *pc);
+int pc_segs_format(struct pcache *pc);
+int pc_segs_load(struct pcache *pc);
+int pc_seg_get_free(struct pcache *pc, bool for_data);
+void pc_seg_mark_used(struct pcache *pc, u32 seg);
+void pc_seg_mark_free(struct pcache *pc, u32 seg);
+void pc_seg_put(struct pcache *pc, u32 seg);
+int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext);
+
+/* index.c */
+int pc_index_init(struct pcache *pc);
+void pc_index_exit(struct pcache *pc);
+int pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
+void pc_index_purge(struct pcache *pc, u32 seg);
+bool pc_index_copy(struct pcache *pc, struct bio *bio);
+
+/* kset.c */
+int pc_ksets_init(struct pcache *pc);
+void pc_ksets_exit(struct pcache *pc);
+int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua);
+int pc_ksets_close_all(struct pcache *pc);
+int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf);
+int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
+		  struct pc_ext *ext, bool check_crc);
+bool pc_key_stale(struct pcache *pc, const struct pc_ext *ext);
+int pc_replay(struct pcache *pc);
+
+/* req.c */
+int pc_map(struct dm_target *ti, struct bio *bio);
+void pc_defer_bio(struct pcache *pc, struct bio *bio);
+void pc_retry_fn(struct work_struct *work);
+void pc_fail_deferred(struct pcache *pc);
+void pc_kick_retry(struct pcache *pc);
+
+/* writeback.c */
+int pc_wb_init(struct pcache *pc);
+void pc_wb_exit(struct pcache *pc);
+void pc_wb_fn(struct work_struct *work);
+void pc_kick_wb(struct pcache *pc);
+
+/* gc.c */
+void pc_gc_fn(struct work_struct *work);
+void pc_kick_gc(struct pcache *pc);
+
+static inline bool pc_pos_eq(struct pc_pos a, struct pc_pos b)
+{
+	return a.seg == b.seg && a.off == b.off;
+}
+
+static inline struct pc_pos pc_pos_get(struct pcache *pc, struct pc_pos *p)
+{
+	struct pc_pos r;
+
+	spin_lock(&pc->pos_lock);
+	r = *p;
+	spin_unlock(&pc->pos_lock);
+	return r;
+}
+
+#endif /* DM_PCACHE_PRIV_H */

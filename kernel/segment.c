@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * segment.c - the segment chain (format and load), per-segment generation
+ * records, the free-segment allocator, data heads and reference counts.
+ */
+#define DM_MSG_PREFIX "pcache"
+
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pcache.h"
+
+static u64 pc_seg_info_off(struct pcache *pc, u32 seg)
+{
+	return pcd_seg_offset(pc->segs[seg].phys);
+}
+
+static u64 pc_seg_gen_off(struct pcache *pc, u32 seg)
+{
+	return pcd_seg_offset(pc->segs[seg].phys) + PCD_SEG_CTRL_OFF;
+}
+
+int pc_segs_alloc(struct pcache *pc)
+{
+	u32 i;
+
+	pc->segs = kvcalloc(pc->n_segs, sizeof(*pc->segs), GFP_KERNEL);
+	pc->seg_map = bitmap_zalloc(pc->n_segs, GFP_KERNEL);
+	pc->keyseg_map = bitmap_zalloc(pc->n_segs, GFP_KERNEL);
+	if (!pc->segs || !pc->seg_map || !pc->keyseg_map) {
+		pc_segs_free(pc);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pc->n_segs; i++)
+		atomic_set(&pc->segs[i].refs, 0);
+	return 0;
+}
+
+void pc_segs_free(struct pcache *pc)
+{
+	kvfree(pc->segs);
+	bitmap_free(pc->seg_map);
+	bitmap_free(pc->keyseg_map);
+	pc->segs = NULL;
+	pc->seg_map = NULL;
+	pc->keyseg_map = NULL;
+}
+
+static void pc_seg_info_write(struct pcache *pc, u32 seg)
+{
+	struct pc_seg *s = &pc->segs[seg];
+
+	pc_meta_write(pc, pc_seg_info_off(pc, seg), PCD_SEG_INFO_STRIDE,
+		      sizeof(s->info), &s->info, &s->info_slot);
+}
+
+static void pc_seg_gen_write(struct pcache *pc, u32 seg)
+{
+	struct pc_seg *s = &pc->segs[seg];
+	struct pcd_seg_gen rec = { .gen = s->gen };
+
+	pc_meta_write(pc, pc_seg_gen_off(pc, seg), PCD_SEG_GEN_STRIDE,
+		      sizeof(rec), &rec, &s->gen_slot);
+}
+
+/* New cache: chain physical segments 0 .. n_segs-1 (FORMAT.md 8.4). */
+int pc_segs_format(struct pcache *pc)
+{
+	struct pc_seg *s;
+	u32 i;
+
+	pc->info.seg_id = 0;
+	for (i = 0; i < pc->n_segs; i++) {
+		s = &pc->segs[i];
+		s->phys = i;
+		if (i > 0) {
+			pc->segs[i - 1].info.flags |= PCD_SEGI_F_HAS_NEXT;
+			pc->segs[i - 1].info.next_seg = i;
+			pc_seg_info_write(pc, i - 1);
+		}
+		pc_dev_zero(pc, pcd_seg_offset(i), PCD_SEG_DATA_OFF);
+		pmem_wmb();
+		s->gen = 0;
+		s->gen_slot.idx = 0;
+		s->gen_slot.seq = 0;
+		pc_seg_gen_write(pc, i);
+		memset(&s->info, 0, sizeof(s->info));
+		s->info.flags = PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT;
+		s->info_slot.idx = 0;
+		s->info_slot.seq = 0;
+		pc_seg_info_write(pc, i);
+		pc_dev_zero(pc, pcd_data_offset(i, 0), PCD_KSET_HDR_SIZE);
+		pmem_wmb();
+	}
+	return 0;
+}
+
+static int pc_seg_load_one(struct pcache *pc, u32 i, u32 phys)
+{
+	struct pc_seg *s = &pc->segs[i];
+	struct pcd_seg_gen g;
+	int ret;
+
+	if (phys >= pc->seg_num) {
+		DMERR("chain segment %u: physical id %u >= seg_num %u",
+		      i, phys, pc->seg_num);
+		return -EIO;
+	}
+	s->phys = phys;
+	ret = pc_meta_read(pc, pc_seg_info_off(pc, i), PCD_SEG_INFO_STRIDE,
+			   sizeof(s->info), &s->info, &s->info_slot);
+	if (ret) {
+		DMERR("chain segment %u (physical %u): no valid segment_info",
+		      i, phys);
+		return -EIO;
+	}
+	ret = pc_meta_read(pc, pc_seg_gen_off(pc, i), PCD_SEG_GEN_STRIDE,
+			   sizeof(g), &g, &s->gen_slot);
+	if (ret == -EIO)
+		return ret;
+	s->gen = ret ? 0 : g.gen;
+	return 0;
+}
+
+/* Existing cache: follow the chain, refusing duplicates (check C23). */
+int pc_segs_load(struct pcache *pc)
+{
+	unsigned long *seen;
+	u32 i, phys = pc->info.seg_id;
+	int ret = 0;
+
+	seen = bitmap_zalloc(pc->seg_num, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < pc->n_segs; i++) {
+		if (i > 0) {
+			if (!(pc->segs[i - 1].info.flags & PCD_SEGI_F_HAS_NEXT)) {
+				DMERR("chain ends early at segment %u", i - 1);
+				ret = -EFAULT;
+				break;
+			}
+			phys = pc->segs[i - 1].info.next_seg;
+		}
+		ret = pc_seg_load_one(pc, i, phys);
+		if (ret)
+			break;
+		if (test_and_set_bit(phys, seen)) {
+			DMERR("corrupt chain: physical segment %u appears twice",
+			      phys);
+			ret = -EIO;
+			break;
+		}
+	}
+	bitmap_free(seen);
+	return ret;
+}
+
+void pc_seg_mark_used(struct pcache *pc, u32 seg)
+{
+	spin_lock(&pc->seg_lock);
+	if (!__test_and_set_bit(seg, pc->seg_map))
+		pc->segs_used++;
+	spin_unlock(&pc->seg_lock);
+}
+
+void pc_seg_mark_free(struct pcache *pc, u32 seg)
+{
+	spin_lock(&pc->seg_lock);
+	if (__test_and_clear_bit(seg, pc->seg_map))
+		pc->segs_used--;
+	spin_unlock(&pc->seg_lock);
+	pc_kick_retry(pc);
+}
+
+/* Lowest free cache segment at or after the hint, wrapping once. */
+int pc_seg_get_free(struct pcache *pc, bool for_data)
+{
+	unsigned long s;
+	int ret = -EBUSY;
+
+	spin_lock(&pc->seg_lock);
+	if (for_data && pc->n_segs - pc->segs_used <= PC_LOG_RESERVE)
+		goto out;
+	s = find_next_zero_bit(pc->seg_map, pc->n_segs, pc->seg_hint);
+	if (s >= pc->n_segs)
+		s = find_first_zero_bit(pc->seg_map, pc->n_segs);
+	if (s >= pc->n_segs)
+		goto out;
+	__set_bit(s, pc->seg_map);
+	pc->segs_used++;
+	pc->seg_hint = s;
+	ret = s;
+out:
+	spin_unlock(&pc->seg_lock);
+	return ret;
+}
+
+/*
+ * The last reference to a data segment is gone: bump its generation on
+ * media, drop index entries that still point into it, and free it.
+ */
+static void pc_seg_reclaim(struct pcache *pc, u32 seg)
+{
+	mutex_lock(&pc->gen_lock);
+	pc->segs[seg].gen++;
+	pc_seg_gen_write(pc, seg);
+	mutex_unlock(&pc->gen_lock);
+	wait_event(pc->miss_wq, atomic_read(&pc->miss_reads) == 0);
+	pc_index_purge(pc, seg);
+	pc_seg_mark_free(pc, seg);
+}
+
+void pc_seg_put(struct pcache *pc, u32 seg)
+{
+	if (atomic_dec_and_test(&pc->segs[seg].refs))
+		pc_seg_reclaim(pc, seg);
+}
+
+/*
+ * Space for up to @len bytes from this CPU's data head. On success @ext
+ * holds the place (its len may be shorter) and one reference on the
+ * segment is held for the key that will describe it.
+ */
+int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext)
+{
+	struct pc_head *h = &pc->heads[raw_smp_processor_id() % pc->n_heads];
+	int seg, full = -1;
+
+	spin_lock(&h->lock);
+	if (h->seg < 0) {
+		seg = pc_seg_get_free(pc, true);
+		if (seg < 0) {
+			spin_unlock(&h->lock);
+			return -EBUSY;
+		}
+		atomic_inc(&pc->segs[seg].refs);	/* the head's own */
+		h->seg = seg;
+		h->off = 0;
+	}
+	ext->seg = h->seg;
+	ext->seg_off = h->off;
+	ext->gen = pc->segs[h->seg].gen;
+	ext->len = min_t(u32, len, PCD_SEG_DATA_SIZE - h->off);
+	atomic_inc(&pc->segs[h->seg].refs);
+	h->off += ext->len;
+	if (h->off >= PCD_SEG_DATA_SIZE) {
+		full = h->seg;
+		h->seg = -1;
+	}
+	spin_unlock(&h->lock);
+	if (full >= 0)
+		pc_seg_put(pc, full);
+	return 0;
+}
