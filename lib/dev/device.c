@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device access: one interface over image files, block devices and
+ * device-DAX. Files and block devices use pread/pwrite and fsync (libpmem2
+ * cannot open block devices); devdax and files on a DAX filesystem are
+ * mapped through libpmem2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "device.h"
+
+static int fd_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pread(dev->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0) {
+			/* Past the end of a short file: reads as zeros. */
+			memset(p, 0, len);
+			return 0;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fd_write(struct pc_dev *dev, uint64_t off, const void *buf,
+		    size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(dev->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fd_flush(struct pc_dev *dev)
+{
+	return fsync(dev->fd) ? -errno : 0;
+}
+
+const struct pc_dev_ops pc_dev_fd_ops = {
+	.read = fd_read,
+	.write = fd_write,
+	.flush = fd_flush,
+};
+
+const char *pc_dev_kind_name(enum pc_dev_kind kind)
+{
+	switch (kind) {
+	case PC_DEV_FILE:
+		return "file";
+	case PC_DEV_BLOCK:
+		return "block";
+	case PC_DEV_DEVDAX:
+		return "devdax";
+	}
+	return "?";
+}
+
+static bool file_is_dax(int fd)
+{
+#ifdef STATX_ATTR_DAX
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+		return false;
+	return stx.stx_attributes & stx.stx_attributes_mask & STATX_ATTR_DAX;
+#else
+	(void)fd;
+	return false;
+#endif
+}
+
+static int probe_kind(struct pc_dev *dev, struct pc_err *err)
+{
+	struct stat st;
+
+	if (fstat(dev->fd, &st)) {
+		pc_err_set(err, -errno, "%s: cannot stat: %s", dev->path,
+			   strerror(errno));
+		return -errno;
+	}
+	if (S_ISREG(st.st_mode)) {
+		dev->kind = PC_DEV_FILE;
+		dev->size = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		dev->kind = PC_DEV_BLOCK;
+		if (ioctl(dev->fd, BLKGETSIZE64, &dev->size)) {
+			pc_err_set(err, -errno, "%s: cannot get device size: %s",
+				   dev->path, strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		dev->kind = PC_DEV_DEVDAX;
+		return 0;
+	}
+	pc_err_set(err, -EINVAL,
+		   "%s: not a regular file, block device or devdax device",
+		   dev->path);
+	return -EINVAL;
+}
+
+int pc_dev_open(const char *path, unsigned int flags, struct pc_dev **out,
+		struct pc_err *err)
+{
+	int oflags = (flags & PC_OPEN_RDWR) ? O_RDWR : O_RDONLY;
+	struct pc_dev *dev;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	if (stat(path, &st)) {
+		ret = -errno;
+		pc_err_set(err, ret, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		pc_err_set(err, -EISDIR, "%s: is a directory", path);
+		return -EISDIR;
+	}
+	if ((flags & PC_OPEN_EXCL) && S_ISBLK(st.st_mode))
+		oflags |= O_EXCL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->path = strdup(path);
+	dev->writable = flags & PC_OPEN_RDWR;
+	dev->ops = &pc_dev_fd_ops;
+	dev->fd = open(path, oflags | O_CLOEXEC);
+	if (dev->fd < 0 || !dev->path) {
+		ret = dev->path ? -errno : -ENOMEM;
+		if (ret == -EBUSY)
+			pc_err_set(err, ret, "%s: device is in use (mounted, "
+				   "mapped by device-mapper or opened "
+				   "exclusively)", path);
+		else
+			pc_err_set(err, ret, "%s: cannot open: %s", path,
+				   strerror(-ret));
+		goto fail;
+	}
+	ret = probe_kind(dev, err);
+	if (ret)
+		goto fail;
+	if (dev->kind == PC_DEV_DEVDAX ||
+	    (dev->kind == PC_DEV_FILE && file_is_dax(dev->fd))) {
+		ret = pc_dev_pmem2_attach(dev, err);
+		if (ret)
+			goto fail;
+	}
+	*out = dev;
+	return 0;
+fail:
+	pc_dev_close(dev);
+	return ret;
+}
+
+void pc_dev_close(struct pc_dev *dev)
+{
+	if (!dev)
+		return;
+	if (dev->ops && dev->ops->close)
+		dev->ops->close(dev);
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev->path);
+	free(dev);
+}
+
+static int check_range(struct pc_dev *dev, uint64_t off, uint64_t len,
+		       const char *what, struct pc_err *err)
+{
+	if (off > dev->size || len > dev->size - off) {
+		pc_err_set(err, -ERANGE,
+			   "%s: %s of %llu bytes at offset %llu is beyond the "
+			   "end of the device (%llu bytes)", dev->path, what,
+			   (unsigned long long)len, (unsigned long long)off,
+			   (unsigned long long)dev->size);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+int pc_dev_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len,
+		struct pc_err *err)
+{
+	int ret = check_range(dev, off, len, "read", err);
+
+	if (ret)
+		return ret;
+	ret = dev->ops->read(dev, off, buf, len);
+	if (ret)
+		pc_err_set(err, ret, "%s: read of %zu bytes at offset %llu "
+			   "failed: %s", dev->path, len,
+			   (unsigned long long)off, strerror(-ret));
+	return ret;
+}
+
+int pc_dev_write(struct pc_dev *dev, uint64_t off, const void *buf,
+		 size_t len, struct pc_err *err)
+{
+	int ret;
+
+	if (!dev->writable) {
+		pc_err_set(err, -EROFS, "%s: opened read-only", dev->path);
+		return -EROFS;
+	}
+	ret = check_range(dev, off, len, "write", err);
+	if (ret)
+		return ret;
+	ret = dev->ops->write(dev, off, buf, len);
+	if (dev->next_data_valid && off < dev->next_data)
+		dev->next_data = off;
+	if (ret)
+		pc_err_set(err, ret, "%s: write of %zu bytes at offset %llu "
+			   "failed: %s", dev->path, len,
+			   (unsigned long long)off, strerror(-ret));
+	return ret;
+}
+
+int pc_dev_zero(struct pc_dev *dev, uint64_t off, uint64_t len,
+		struct pc_err *err)
+{
+	static const uint8_t zeros[65536];
+	int ret = 0;
+
+	while (len && !ret) {
+		size_t n = len < sizeof(zeros) ? len : sizeof(zeros);
+
+		ret = pc_dev_write(dev, off, zeros, n, err);
+		off += n;
+		len -= n;
+	}
+	return ret;
+}
+
+int pc_dev_flush(struct pc_dev *dev, struct pc_err *err)
+{
+	int ret;
+
+	if (!dev->writable)
+		return 0;
+	ret = dev->ops->flush(dev);
+	if (ret)
+		pc_err_set(err, ret, "%s: flush failed: %s", dev->path,
+			   strerror(-ret));
+	return ret;
+}
+
+uint64_t pc_dev_size(const struct pc_dev *dev)
+{
+	return dev->size;
+}
+
+const char *pc_dev_path(const struct pc_dev *dev)
+{
+	return dev->path;
+}
+
+enum pc_dev_kind pc_dev_kind(const struct pc_dev *dev)
+{
+	return dev->kind;
+}
+
+/*
+ * Holes let a formatter skip writing zeros that are already there, so a
+ * sparse image stays sparse. The answer of SEEK_DATA is cached: callers
+ * query increasing offsets and only write inside ranges already queried.
+ */
+bool pc_dev_is_hole(struct pc_dev *dev, uint64_t off, uint64_t len)
+{
+	off_t d;
+
+	if (dev->kind != PC_DEV_FILE || dev->priv)
+		return false;
+	if (dev->next_data_valid && off <= dev->next_data &&
+	    off + len <= dev->next_data)
+		return true;
+	d = lseek(dev->fd, (off_t)off, SEEK_DATA);
+	if (d < 0) {
+		if (errno != ENXIO)
+			return false;
+		d = (off_t)dev->size;	/* no data after off */
+	}
+	dev->next_data = (uint64_t)d;
+	dev->next_data_valid = true;
+	return off + len <= dev->next_data;
+}
+
+bool pc_dev_writable(const struct pc_dev *dev)
+{
+	return dev->writable;
+}

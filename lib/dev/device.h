@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal: the device handle behind struct pc_dev and its two backends. */
+#ifndef PC_DEVICE_H
+#define PC_DEVICE_H
+
+#include "pcache.h"
+
+struct pc_dev_ops {
+	int (*read)(struct pc_dev *dev, uint64_t off, void *buf, size_t len);
+	int (*write)(struct pc_dev *dev, uint64_t off, const void *buf,
+		     size_t len);
+	int (*flush)(struct pc_dev *dev);
+	void (*close)(struct pc_dev *dev);
+};
+
+struct pc_dev {
+	char *path;
+	int fd;
+	enum pc_dev_kind kind;
+	bool writable;
+	uint64_t size;
+	const struct pc_dev_ops *ops;
+	void *priv;		/* backend state */
+	uint64_t next_data;	/* cached SEEK_DATA answer, see is_hole */
+	bool next_data_valid;
+};
+
+extern const struct pc_dev_ops pc_dev_fd_ops;
+/* Set up the libpmem2 backend on dev->fd; 0 or negative errno. */
+int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err);
+
+#endif

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Walking the kset log (FORMAT.md 9.5): ksets follow each other inside a
+ * data area; a LAST kset moves the walk to offset 0 of another chain
+ * segment. The walk ends at the first bytes that are not a valid kset, and
+ * fails where the kernel would refuse to activate.
+ *
+ * Unlike the kernel, every header is validated from bytes of its own
+ * position only: a header or kset that does not fit in the rest of its
+ * segment ends the walk (see quirk 17.12).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcache.h"
+
+#define WALK_WINDOW (256 * 1024)
+
+void pc_walk_init(struct pc_walk *w, struct pc_cache *c, struct pc_pos from)
+{
+	memset(w, 0, sizeof(*w));
+	w->c = c;
+	w->pos = from;
+	w->hop_cap = c->sb.seg_num;
+	w->win = malloc(WALK_WINDOW);
+	if (!w->win) {
+		w->end = PC_END_READ;
+		pc_err_set(&w->err, -ENOMEM, "out of memory");
+	}
+}
+
+void pc_walk_fini(struct pc_walk *w)
+{
+	free(w->win);
+	w->win = NULL;
+}
+
+/* Pointer to @len bytes at data position @p, through the window. */
+static const uint8_t *walk_bytes(struct pc_walk *w, struct pc_pos p,
+				 uint32_t len)
+{
+	int64_t phys = pc_cache_phys(w->c, p.seg);
+	uint64_t off, end_of_area;
+	size_t n;
+
+	if (phys < 0)
+		return NULL;
+	off = pcd_data_offset((uint32_t)phys, p.off);
+	if (off >= w->win_off && off + len <= w->win_off + w->win_len)
+		return w->win + (off - w->win_off);
+	end_of_area = pcd_data_offset((uint32_t)phys, PCD_SEG_DATA_SIZE);
+	n = end_of_area - off < WALK_WINDOW ? end_of_area - off : WALK_WINDOW;
+	if (n < len || off + n > w->c->dev_size) {
+		pc_err_set(&w->err, -EIO, "%s: log at %u:%u lies beyond the "
+			   "end of the device", pc_dev_path(w->c->dev), p.seg,
+			   p.off);
+		return NULL;
+	}
+	w->win_len = 0;
+	if (pc_dev_read(w->c->dev, off, w->win, n, &w->err))
+		return NULL;
+	w->win_off = off;
+	w->win_len = n;
+	return w->win;
+}
+
+static enum pc_kset_kind walk_stop(struct pc_walk *w, enum pc_walk_end e,
+				   struct pc_kset_view *v)
+{
+	w->end = e;
+	v->kind = e >= PC_ERR_NEXT_RANGE ? PC_KSET_ERROR : PC_KSET_END;
+	return v->kind;
+}
+
+static enum pc_kset_kind walk_last(struct pc_walk *w, const uint8_t *p,
+				   struct pc_kset_view *v)
+{
+	struct pc_cache *c = w->c;
+
+	if (pc_meta_crc(p, PCD_KSET_HDR_SIZE) != v->crc)
+		return walk_stop(w, PC_END_CRC, v);
+	v->kind = PC_KSET_LAST;
+	v->size = PCD_KSET_HDR_SIZE;
+	if (++w->hops > w->hop_cap) {
+		pc_err_set(&w->err, -EIO, "%s: kset log: more than %u LAST "
+			   "links followed (at %u:%u); the log loops",
+			   pc_dev_path(c->dev), w->hop_cap, v->pos.seg,
+			   v->pos.off);
+		return walk_stop(w, PC_ERR_HOPS, v);
+	}
+	if (v->key_num >= c->info.n_segs) {
+		pc_err_set(&w->err, -EIO, "%s: kset at %u:%u: LAST link to "
+			   "cache segment %u out of range (n_segs %u)",
+			   pc_dev_path(c->dev), v->pos.seg, v->pos.off,
+			   v->key_num, c->info.n_segs);
+		return walk_stop(w, PC_ERR_NEXT_RANGE, v);
+	}
+	w->pos.seg = v->key_num;
+	w->pos.off = 0;
+	w->ksets++;
+	return PC_KSET_LAST;
+}
+
+enum pc_kset_kind pc_walk_next(struct pc_walk *w, struct pc_kset_view *v)
+{
+	const bool swap = w->c->swap;
+	const struct pcd_kset *ks;
+	const uint8_t *p;
+	uint32_t remain, size;
+
+	memset(v, 0, sizeof(*v));
+	v->pos = w->pos;
+	if (w->end != PC_END_NONE)
+		return walk_stop(w, w->end, v);
+	if (w->pos.off >= PCD_SEG_DATA_SIZE ||
+	    PCD_SEG_DATA_SIZE - w->pos.off < PCD_KSET_HDR_SIZE)
+		return walk_stop(w, PC_END_NO_ROOM, v);
+	remain = PCD_SEG_DATA_SIZE - w->pos.off;
+	p = walk_bytes(w, w->pos, PCD_KSET_HDR_SIZE);
+	if (!p)
+		return walk_stop(w, PC_END_READ, v);
+	ks = (const void *)p;
+	v->crc = pcd_n32(swap, ks->crc);
+	v->key_num = pcd_n32(swap, ks->key_num);
+	v->flags = pcd_n64(swap, ks->flags);
+	if (pcd_n64(swap, ks->magic) != PCD_KSET_MAGIC)
+		return walk_stop(w, PC_END_MAGIC, v);
+	if (v->flags & PCD_KSET_F_LAST)
+		return walk_last(w, p, v);
+	if (v->key_num > PCD_KSET_KEYS_MAX)
+		return walk_stop(w, PC_END_KEY_NUM, v);
+	size = pcd_kset_size(v->key_num);
+	if (size > remain)
+		return walk_stop(w, PC_END_TOO_BIG, v);
+	p = walk_bytes(w, w->pos, size);
+	if (!p)
+		return walk_stop(w, PC_END_READ, v);
+	if (pc_meta_crc(p, size) != v->crc)
+		return walk_stop(w, PC_END_CRC, v);
+	v->kind = PC_KSET_KEYS;
+	v->size = size;
+	v->keys = ((const struct pcd_kset *)p)->keys;
+	w->pos.off += size;
+	w->ksets++;
+	return PC_KSET_KEYS;
+}
+
+const char *pc_walk_end_name(enum pc_walk_end e)
+{
+	switch (e) {
+	case PC_END_NONE:
+		return "none";
+	case PC_END_MAGIC:
+		return "no kset magic";
+	case PC_END_KEY_NUM:
+		return "key_num above 128";
+	case PC_END_CRC:
+		return "kset crc mismatch";
+	case PC_END_NO_ROOM:
+		return "no room for a kset header";
+	case PC_END_TOO_BIG:
+		return "kset larger than the rest of its segment";
+	case PC_END_READ:
+		return "read error";
+	case PC_ERR_NEXT_RANGE:
+		return "LAST link out of range";
+	case PC_ERR_HOPS:
+		return "too many LAST links";
+	}
+	return "?";
+}
+
+void pc_key_decode(const struct pc_cache *c, const struct pcd_key *raw,
+		   struct pcd_key *out)
+{
+	struct pcd_key k;
+
+	memcpy(&k, raw, sizeof(k));
+	out->off = pcd_n64(c->swap, k.off);
+	out->len = pcd_n32(c->swap, k.len);
+	out->flags = pcd_n32(c->swap, k.flags);
+	out->cache_seg_id = pcd_n32(c->swap, k.cache_seg_id);
+	out->cache_seg_off = pcd_n32(c->swap, k.cache_seg_off);
+	out->seg_gen = pcd_n64(c->swap, k.seg_gen);
+	out->data_crc = pcd_n32(c->swap, k.data_crc);
+	out->reserved = pcd_n32(c->swap, k.reserved);
+}
+
+int pc_data_crc(struct pc_cache *c, uint32_t seg, uint32_t off, uint32_t len,
+		uint32_t *crc, struct pc_err *err)
+{
+	static __thread uint8_t buf[1 << 20];
+	int64_t phys = pc_cache_phys(c, seg);
+	uint32_t r = PCD_CRC_SEED;
+
+	if (phys < 0 || off > PCD_SEG_DATA_SIZE ||
+	    len > PCD_SEG_DATA_SIZE - off) {
+		pc_err_set(err, -ERANGE, "%s: extent %u:%u+%u outside the data "
+			   "area", pc_dev_path(c->dev), seg, off, len);
+		return -ERANGE;
+	}
+	while (len) {
+		uint32_t n = len < sizeof(buf) ? len : sizeof(buf);
+		int ret = pc_dev_read(c->dev, pcd_data_offset((uint32_t)phys,
+					off), buf, n, err);
+
+		if (ret)
+			return ret;
+		r = pc_crc32c(r, buf, n);
+		off += n;
+		len -= n;
+	}
+	*crc = r;
+	return 0;
+}
+
+enum pc_key_err pc_key_check(struct pc_cache *c, const struct pcd_key *k,
+			     uint64_t backing_size, bool check_data,
+			     uint32_t *crc_out)
+{
+	uint32_t crc;
+
+	if (k->len == 0)
+		return PC_KEY_LEN_ZERO;
+	if (backing_size &&
+	    (k->len > backing_size || k->off > backing_size - k->len))
+		return PC_KEY_BEYOND_BACKING;
+	if (k->cache_seg_id >= c->info.n_segs)
+		return PC_KEY_SEG_RANGE;
+	if ((uint64_t)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE)
+		return PC_KEY_SEG_OVERFLOW;
+	if (!check_data || !pc_cache_data_crc(c))
+		return PC_KEY_OK;
+	if (pc_data_crc(c, k->cache_seg_id, k->cache_seg_off, k->len, &crc,
+			NULL))
+		return PC_KEY_READ;
+	if (crc_out)
+		*crc_out = crc;
+	return crc == k->data_crc ? PC_KEY_OK : PC_KEY_DATA_CRC;
+}
+
+const char *pc_key_err_name(enum pc_key_err e)
+{
+	switch (e) {
+	case PC_KEY_OK:
+		return "ok";
+	case PC_KEY_LEN_ZERO:
+		return "len is 0";
+	case PC_KEY_BEYOND_BACKING:
+		return "range beyond the backing device";
+	case PC_KEY_SEG_RANGE:
+		return "cache_seg_id out of range";
+	case PC_KEY_SEG_OVERFLOW:
+		return "extent runs past the end of its data area";
+	case PC_KEY_DATA_CRC:
+		return "data crc mismatch";
+	case PC_KEY_READ:
+		return "data unreadable";
+	}
+	return "?";
+}
