@@ -19,7 +19,7 @@ CC        ?= gcc
 VERSION   := 0.1.0
 
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -fPIC -pthread
 LDLIBS    := -lpopt -ljson-c -lblkid -lndctl -lpmem2 -lkmod -ldevmapper -lpthread
@@ -28,7 +28,8 @@ SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c lib/dev/*.c lib/check/*.c))
 LIB_HDRS  := lib/pcache.h lib/layout/pcache_layout.h
-TOOLS     := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard cmd/*/*.c)))))
+TOOLS     := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard cmd/*/*.c))))))
+CLI_SRCS  := $(wildcard cmd/common/*.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
@@ -57,7 +58,7 @@ endef
 
 # $(1) = directory, $(2) = extra flags, $(3) = tool
 define tool
-$(1)/$(3): $$(patsubst %.c,$(1)/obj/%.o,$$(wildcard cmd/$(3)/*.c)) $(1)/libpcache.a
+$(1)/$(3): $$(patsubst %.c,$(1)/obj/%.o,$$(wildcard cmd/$(3)/*.c) $$(CLI_SRCS)) $(1)/libpcache.a
 	$$(CC) $$(CFLAGS) $(2) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a \
 		$$($(3)_LIBS) $$(LDLIBS)
 endef
