@@ -32,8 +32,10 @@ TOOLS     := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcar
 CLI_SRCS  := $(wildcard cmd/common/*.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+# tests/tools/NAME.c: one-file generators used by the tests -> $(BUILD)/testtools/NAME
+TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 
--include $(wildcard cmd/*/build.mk)
+-include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
 .PHONY: all check check-build demo install uninstall kernel fuzz clean deps
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
@@ -49,7 +51,12 @@ $(1)/libpcache.a: $$(LIB_SRCS:%.c=$(1)/obj/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 
-$(1)/unit.stamp: $$(patsubst tests/unit/%.c,$(1)/unit/%,$$(UNIT_SRCS))
+$(1)/testtools/%: $(1)/obj/tests/tools/%.o $(1)/libpcache.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $(2) -o $$@ $$< $(1)/libpcache.a $$(LDLIBS)
+
+$(1)/unit.stamp: $$(patsubst tests/unit/%.c,$(1)/unit/%,$$(UNIT_SRCS)) \
+		$$(patsubst tests/tools/%.c,$(1)/testtools/%,$$(TTOOL_SRCS))
 	@touch $$@
 
 $(1)/tools.stamp: $$(addprefix $(1)/,$$(TOOLS)) $(1)/unit.stamp
