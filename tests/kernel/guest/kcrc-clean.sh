@@ -1,0 +1,2 @@
+FIX=kcrc-clean
+. /scen/kcrc.sh

@@ -1,0 +1,3 @@
+FIX=kcrc-crash
+KEY_HEAD=0:24720
+. /scen/kcrc.sh

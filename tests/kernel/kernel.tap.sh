@@ -1,0 +1,217 @@
+#!/bin/sh
+# Kernel tests for our dm-pcache target (TAP output).
+#
+# Builds kernel/ against Debian's kernel headers, then boots Debian's kernel
+# under qemu (TCG) with the module, a legacy pmem region (memmap=) backed by
+# a host file and a virtio-blk backing disk, and runs the guest scenarios of
+# tests/kernel/guest/. Killing qemu is the power cut.
+#
+# Environment: PCT_WORK (scratch dir, default under /tmp), PCT_KEEP=1 keeps
+# it, PCACHE_FIXTURES (default /work/shared/fixtures).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+FIX=${PCACHE_FIXTURES:-/work/shared/fixtures}
+W=${PCT_WORK:-$(mktemp -d /tmp/pcache-kernel-test.XXXXXX)}
+mkdir -p "$W"
+n=0
+failed=0
+t0=$(date +%s)
+
+tap() {		# tap ok|notok text
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=1
+	fi
+}
+
+finish() {
+	echo "# kernel tests took $(($(date +%s) - t0)) s"
+	echo "1..$n"
+	[ "${PCT_KEEP:-0}" = 1 ] || rm -rf "$W"
+	exit $failed
+}
+
+bail() {
+	tap notok "$1"
+	[ -n "${2:-}" ] && [ -f "$2" ] && tail -n 30 "$2" | sed 's/^/# /'
+	finish
+}
+
+"$top/tools/install-deps.sh" kernel >"$W/deps.log" 2>&1 ||
+	bail "install kernel test dependencies" "$W/deps.log"
+
+# Newest Debian amd64 kernel that has both an image and headers.
+KVER=
+for v in $(ls /boot | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | sort -V); do
+	[ -d "/usr/src/linux-headers-$v" ] && [ -d "/lib/modules/$v" ] && KVER=$v
+done
+[ -n "$KVER" ] || bail "find a Debian kernel image with headers"
+
+make -C "$top/kernel" KDIR="/usr/src/linux-headers-$KVER" >"$W/build.log" 2>&1 ||
+	bail "module builds against $KVER headers" "$W/build.log"
+if grep -q "warning:" "$W/build.log"; then
+	tap notok "module builds against $KVER headers without warnings"
+else
+	tap ok "module builds against $KVER headers without warnings"
+fi
+gcc -static -O2 -Wall -Werror -o "$W/pcpat" "$here/pcpat.c" ||
+	bail "build the pattern tool"
+
+# ---- initramfs --------------------------------------------------------
+R=$W/root
+mkdir -p "$R/bin" "$R/lib/mod" "$R/scen" "$R/proc" "$R/sys" "$R/dev"
+cp /bin/busybox "$R/bin/busybox"
+cp "$W/pcpat" "$R/bin/pcpat"
+cp "$here/guest/init" "$R/init"
+chmod +x "$R/init"
+cp "$here"/guest/*.sh "$R/scen/"
+[ -f "$FIX/expect-sha256.txt" ] && cp "$FIX/expect-sha256.txt" "$R/scen/"
+dms=$(command -v dmsetup || echo /sbin/dmsetup)
+cp "$dms" "$R/bin/dmsetup"
+for l in $(ldd "$dms" | grep -o '/[^ ]*'); do
+	mkdir -p "$R$(dirname "$l")"
+	cp -L "$l" "$R$l"
+done
+: >"$R/lib/mod/order"
+for m in virtio_pci virtio_blk dm_mod nd_e820 nd_pmem; do
+	modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+done | awk '!seen[$0]++' | while read -r ko; do
+	b=$(basename "$ko")
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$R/lib/mod/${b%.xz}"; b=${b%.xz} ;;
+	*.zst) zstd -qdc "$ko" >"$R/lib/mod/${b%.zst}"; b=${b%.zst} ;;
+	*) cp "$ko" "$R/lib/mod/$b" ;;
+	esac
+	echo "$b" >>"$R/lib/mod/order"
+done
+cp "$top/kernel/dm-pcache.ko" "$R/lib/mod/"
+(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz" ||
+	bail "build the initramfs"
+
+# ---- qemu -------------------------------------------------------------
+RAM=$W/ram.img
+
+ram_zero() {
+	rm -f "$RAM"
+	truncate -s 3G "$RAM"
+}
+
+ram_load() {	# ram_load IMAGE: put a pmem image at guest physical 1 GiB
+	ram_zero
+	dd if="$1" of="$RAM" bs=1M seek=1024 conv=notrunc status=none
+}
+
+ram_pmem() {	# the 1 GiB pmem region to stdout
+	dd if="$RAM" bs=1M skip=1024 count=1024 status=none
+}
+
+# run_vm NAME BACKING MEMMAP TIMEOUT [cut]
+run_vm() {
+	name=$1 back=$2 mm=$3 tmo=$4 cut=${5:-}
+	log=$W/$name.log
+	qemu-system-x86_64 -machine pc,memory-backend=ram -m 3G -smp 2 \
+		-cpu max -accel tcg,thread=single \
+		-object memory-backend-file,id=ram,size=3G,mem-path="$RAM",share=on \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$W/initrd.gz" \
+		-append "console=ttyS0 memmap=$mm pct=$name panic=-1 loglevel=4" \
+		-drive file="$back",format=raw,if=virtio,cache=unsafe \
+		-display none -serial file:"$log" -monitor none -no-reboot \
+		</dev/null >"$W/$name.qemu" 2>&1 &
+	qpid=$!
+	s=$(date +%s)
+	while kill -0 $qpid 2>/dev/null; do
+		if [ -n "$cut" ] && grep -q PCT-CUT "$log" 2>/dev/null; then
+			kill -9 $qpid
+			break
+		fi
+		if [ $(($(date +%s) - s)) -ge "$tmo" ]; then
+			kill -9 $qpid
+			echo "PCT-TIMEOUT" >>"$log"
+			break
+		fi
+		sleep 1
+	done
+	wait $qpid 2>/dev/null
+	echo "# $name: $(($(date +%s) - s)) s"
+	tr -d '\r' <"$log" | sed -n 's/^PCT: \(ok\|not ok\) - \(.*\)$/\1|\2/p' |
+		while IFS='|' read -r r t; do
+			if [ "$r" = ok ]; then echo "T ok $name: $t"; else echo "T notok $name: $t"; fi
+		done >"$W/$name.res"
+	while read -r _ r t; do tap "$r" "$t"; done <"$W/$name.res"
+	if [ -n "$cut" ]; then
+		grep -q PCT-CUT "$log" && tap ok "$name: guest reached the power cut" ||
+			tap notok "$name: guest reached the power cut"
+	else
+		grep -q PCT-DONE "$log" && tap ok "$name: guest finished" ||
+			tap notok "$name: guest finished"
+	fi
+	if grep -Eq 'BUG:|WARNING:|Oops|Call Trace|general protection' "$log"; then
+		tap notok "$name: no kernel BUG/WARNING/oops"
+	else
+		tap ok "$name: no kernel BUG/WARNING/oops"
+	fi
+	if grep -q "not ok\|PCT-TIMEOUT" "$W/$name.res" "$log" ||
+	   ! grep -q "PCT-DONE\|PCT-CUT" "$log"; then
+		tr -d '\r' <"$log" | grep -v '^PCT: ok' | tail -n 40 | sed 's/^/# /'
+	fi
+}
+
+want() {	# PCT_ONLY="format data ..." restricts the run (for development)
+	[ -z "${PCT_ONLY:-}" ] || echo " $PCT_ONLY " | grep -q " $1 "
+}
+
+unzst() {	# unzst NAME: decompress a fixture into the scratch dir
+	[ -f "$W/$1" ] || zstd -qdc "$FIX/$1.zst" >"$W/$1"
+}
+
+# 1. kernel format of a zeroed device, byte-identical to upstream's
+if want format; then
+ram_zero
+truncate -s 256M "$W/back.img"
+run_vm format "$W/back.img" '1G!1G' 240
+if [ -f "$FIX/kfresh.pmem.zst" ]; then
+	unzst kfresh.pmem
+	if ram_pmem | cmp -s - "$W/kfresh.pmem"; then
+		tap ok "format: the device is byte-identical to upstream's kfresh"
+	else
+		tap notok "format: the device is byte-identical to upstream's kfresh"
+		ram_pmem | cmp - "$W/kfresh.pmem" | head -3 | sed 's/^/# /'
+	fi
+fi
+fi
+
+# 2. data path, writeback, power cut with dirty data, replay
+if want data; then
+	run_vm data "$W/back.img" '1G!1G' 400 cut
+	run_vm replay "$W/back.img" '1G!1G' 400
+fi
+
+# 3. fixtures written by the upstream kernel
+if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
+	for f in kfresh kcrc-clean kcrc-crash; do
+		unzst $f.pmem
+		unzst $f.backing
+		ram_load "$W/$f.pmem"
+		rm -f "$W/$f.pmem"
+		run_vm $f "$W/$f.backing" '1G!1G' 300
+	done
+	want=$(awk '$2 ~ /kcrc-clean.backing$/ { print $1 }' "$FIX/SHA256SUMS")
+	got=$(sha256sum "$W/kcrc-crash.backing" | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$want" = "$got" ] &&
+		tap ok "kcrc-crash: backing after replay + writeback equals kcrc-clean.backing" ||
+		tap notok "kcrc-crash: backing after replay + writeback equals kcrc-clean.backing"
+fi
+
+# 4. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
+if want workload; then
+	ram_zero
+	rm -f "$W/back2.img"
+	truncate -s 1G "$W/back2.img"
+	run_vm workload "$W/back2.img" '512M!1G' 900
+fi
+
+finish
