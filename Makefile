@@ -27,7 +27,7 @@ SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c lib/dev/*.c lib/check/*.c))
-LIB_HDRS  := lib/pcache.h lib/layout/pcache_layout.h
+LIB_HDRS  := lib/pcache.h lib/writer.h lib/layout/pcache_layout.h
 TOOLS     := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard cmd/*/*.c))))))
 CLI_SRCS  := $(wildcard cmd/common/*.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))

@@ -285,6 +285,7 @@ int pc_cache_write_tail(struct pc_cache *c, int which, struct pc_pos p,
 	uint64_t off = which == PC_KEY_TAIL ? PCD_KEY_TAIL_OFF :
 					      PCD_DIRTY_TAIL_OFF;
 	struct pcd_pos rec;
+	int ret;
 
 	if (c->swap) {
 		pc_err_set(err, -EINVAL, "%s: the image's byte order differs "
@@ -293,6 +294,9 @@ int pc_cache_write_tail(struct pc_cache *c, int which, struct pc_pos p,
 		return -EINVAL;
 	}
 	pc_encode_pos(&rec, 0, p);
-	return pc_dual_write(c->dev, off, PCD_POS_STRIDE, &c->tail_slots[which],
-			     &rec, err);
+	ret = pc_dual_write(c->dev, off, PCD_POS_STRIDE, &c->tail_slots[which],
+			    &rec, err);
+	if (!ret)
+		*(which == PC_KEY_TAIL ? &c->key_tail : &c->dirty_tail) = p;
+	return ret;
 }
