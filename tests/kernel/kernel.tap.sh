@@ -113,6 +113,7 @@ ram_pmem() {	# the 1 GiB pmem region to stdout
 run_vm() {
 	name=$1 back=$2 mm=$3 tmo=$4 cut=${5:-}
 	log=$W/$name.log
+	rm -f "$log"
 	qemu-system-x86_64 -machine pc,memory-backend=ram -m 3G -smp 2 \
 		-cpu max -accel tcg,thread=single \
 		-object memory-backend-file,id=ram,size=3G,mem-path="$RAM",share=on \

@@ -1,5 +1,8 @@
 # Existing cache (formatted by the previous boot): messages, I/O, writeback,
-# then dirty data and a power cut.
+# then dirty data and a power cut. The backing device is a linear mapping
+# of /dev/vda so that it can be suspended to hold writeback back.
+dmsetup create back --table "0 $SECTORS linear /dev/vda 0"
+BACK=/dev/mapper/back
 check "data_crc mismatch is refused" fails mkcache true
 check "create on the cache formatted by our module" mkcache false
 check "status after reload" status_is \
@@ -28,9 +31,12 @@ check "backing device holds range 3" vf /dev/vda 3 67109376 524288
 check "backing device holds range 4" vf /dev/vda 4 20971520 6291456
 check "key_head moved on" [ "$(sfield 7)" != "0:0" ]
 check "segments in use counted" [ "$(sfield 4)" -gt 1 ]
-# dirty data, flushed to the cache log but not necessarily written back
+# dirty data, flushed to the cache log; writeback is held back
+check "suspend the backing device" dmsetup suspend back
 check "write dirty data (2 MiB, fsync)" wr 6 33554432 2097152 65536
 check "overwrite 64 KiB of range 2 (fsync)" wr 7 8454144 65536 4096
 echo "status before cut: $(status)"
+check "dirty data in the cache at the cut (dirty_tail != key_head)" \
+	[ "$(sfield 7)" != "$(sfield 8)" ]
 echo "PCT-CUT"
 sleep 1000

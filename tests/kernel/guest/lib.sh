@@ -9,9 +9,11 @@ check() {	# check "text" command...
 	if "$@"; then ok "$t"; else notok "$t"; fi
 }
 
+BACK=/dev/vda
+
 mkcache() {	# mkcache data_crc(true|false)
 	dmsetup create pc0 --table \
-		"0 $SECTORS pcache /dev/pmem0 /dev/vda 4 cache_mode writeback data_crc $1"
+		"0 $SECTORS pcache /dev/pmem0 $BACK 4 cache_mode writeback data_crc $1"
 }
 
 status() { dmsetup status pc0; }
