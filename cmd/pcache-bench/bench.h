@@ -105,6 +105,7 @@ struct target {
 int target_open(struct target *t, const struct io_opts *o);
 void target_close(struct target *t);
 int target_check_safe(const struct target *t, const struct io_opts *o);
+int path_check_safe(const char *path, bool force);
 
 /* ---- engine.c: the workload ------------------------------------------- */
 
@@ -156,19 +157,19 @@ int job_fsync_due(struct job *j);
 
 /* ---- dmstat.c: dm-pcache status sampler ------------------------------- */
 
-struct pc_pos {
+struct pcs_pos {
 	unsigned int seg;
 	unsigned int off;
 };
 
-struct pc_status {
+struct pcs_status {
 	unsigned int sb_flags;
 	unsigned int seg_total;
 	unsigned int cache_segs;
 	unsigned int segs_used;
 	unsigned int gc_percent;
 	unsigned int cache_flags;
-	struct pc_pos key_head, dirty_tail, key_tail;
+	struct pcs_pos key_head, dirty_tail, key_tail;
 };
 
 struct pos_track {
@@ -182,18 +183,18 @@ struct dm_sampler {
 	char name[128];
 	unsigned int samples;
 	unsigned int errors;
-	struct pc_status first, last;
+	struct pcs_status first, last;
 	unsigned int used_min, used_max;
 	uint64_t dirty_max;		/* max lower bound of dirty log bytes */
 	struct pos_track head, writeback, gc;
 };
 
-int pc_status_parse(const char *params, struct pc_status *st);
+int pcs_parse(const char *params, struct pcs_status *st);
 int dm_target_status(const char *name, char *type, size_t tlen,
 		     char *params, size_t plen);
 int dm_sampler_start(struct dm_sampler *s, const char *dm_name);
 void dm_sampler_sample(struct dm_sampler *s);
-uint64_t pc_pos_distance(struct pc_pos from, struct pc_pos to);
+uint64_t pcs_distance(struct pcs_pos from, struct pcs_pos to);
 
 /* ---- report.c --------------------------------------------------------- */
 

@@ -19,7 +19,7 @@
 #include "bench.h"
 #include "pcache_layout.h"
 
-int pc_status_parse(const char *params, struct pc_status *st)
+int pcs_parse(const char *params, struct pcs_status *st)
 {
 	int n;
 
@@ -33,7 +33,7 @@ int pc_status_parse(const char *params, struct pc_status *st)
 	return n == 12 ? 0 : -EINVAL;
 }
 
-uint64_t pc_pos_distance(struct pc_pos from, struct pc_pos to)
+uint64_t pcs_distance(struct pcs_pos from, struct pcs_pos to)
 {
 	if (from.seg == to.seg && to.off >= from.off)
 		return to.off - from.off;
@@ -76,19 +76,19 @@ out:
 	return ret;
 }
 
-static void track(struct pos_track *t, struct pc_pos a, struct pc_pos b)
+static void track(struct pos_track *t, struct pcs_pos a, struct pcs_pos b)
 {
 	if (a.seg == b.seg && a.off == b.off)
 		return;
 	t->advances++;
 	if (a.seg != b.seg)
 		t->segs_crossed++;
-	t->bytes_min += pc_pos_distance(a, b);
+	t->bytes_min += pcs_distance(a, b);
 }
 
-static void sampler_add(struct dm_sampler *s, const struct pc_status *st)
+static void sampler_add(struct dm_sampler *s, const struct pcs_status *st)
 {
-	uint64_t dirty = pc_pos_distance(st->dirty_tail, st->key_head);
+	uint64_t dirty = pcs_distance(st->dirty_tail, st->key_head);
 
 	if (!s->samples) {
 		s->first = *st;
@@ -111,12 +111,12 @@ static void sampler_add(struct dm_sampler *s, const struct pc_status *st)
 void dm_sampler_sample(struct dm_sampler *s)
 {
 	char type[64], params[512];
-	struct pc_status st;
+	struct pcs_status st;
 
 	if (!s->active)
 		return;
 	if (dm_target_status(s->name, type, sizeof(type), params, sizeof(params)) ||
-	    strcmp(type, "pcache") || pc_status_parse(params, &st)) {
+	    strcmp(type, "pcache") || pcs_parse(params, &st)) {
 		s->errors++;
 		return;
 	}

@@ -121,7 +121,7 @@ static void human_pcache(const struct dm_sampler *s, FILE *f)
 	human_pos(f, "key log", &s->head);
 	human_pos(f, "writeback", &s->writeback);
 	human_pos(f, "gc", &s->gc);
-	fmt_size(b, sizeof(b), (double)pc_pos_distance(s->last.dirty_tail,
+	fmt_size(b, sizeof(b), (double)pcs_distance(s->last.dirty_tail,
 						      s->last.key_head));
 	fmt_size(m, sizeof(m), (double)s->dirty_max);
 	fprintf(f, "  dirty log  >= %s at the end (max >= %s)\n", b, m);
@@ -240,7 +240,7 @@ static json_object *json_workload(const struct io_opts *o, const struct target *
 	return w;
 }
 
-static json_object *json_status(const struct pc_status *st)
+static json_object *json_status(const struct pcs_status *st)
 {
 	json_object *o = json_object_new_object();
 	char b[3][32];
@@ -253,7 +253,7 @@ static json_object *json_status(const struct pc_status *st)
 	json_object_object_add(o, "dirty_tail", json_object_new_string(b[1]));
 	json_object_object_add(o, "key_tail", json_object_new_string(b[2]));
 	json_object_object_add(o, "dirty_log_bytes_min",
-			       ju(pc_pos_distance(st->dirty_tail, st->key_head)));
+			       ju(pcs_distance(st->dirty_tail, st->key_head)));
 	return o;
 }
 

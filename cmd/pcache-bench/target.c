@@ -3,7 +3,9 @@
  * target.c - open the device under test, find its size, and refuse to
  * write to one that holds a filesystem or is in use.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -201,4 +203,21 @@ int target_check_safe(const struct target *t, const struct io_opts *o)
 		return -EEXIST;
 	}
 	return 0;
+}
+
+/* The same refusal for a file about to be overwritten by "lib". */
+int path_check_safe(const char *path, bool force)
+{
+	struct io_opts o = { .device = path, .rw = RW_WRITE, .force = force };
+	struct target t = { .path = path, .fd = -1 };
+	struct stat st;
+
+	if (force || stat(path, &st))
+		return 0;	/* nothing there yet */
+	if (S_ISBLK(st.st_mode)) {
+		t.is_block = true;
+		t.major = major(st.st_rdev);
+		t.minor = minor(st.st_rdev);
+	}
+	return target_check_safe(&t, &o);
 }
