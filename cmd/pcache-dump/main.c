@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pcache-dump: show everything on a dm-pcache cache device, for debugging
+ * and support tickets. Reads only.
+ *
+ *   pcache-dump [options] DEVICE
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump.h"
+
+static const char *const usage_tail = "DEVICE";
+
+struct json_object *jpos(struct pc_pos p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "seg", json_object_new_int64(p.seg));
+	json_object_object_add(o, "off", json_object_new_int64(p.off));
+	return o;
+}
+
+const char *fmt_pos(struct pc_pos p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", p.seg, p.off);
+	return buf;
+}
+
+bool out_broken(void)
+{
+	return ferror(stdout);
+}
+
+/* Decimal or 0x hex, with an optional binary suffix (k, m, g, t). */
+static int parse_u64(const char *s, uint64_t *v)
+{
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && *v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*v <<= shift;
+	return 0;
+}
+
+static int parse_pos(const char *s, struct pc_pos *p)
+{
+	uint64_t seg, off;
+	char buf[64], *colon;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (parse_u64(buf, &seg) || parse_u64(colon + 1, &off) ||
+	    seg > UINT32_MAX || off > UINT32_MAX)
+		return -EINVAL;
+	p->seg = (uint32_t)seg;
+	p->off = (uint32_t)off;
+	return 0;
+}
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_err("%s", msg);
+	fprintf(stderr, "Try '%s --help' for more information.\n", cli_tool);
+	exit(CLI_EXIT_USAGE);
+}
+
+/*
+ * popt has no two-argument options: take "--extract OFFSET LENGTH" (or
+ * "--extract=OFFSET LENGTH") out of argv before popt sees it.
+ */
+static void take_extract(int *argc, const char **argv, struct dump *d)
+{
+	int i, out = 0, n = *argc;
+
+	for (i = 0; i < n; i++) {
+		const char *a = argv[i], *off = NULL, *len = NULL;
+		int used = 0;
+
+		if (!strcmp(a, "--")) {
+			while (i < n)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "--extract")) {
+			off = i + 1 < n ? argv[i + 1] : NULL;
+			len = i + 2 < n ? argv[i + 2] : NULL;
+			used = 2;
+		} else if (!strncmp(a, "--extract=", 10)) {
+			off = a + 10;
+			len = i + 1 < n ? argv[i + 1] : NULL;
+			used = 1;
+		} else {
+			argv[out++] = a;
+			continue;
+		}
+		if (!off || !len)
+			usage_error("--extract needs OFFSET and LENGTH");
+		if (parse_u64(off, &d->ext_off) || parse_u64(len, &d->ext_len))
+			usage_error("--extract: bad OFFSET '%s' or LENGTH '%s'",
+				    off, len);
+		d->extract = true;
+		i += used;
+	}
+	argv[out] = NULL;
+	*argc = out;
+}
+
+struct raw_opts {
+	int json, superblock, segments, log, replay, no_verify, version;
+	char *segment, *from, *limit, *backing, *extract_dummy;
+};
+
+static void parse_args(int argc, const char **argv, struct dump *d)
+{
+	struct raw_opts o = { 0 };
+	struct poptOption table[] = {
+		{ "json", 'j', POPT_ARG_NONE, &o.json, 0,
+		  "JSON output (schema: docs/json-dump.md)", NULL },
+		{ "superblock", 's', POPT_ARG_NONE, &o.superblock, 0,
+		  "superblock, cache_info, tails, summary, dmsetup lines",
+		  NULL },
+		{ "segments", 'S', POPT_ARG_NONE, &o.segments, 0,
+		  "the segment chain, one line per segment", NULL },
+		{ "segment", 0, POPT_ARG_STRING, &o.segment, 0,
+		  "one segment (cache segment id) in detail", "N" },
+		{ "log", 'l', POPT_ARG_NONE, &o.log, 0,
+		  "the kset log: ksets and keys", NULL },
+		{ "from", 0, POPT_ARG_STRING, &o.from, 0,
+		  "walk the log from this position (default key_tail)",
+		  "SEG:OFF" },
+		{ "limit", 0, POPT_ARG_STRING, &o.limit, 0,
+		  "print at most N ksets (--log) or extents (--replay)",
+		  "N" },
+		{ "replay", 'r', POPT_ARG_NONE, &o.replay, 0,
+		  "rebuild the index as the kernel does; live extents", NULL },
+		{ "no-verify", 0, POPT_ARG_NONE, &o.no_verify, 0,
+		  "do not read data to verify data CRCs (--replay)", NULL },
+		{ "backing", 'b', POPT_ARG_STRING, &o.backing, 0,
+		  "backing device (key bounds, status line, --extract)",
+		  "DEVICE" },
+		{ "extract", 0, POPT_ARG_STRING, &o.extract_dummy, 0,
+		  "write what a reader of the cached device sees for this "
+		  "range to stdout (needs --backing)", "OFFSET LENGTH" },
+		{ "version", 'V', POPT_ARG_NONE, &o.version, 0,
+		  "print the version", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext pc;
+	const char *arg;
+	uint64_t v;
+
+	take_extract(&argc, argv, d);
+	pc = poptGetContext(cli_tool, argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
+	cli_parse(pc, CLI_EXIT_USAGE);
+	if (o.version) {
+		cli_print_version();
+		poptFreeContext(pc);
+		exit(CLI_EXIT_OK);
+	}
+	arg = poptGetArg(pc);
+	if (!arg)
+		usage_error("missing %s", usage_tail);
+	d->path = strdup(arg);
+	if ((arg = poptGetArg(pc)))
+		usage_error("unexpected argument '%s'", arg);
+	d->json = o.json;
+	d->no_verify = o.no_verify;
+	d->backing_path = o.backing;
+	if (o.superblock)
+		d->sections |= SEC_HEADER;
+	if (o.segments)
+		d->sections |= SEC_SEGMENTS;
+	if (o.log)
+		d->sections |= SEC_LOG;
+	if (o.replay)
+		d->sections |= SEC_REPLAY;
+	if (o.segment) {
+		if (parse_u64(o.segment, &v) || v > UINT32_MAX)
+			usage_error("--segment: bad segment id '%s'",
+				    o.segment);
+		d->seg_sel = (uint32_t)v;
+		d->sections |= SEC_SEGMENT;
+	}
+	if (o.from) {
+		if (parse_pos(o.from, &d->from))
+			usage_error("--from: expected SEG:OFF, got '%s'",
+				    o.from);
+		d->from_set = true;
+		d->sections |= SEC_LOG;
+	}
+	if (o.limit && parse_u64(o.limit, &d->limit))
+		usage_error("--limit: bad number '%s'", o.limit);
+	if (d->extract && !d->backing_path)
+		usage_error("--extract needs --backing DEVICE");
+	if (d->extract && (d->sections || d->json))
+		usage_error("--extract cannot be combined with other output");
+	if (!d->sections)
+		d->sections = SEC_DEFAULT;
+	free(o.segment);
+	free(o.from);
+	free(o.limit);
+	free(o.extract_dummy);
+	poptFreeContext(pc);
+}
+
+/* Mark which segments hold the log and which hold live data. */
+static void fill_use(struct dump *d)
+{
+	struct pc_cache *c = d->c;
+	struct pc_kset_view v;
+	struct pc_walk w;
+
+	d->use = calloc(c->info.n_segs, sizeof(*d->use));
+	if (!d->use)
+		return;
+	pc_walk_init(&w, c, c->key_tail);
+	d->use[c->key_tail.seg].key = true;
+	for (;;) {
+		enum pc_kset_kind k = pc_walk_next(&w, &v);
+
+		if (k != PC_KSET_KEYS && k != PC_KSET_LAST)
+			break;
+		if (k == PC_KSET_LAST)
+			d->use[v.key_num].key = true;
+	}
+	pc_walk_fini(&w);
+	for (size_t i = 0; i < d->r.n_keys; i++) {
+		const struct pc_rkey *rk = &d->r.keys[i];
+
+		if (!rk->stale && rk->k.cache_seg_id < c->info.n_segs)
+			d->use[rk->k.cache_seg_id].keys++;
+	}
+	for (size_t i = 0; i < d->r.n_ext; i++)
+		if (d->r.ext[i].seg < c->info.n_segs)
+			d->use[d->r.ext[i].seg].live_bytes += d->r.ext[i].len;
+}
+
+int dump_replay(struct dump *d)
+{
+	if (d->replayed)
+		return d->replay_ret;
+	d->replayed = true;
+	if (!d->c || d->c->stage < PC_STAGE_READY) {
+		d->replay_ret = -EINVAL;
+		return d->replay_ret;
+	}
+	d->replay_ret = pc_replay(d->c, d->backing_size, 0, &d->r);
+	if (d->replay_ret) {
+		d->failed = true;
+		cli_err("%s", d->r.err.msg[0] ? d->r.err.msg :
+			strerror(-d->replay_ret));
+	}
+	fill_use(d);
+	return d->replay_ret;
+}
+
+static int open_devices(struct dump *d)
+{
+	struct pc_err err = { 0 };
+	int ret;
+
+	ret = pc_dev_open(d->path, 0, &d->dev, &err);
+	if (ret) {
+		cli_err("%s", err.msg);
+		return ret;
+	}
+	if (d->backing_path) {
+		ret = pc_dev_open(d->backing_path, 0, &d->bdev, &err);
+		if (ret) {
+			cli_err("%s", err.msg);
+			return ret;
+		}
+		/* The kernel sees the backing device in whole sectors. */
+		d->backing_size = pc_dev_size(d->bdev) & ~(uint64_t)511;
+	}
+	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
+	if (!d->c)
+		return -ENOMEM;
+	if (d->open_ret) {
+		d->failed = true;
+		cli_err("%s", d->open_err.msg);
+	}
+	return 0;
+}
+
+static void run_sections(struct dump *d)
+{
+	if (d->sections & SEC_HEADER)
+		dump_header(d);
+	if (d->c->stage < PC_STAGE_CHAIN &&
+	    (d->sections & ~SEC_HEADER)) {
+		if (!(d->sections & SEC_HEADER))
+			cli_err("%s: the segment chain could not be loaded; "
+				"only --superblock can be shown", d->path);
+		d->failed = true;
+		return;
+	}
+	if (d->sections & SEC_SEGMENTS)
+		dump_segments(d);
+	if (d->sections & SEC_SEGMENT)
+		dump_segment(d);
+	if (d->sections & SEC_LOG)
+		dump_log(d);
+	if (d->sections & SEC_REPLAY)
+		dump_replay_section(d);
+}
+
+int main(int argc, char **argv)
+{
+	struct dump d = { 0 };
+	int rc = CLI_EXIT_OK;
+
+	cli_init("pcache-dump");
+	parse_args(argc, (const char **)argv, &d);
+	if (open_devices(&d)) {
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (d.extract) {
+		rc = dump_extract(&d) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+		goto out;
+	}
+	if (d.json)
+		d.doc = cli_json_doc();
+	if ((d.sections & SEC_SEGMENT) && d.c->stage >= PC_STAGE_INFO &&
+	    d.seg_sel >= d.c->info.n_segs)
+		usage_error("--segment %u out of range (n_segs %u)",
+			    d.seg_sel, d.c->info.n_segs);
+	run_sections(&d);
+	if (d.json) {
+		json_object_object_add(d.doc, "ok",
+				       json_object_new_boolean(!d.failed));
+		if (cli_json_print(d.doc))
+			rc = CLI_EXIT_FAIL;
+		json_object_put(d.doc);
+	} else if (fflush(stdout) && errno != EPIPE) {
+		rc = CLI_EXIT_FAIL;
+	}
+	if (d.failed)
+		rc = CLI_EXIT_FAIL;
+out:
+	if (d.replayed)
+		pc_replay_free(&d.r);
+	free(d.use);
+	pc_cache_free(d.c);
+	pc_dev_close(d.dev);
+	pc_dev_close(d.bdev);
+	free((void *)d.path);
+	free((void *)d.backing_path);
+	return rc;
+}

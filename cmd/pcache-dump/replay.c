@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --replay: the index the kernel builds at activation (newest key wins on
+ * overlap, stale generations dropped), with the data CRC state of every
+ * live extent; --extract: what a reader of the cached device sees.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump.h"
+
+enum crc_state { CRC_UNCHECKED, CRC_OK, CRC_BAD, CRC_NONE, CRC_UNREADABLE };
+
+static const char *const crc_names[] = {
+	[CRC_UNCHECKED] = "unchecked",
+	[CRC_OK] = "ok",
+	[CRC_BAD] = "bad",
+	[CRC_NONE] = "none",
+	[CRC_UNREADABLE] = "unreadable",
+};
+
+/* Verify the data CRC of the key an extent comes from, once per key. */
+static enum crc_state extent_crc(struct dump *d, uint8_t *memo,
+				 const struct pc_extent *e)
+{
+	const struct pc_rkey *rk;
+	enum pc_key_err ke;
+
+	if (!pc_cache_data_crc(d->c))
+		return CRC_NONE;
+	if (d->no_verify || e->seq >= d->r.n_keys)
+		return CRC_UNCHECKED;
+	if (memo[e->seq])
+		return memo[e->seq];
+	rk = &d->r.keys[e->seq];
+	ke = pc_key_check(d->c, &rk->k, 0, true, NULL);
+	memo[e->seq] = ke == PC_KEY_OK ? CRC_OK :
+		       ke == PC_KEY_DATA_CRC ? CRC_BAD : CRC_UNREADABLE;
+	return memo[e->seq];
+}
+
+struct totals {
+	uint64_t crc[5];
+	uint64_t clean_bytes;
+	uint64_t shown;
+};
+
+static struct json_object *extent_json(struct dump *d,
+				       const struct pc_extent *e,
+				       enum crc_state cs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "off", cli_json_u64(e->off));
+	json_object_object_add(o, "len", cli_json_u64(e->len));
+	json_object_object_add(o, "seg", cli_json_u64(e->seg));
+	json_object_object_add(o, "seg_off", cli_json_u64(e->seg_off));
+	json_object_object_add(o, "dev_off", cli_json_u64(
+			       pc_cache_pos_dev_off(d->c, (struct pc_pos){
+						    e->seg, e->seg_off })));
+	json_object_object_add(o, "dirty", json_object_new_boolean(e->dirty));
+	json_object_object_add(o, "key_flags", cli_json_u64(e->flags));
+	json_object_object_add(o, "kset", jpos(e->kset));
+	json_object_object_add(o, "key_seq", cli_json_u64(e->seq));
+	json_object_object_add(o, "whole_key", json_object_new_boolean(
+			       e->whole_key));
+	json_object_object_add(o, "data_crc", cli_json_u64(e->data_crc));
+	json_object_object_add(o, "crc_state", json_object_new_string(
+			       crc_names[cs]));
+	return o;
+}
+
+static void extent_print(const struct pc_extent *e, enum crc_state cs)
+{
+	char loc[32], ks[32];
+
+	snprintf(loc, sizeof(loc), "%u:%u", e->seg, e->seg_off);
+	fmt_pos(e->kset, ks, sizeof(ks));
+	printf("  %14llu %9u %14llu  %-16s %-5s %-9s %-5s %s\n",
+	       (unsigned long long)e->off, e->len,
+	       (unsigned long long)(e->off + e->len), loc,
+	       e->dirty ? "dirty" : "clean", crc_names[cs],
+	       e->whole_key ? "whole" : "part", ks);
+}
+
+static struct json_object *totals_json(struct dump *d, struct totals *t)
+{
+	struct json_object *o = json_object_new_object();
+	struct pc_replay *r = &d->r;
+
+	json_object_object_add(o, "extents", cli_json_u64(r->n_ext));
+	json_object_object_add(o, "cached_bytes", cli_json_u64(
+			       r->cached_bytes));
+	json_object_object_add(o, "dirty_bytes", cli_json_u64(r->dirty_bytes));
+	json_object_object_add(o, "clean_bytes", cli_json_u64(t->clean_bytes));
+	json_object_object_add(o, "keys", cli_json_u64(r->n_keys));
+	json_object_object_add(o, "stale_keys", cli_json_u64(r->n_stale));
+	json_object_object_add(o, "ksets", cli_json_u64(r->n_ksets));
+	json_object_object_add(o, "crc_ok", cli_json_u64(t->crc[CRC_OK]));
+	json_object_object_add(o, "crc_bad", cli_json_u64(t->crc[CRC_BAD]));
+	json_object_object_add(o, "crc_unreadable", cli_json_u64(
+			       t->crc[CRC_UNREADABLE]));
+	json_object_object_add(o, "crc_unchecked", cli_json_u64(
+			       t->crc[CRC_UNCHECKED]));
+	return o;
+}
+
+void dump_replay_section(struct dump *d)
+{
+	struct pc_replay *r = &d->r;
+	struct json_object *o = NULL, *arr = NULL;
+	struct totals t = { 0 };
+	char a[32], b[32], sz[32];
+	uint8_t *memo;
+
+	if (d->c->stage < PC_STAGE_READY) {
+		d->failed = true;
+		return;
+	}
+	dump_replay(d);
+	memo = calloc(r->n_keys ? r->n_keys : 1, 1);
+	if (!memo) {
+		cli_err("out of memory");
+		d->failed = true;
+		return;
+	}
+	if (d->json) {
+		o = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(o, "key_tail", jpos(d->c->key_tail));
+		json_object_object_add(o, "dirty_tail", jpos(d->c->dirty_tail));
+		json_object_object_add(o, "key_head", jpos(r->head));
+	} else {
+		if (d->sections & ~SEC_REPLAY)
+			printf("\n");
+		printf("replay from key_tail %s to key_head %s "
+		       "(dirty from %s)\n",
+		       fmt_pos(d->c->key_tail, a, sizeof(a)),
+		       fmt_pos(r->head, b, sizeof(b)),
+		       fmt_pos(d->c->dirty_tail, sz, sizeof(sz)));
+		printf("  %14s %9s %14s  %-16s %-5s %-9s %-5s %s\n", "offset",
+		       "length", "end", "cache seg:off", "state", "data_crc",
+		       "key", "kset");
+	}
+	for (size_t i = 0; i < r->n_ext; i++) {
+		const struct pc_extent *e = &r->ext[i];
+		enum crc_state cs = extent_crc(d, memo, e);
+
+		t.crc[cs]++;
+		if (!e->dirty)
+			t.clean_bytes += e->len;
+		if (d->limit && t.shown >= d->limit)
+			continue;
+		t.shown++;
+		if (d->json)
+			json_object_array_add(arr, extent_json(d, e, cs));
+		else if (!out_broken())
+			extent_print(e, cs);
+	}
+	free(memo);
+	if (t.crc[CRC_BAD] || t.crc[CRC_UNREADABLE])
+		d->failed = true;
+	if (d->json) {
+		json_object_object_add(o, "extents", arr);
+		json_object_object_add(o, "truncated", json_object_new_boolean(
+				       t.shown < r->n_ext));
+		json_object_object_add(o, "totals", totals_json(d, &t));
+		json_object_object_add(o, "error", d->replay_ret ?
+				       json_object_new_string(r->err.msg) :
+				       NULL);
+		json_object_object_add(d->doc, "replay", o);
+		return;
+	}
+	if (t.shown < r->n_ext)
+		printf("  (%zu more extents not shown: --limit)\n",
+		       r->n_ext - (size_t)t.shown);
+	printf("  totals: %zu extents; cached %llu bytes (%s)",
+	       r->n_ext, (unsigned long long)r->cached_bytes,
+	       cli_size(r->cached_bytes, sz, sizeof(sz)));
+	printf("; dirty %llu bytes (%s); clean %llu bytes\n",
+	       (unsigned long long)r->dirty_bytes,
+	       cli_size(r->dirty_bytes, a, sizeof(a)),
+	       (unsigned long long)t.clean_bytes);
+	printf("  keys %zu (stale %llu) in %llu ksets; data crc: %llu ok, "
+	       "%llu bad, %llu unreadable, %llu unchecked\n", r->n_keys,
+	       (unsigned long long)r->n_stale,
+	       (unsigned long long)r->n_ksets,
+	       (unsigned long long)t.crc[CRC_OK],
+	       (unsigned long long)t.crc[CRC_BAD],
+	       (unsigned long long)t.crc[CRC_UNREADABLE],
+	       (unsigned long long)t.crc[CRC_UNCHECKED]);
+}
+
+/* ---- --extract ------------------------------------------------------- */
+
+static int out_write(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+#define XBUF (1u << 20)
+
+/* Copy @len bytes from @dev at @off to stdout. */
+static int copy_out(struct pc_dev *dev, uint64_t off, uint64_t len,
+		    uint8_t *buf)
+{
+	struct pc_err err = { 0 };
+
+	while (len) {
+		size_t n = len < XBUF ? (size_t)len : XBUF;
+		int ret = pc_dev_read(dev, off, buf, n, &err);
+
+		if (ret) {
+			cli_err("%s", err.msg);
+			return ret;
+		}
+		ret = out_write(buf, n);
+		if (ret) {
+			if (ret != -EPIPE)
+				cli_err("writing to stdout: %s",
+					strerror(-ret));
+			return ret;
+		}
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* First extent ending after @off (extents are sorted and disjoint). */
+static size_t first_after(const struct pc_replay *r, uint64_t off)
+{
+	size_t lo = 0, hi = r->n_ext;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->ext[mid].off + r->ext[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int extract_range(struct dump *d, uint8_t *buf)
+{
+	struct pc_replay *r = &d->r;
+	uint64_t pos = d->ext_off, end = d->ext_off + d->ext_len;
+	size_t i = first_after(r, pos);
+	int ret = 0;
+
+	while (pos < end && !ret) {
+		const struct pc_extent *e = i < r->n_ext ? &r->ext[i] : NULL;
+		uint64_t stop;
+
+		if (!e || e->off >= end) {
+			ret = copy_out(d->bdev, pos, end - pos, buf);
+			break;
+		}
+		if (e->off > pos) {
+			ret = copy_out(d->bdev, pos, e->off - pos, buf);
+			pos = e->off;
+			continue;
+		}
+		stop = e->off + e->len < end ? e->off + e->len : end;
+		ret = copy_out(d->dev, pc_cache_pos_dev_off(d->c,
+				(struct pc_pos){ e->seg, e->seg_off }) +
+				(pos - e->off), stop - pos, buf);
+		pos = stop;
+		i++;
+	}
+	return ret;
+}
+
+int dump_extract(struct dump *d)
+{
+	uint8_t *buf;
+	int ret;
+
+	if (d->c->stage < PC_STAGE_READY)
+		return -EINVAL;
+	if (d->ext_len > d->backing_size ||
+	    d->ext_off > d->backing_size - d->ext_len) {
+		cli_err("%s: range %llu+%llu is beyond the end of the backing "
+			"device (%llu bytes)", d->backing_path,
+			(unsigned long long)d->ext_off,
+			(unsigned long long)d->ext_len,
+			(unsigned long long)d->backing_size);
+		return -ERANGE;
+	}
+	ret = dump_replay(d);
+	if (ret)
+		return ret;
+	buf = malloc(XBUF);
+	if (!buf) {
+		cli_err("out of memory");
+		return -ENOMEM;
+	}
+	ret = extract_range(d, buf);
+	free(buf);
+	return ret == -EPIPE ? 0 : ret;
+}
