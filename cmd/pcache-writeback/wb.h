@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pcache-writeback: shared state of the plan and the copy. */
+#ifndef PCACHE_WB_H
+#define PCACHE_WB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "pcache.h"
+
+enum wb_action {
+	WB_WRITE,		/* to be written (or written) */
+	WB_SKIP_BAD,		/* data CRC mismatch, skipped (--skip-bad) */
+	WB_BAD,			/* data CRC mismatch: refuse */
+};
+
+struct wb_item {
+	const struct pc_extent *e;
+	enum wb_action action;
+	const char *why;	/* for bad ones */
+};
+
+struct wb {
+	/* options */
+	const char *cache_path;
+	const char *backing_path;
+	bool dry_run;
+	bool json;
+	bool skip_bad;
+	bool verbose;
+
+	/* state */
+	struct pc_dev *dev;
+	struct pc_dev *bdev;
+	uint64_t backing_size;
+	struct pc_cache *c;
+	struct pc_replay r;
+	bool replayed;
+	struct pc_pos dirty_before;
+	struct wb_item *items;
+	size_t n_items;
+	uint64_t bytes_total;	/* bytes to write */
+	uint64_t bytes_written;
+	uint64_t bytes_skipped;
+	uint64_t n_skipped;
+	uint64_t n_bad;
+	uint64_t n_stale_dirty;	/* stale keys at or after dirty_tail */
+	bool tail_written;
+	const char *result;	/* clean, written, dry_run, refused */
+	char error[600];
+};
+
+/* plan.c */
+int wb_open(struct wb *w);
+int wb_plan(struct wb *w);
+/* copy.c */
+int wb_copy(struct wb *w);
+int wb_finish(struct wb *w);
+/* report.c */
+void wb_report(struct wb *w);
+void wb_refuse(struct wb *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
