@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The segment chain: segment_info and generation records (C20-C28). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "check_int.h"
+
+static int load_one(struct pc_check *ck, uint32_t i, uint32_t phys)
+{
+	struct pc_seg *s = &ck->c.segs[i];
+	uint64_t base = pcd_seg_offset(phys);
+	const struct pcd_seg_info *si;
+	const struct pcd_seg_gen *g;
+	int ret;
+
+	s->phys = phys;
+	ck->c.segs_loaded = i + 1;
+	ret = pc_ck_read_dual(ck, base, PCD_SEG_INFO_STRIDE, sizeof(*si),
+			      &s->info);
+	if (!ret)
+		ret = pc_ck_read_dual(ck, base + PCD_SEG_CTRL_OFF,
+				      PCD_SEG_GEN_STRIDE, sizeof(*g),
+				      &s->gen_slots);
+	if (ret)
+		return ret;
+	pc_ck_dual(ck, &s->info, "segment_info", i, base, PCD_SEG_INFO_STRIDE,
+		   PCK_SEGINFO_TORN, PCK_SEGINFO_SEQ, false);
+	pc_ck_stride(ck, base + sizeof(*si), sizeof(*si), PCK_SEGINFO_STRIDE,
+		     "segment_info", i);
+	pc_ck_dual(ck, &s->gen_slots, "generation", i,
+		   base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE, PCK_GEN_TORN,
+		   PCK_GEN_SEQ, false);
+	g = pc_dual_rec(&s->gen_slots);
+	s->gen = g ? pcd_n64(ck->c.swap, g->gen) : 0;
+	si = pc_dual_rec(&s->info);
+	if (!si) {
+		pc_ck_add(ck, PCK_SEGINFO_NONE, "segment_info", -1, i,
+			  (int64_t)base, "segment %u (cache segment %u) has no "
+			  "valid segment_info copy (slot 0 %s, slot 1 %s)",
+			  phys, i, pc_slot_state_name(s->info.slot[0].state),
+			  pc_slot_state_name(s->info.slot[1].state));
+		return 1;
+	}
+	s->flags = pcd_n32(ck->c.swap, si->flags);
+	s->next = pcd_n32(ck->c.swap, si->next_seg);
+	if (pcd_segi_type(s->flags) != PCD_SEG_TYPE_DATA ||
+	    (s->flags & PCD_SEGI_F_UNUSED))
+		pc_ck_add(ck, PCK_SEGINFO_TYPE, "segment_info", s->info.chosen,
+			  i, (int64_t)s->info.slot[s->info.chosen].dev_off,
+			  "segment %u: segment_info flags 0x%x (type %u; "
+			  "ignored)", phys, s->flags, pcd_segi_type(s->flags));
+	return 0;
+}
+
+/* Physical id of chain index @i, or -1 (finding added) when there is none. */
+static int64_t next_phys(struct pc_check *ck, uint32_t i)
+{
+	const struct pc_seg *prev;
+
+	if (i == 0)
+		return ck->c.info.seg_id;
+	prev = &ck->c.segs[i - 1];
+	if (!(prev->flags & PCD_SEGI_F_HAS_NEXT)) {
+		pc_ck_add(ck, PCK_CHAIN_SHORT, "segment_info", prev->info.chosen,
+			  i - 1, (int64_t)prev->info.slot[prev->info.chosen].dev_off,
+			  "segment %u (cache segment %u) has no next link, but "
+			  "cache_info says the chain has %u segments", prev->phys,
+			  i - 1, ck->c.info.n_segs);
+		return -1;
+	}
+	return prev->next;
+}
+
+int pc_ck_chain(struct pc_check *ck)
+{
+	uint32_t n = ck->c.info.n_segs, seg_num = ck->c.sb.seg_num;
+	uint8_t *seen = calloc(seg_num / 8 + 1, 1);
+	bool dup = false;
+	int ret = 0;
+
+	ck->c.segs = calloc(n, sizeof(*ck->c.segs));
+	if (!seen || !ck->c.segs) {
+		free(seen);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t phys = next_phys(ck, i);
+
+		if (phys < 0)
+			goto out;
+		if (phys >= seg_num) {
+			pc_ck_add(ck, PCK_CHAIN_RANGE, i ? "segment_info" :
+				  "cache_info", -1, i ? (int64_t)i - 1 : -1,
+				  i ? (int64_t)pcd_seg_offset(ck->c.segs[i - 1].phys) :
+				      (int64_t)PCD_INFO_OFF, "%s names segment %lld as "
+				  "cache segment %u, but seg_num is %u",
+				  i ? "a next_seg link" : "cache_info seg_id",
+				  (long long)phys, i, seg_num);
+			goto out;
+		}
+		if (seen[phys / 8] & (1 << (phys % 8))) {
+			if (!dup)
+				pc_ck_add(ck, PCK_CHAIN_DUP, "segment_info", -1,
+					  i, (int64_t)pcd_seg_offset((uint32_t)phys),
+					  "the chain visits physical segment "
+					  "%lld again as cache segment %u: two "
+					  "cache segment ids alias one segment",
+					  (long long)phys, i);
+			dup = true;
+		}
+		seen[phys / 8] |= 1 << (phys % 8);
+		ret = load_one(ck, i, (uint32_t)phys);
+		if (ret)
+			goto out;
+		if ((i & 4095) == 0 || i + 1 == n)
+			pc_ck_progress(ck, "segments", i + 1, n);
+		if (pc_ck_cancelled(ck)) {
+			ret = -ECANCELED;
+			goto out;
+		}
+	}
+	{
+		const struct pc_seg *last = &ck->c.segs[n - 1];
+
+		if (last->flags & PCD_SEGI_F_HAS_NEXT)
+			pc_ck_add(ck, PCK_CHAIN_LAST_NEXT, "segment_info",
+				  last->info.chosen, n - 1,
+				  (int64_t)last->info.slot[last->info.chosen].dev_off,
+				  "the last chain segment %u links to segment "
+				  "%u (ignored)", last->phys, last->next);
+	}
+	ck->chain_ok = true;
+	ck->c.stage = PC_STAGE_CHAIN;
+out:
+	free(seen);
+	return ret < 0 ? ret : 0;
+}

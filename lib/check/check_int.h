@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal state of the checker, shared by the lib/check sources. */
+#ifndef PC_CHECK_INT_H
+#define PC_CHECK_INT_H
+
+#include "check.h"
+
+/* Findings of one code kept individually; the rest are counted. */
+#define PC_FINDINGS_PER_CODE 16
+
+enum pc_repair_kind {
+	PC_RP_SLOT,		/* rewrite a dual-slot record's other copy */
+	PC_RP_LOG_END,		/* zero 24 bytes at key_head */
+	PC_RP_DIRTY_TAIL,	/* move dirty_tail (provably nothing lost) */
+	PC_RP_GEN,		/* set a segment's generation */
+};
+
+struct pc_repair {
+	enum pc_repair_kind kind;
+	size_t finding;		/* index of the finding it repairs */
+	struct pc_dual *dual;	/* PC_RP_SLOT, PC_RP_DIRTY_TAIL, PC_RP_GEN */
+	uint64_t off, stride;	/* the record's slot 0 and stride */
+	const char *what;	/* structure name, for the report */
+	int64_t cache_seg;
+	struct pc_pos pos;	/* PC_RP_DIRTY_TAIL */
+	uint64_t value;		/* PC_RP_GEN */
+	uint64_t dev_off;	/* PC_RP_LOG_END */
+};
+
+struct pc_check {
+	struct pc_dev *dev;
+	struct pc_check_opts o;
+	struct pc_err err;
+	int ret;
+
+	struct pc_finding *f;
+	size_t n_f, cap_f;
+	uint64_t counts[PCK__COUNT];
+
+	struct pc_repair *rp;
+	size_t n_rp, cap_rp;
+	unsigned int repairs_done;
+
+	/* the cache as loaded so far; c.segs has c.segs_loaded entries */
+	struct pc_cache c;
+	bool info_ok;		/* cache_info usable (INIT_DONE, n_segs ok) */
+	bool chain_ok;
+	bool tails_ok[2];
+	bool reject;		/* some finding says the kernel refuses */
+	struct pc_replay r;	/* keys collected on the key_tail walk */
+	struct pc_check_usage u;
+};
+
+/* Add a finding; returns its index, or -1 when folded into the count. */
+__attribute__((format(printf, 7, 8)))
+long pc_ck_add(struct pc_check *ck, enum pc_code code, const char *structure,
+	       int slot, int64_t cache_seg, int64_t dev_off,
+	       const char *fmt, ...);
+struct pc_finding *pc_ck_get(struct pc_check *ck, long idx);
+/* Plan a repair for finding @idx if the mode allows it. */
+bool pc_ck_plan(struct pc_check *ck, long idx, const struct pc_repair *rp);
+bool pc_ck_cancelled(struct pc_check *ck);
+void pc_ck_progress(struct pc_check *ck, const char *phase, uint64_t done,
+		    uint64_t total);
+/* Operational failure (not a finding): remembered, the run stops. */
+int pc_ck_fail(struct pc_check *ck, int ret, const struct pc_err *err);
+
+/* Dual-slot record: report torn copies and seq gaps, plan restores. */
+void pc_ck_dual(struct pc_check *ck, struct pc_dual *d, const char *what,
+		int64_t cache_seg, uint64_t off, uint64_t stride,
+		enum pc_code torn, enum pc_code seq, bool tail);
+
+/* A valid record between two slots (pre-fix slot stride). */
+void pc_ck_stride(struct pc_check *ck, uint64_t off, unsigned int size,
+		  enum pc_code code, const char *what, int64_t seg);
+/* Both copies of a record; unreadable slots beyond the device end. */
+int pc_ck_read_dual(struct pc_check *ck, uint64_t off, uint64_t stride,
+		    unsigned int size, struct pc_dual *d);
+
+/* Add a backing range [off, off + len) to a finding (merged, capped). */
+void pc_ck_range(struct pc_finding *f, uint64_t off, uint64_t len);
+
+/* Stages */
+int pc_ck_sb(struct pc_check *ck);
+int pc_ck_info(struct pc_check *ck);
+int pc_ck_chain(struct pc_check *ck);
+int pc_ck_tails(struct pc_check *ck);
+int pc_ck_log(struct pc_check *ck);
+int pc_ck_repair(struct pc_check *ck);
+
+/* Is anything on the device a sign of a cache that was used? */
+bool pc_ck_used_evidence(struct pc_check *ck);
+
+static inline bool pc_ck_pos_eq(struct pc_pos a, struct pc_pos b)
+{
+	return a.seg == b.seg && a.off == b.off;
+}
+
+#endif

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Keys on the walk from key_tail: the kernel's decode checks (9.7), the
+ * invariants it keeps (13.2), generations, and the index after replay.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_keys.h"
+
+static int push_key(struct pc_replay *r, const struct pc_rkey *rk)
+{
+	if (r->n_keys == r->cap_keys) {
+		size_t cap = r->cap_keys ? r->cap_keys * 2 : 1024;
+		void *v = realloc(r->keys, cap * sizeof(*r->keys));
+
+		if (!v)
+			return -ENOMEM;
+		r->keys = v;
+		r->cap_keys = cap;
+	}
+	r->keys[r->n_keys++] = *rk;
+	return 0;
+}
+
+static const enum pc_code key_err_code[] = {
+	[PC_KEY_LEN_ZERO] = PCK_KEY_LEN_ZERO,
+	[PC_KEY_BEYOND_BACKING] = PCK_KEY_BACKING,
+	[PC_KEY_SEG_RANGE] = PCK_KEY_SEG_ID,
+	[PC_KEY_SEG_OVERFLOW] = PCK_KEY_SEG_OVERFLOW,
+	[PC_KEY_DATA_CRC] = PCK_KEY_DATA_CRC,
+	[PC_KEY_READ] = PCK_DEV_READ,
+};
+
+struct kctx {
+	struct pc_check *ck;
+	const struct pc_kset_view *v;
+	uint32_t i;
+	int64_t dev_off;
+	char where[96];
+};
+
+#define KADD(x, code, ...)						\
+	pc_ck_add((x)->ck, code, "key", -1, (int64_t)(x)->v->pos.seg,	\
+		  (x)->dev_off, __VA_ARGS__)
+
+static void key_data(struct kctx *x, const struct pcd_key *k)
+{
+	struct pc_check *ck = x->ck;
+	struct pc_err err = { 0 };
+	uint32_t crc;
+
+	if (pc_data_crc(&ck->c, k->cache_seg_id, k->cache_seg_off, k->len,
+			&crc, &err)) {
+		KADD(x, PCK_DEV_READ, "%s: data unreadable: %s", x->where,
+		     err.msg);
+		return;
+	}
+	ck->u.verified_keys++;
+	ck->u.verified_bytes += k->len;
+	if (crc != k->data_crc)
+		KADD(x, PCK_KEY_DATA_CRC, "%s: data crc 0x%08x, the key says "
+		     "0x%08x", x->where, crc, k->data_crc);
+}
+
+static void key_shape(struct kctx *x, const struct pcd_key *k)
+{
+	bool dcrc = pc_cache_data_crc(&x->ck->c);
+
+	if (k->flags & PCD_KEY_F_EMPTY)
+		KADD(x, PCK_KEY_EMPTY, "%s: flags 0x%x include EMPTY; replaying "
+		     "it can crash the kernel", x->where, k->flags);
+	if (k->flags & PCD_KEY_F_UNKNOWN)
+		KADD(x, PCK_KEY_FLAGS, "%s: unknown flag bits 0x%x", x->where,
+		     k->flags & PCD_KEY_F_UNKNOWN);
+	if (k->off % PCD_SECTOR_SIZE || k->len % PCD_SECTOR_SIZE)
+		KADD(x, PCK_KEY_ALIGN, "%s: offset or length not a multiple "
+		     "of 512", x->where);
+	if (k->len > PCD_KEY_LEN_MAX || (k->len && pcd_subtree(k->off) !=
+	    pcd_subtree(k->off + k->len - 1)))
+		KADD(x, PCK_KEY_SUBTREE, "%s: longer than 4 MiB or crosses a "
+		     "4 MiB boundary", x->where);
+	if (k->cache_seg_off % PCD_SECTOR_SIZE)
+		KADD(x, PCK_KEY_SEG_OFF_ALIGN, "%s: cache_seg_off %u not a "
+		     "multiple of 512", x->where, k->cache_seg_off);
+	if (k->reserved || (!dcrc && k->data_crc))
+		KADD(x, PCK_KEY_RESERVED, "%s: reserved 0x%x, data_crc 0x%x "
+		     "(ignored)", x->where, k->reserved, dcrc ? 0 : k->data_crc);
+}
+
+static int one_key(struct kctx *x, bool after, bool at_tail)
+{
+	struct pc_check *ck = x->ck;
+	struct pc_rkey rk = { .kset = x->v->pos, .after_dirty = after };
+	struct pcd_key *k = &rk.k;
+	enum pc_key_err ke;
+	uint64_t end, gen;
+
+	pc_key_decode(&ck->c, &x->v->keys[x->i], k);
+	snprintf(x->where, sizeof(x->where), "key %u of kset %u:%u (off %llu "
+		 "len %u)", x->i, x->v->pos.seg, x->v->pos.off,
+		 (unsigned long long)k->off, k->len);
+	ck->u.keys++;
+	end = k->off + k->len < k->off ? UINT64_MAX : k->off + k->len;
+	if (end > ck->u.max_key_end)
+		ck->u.max_key_end = end;
+	ke = pc_key_check(&ck->c, k, ck->o.backing_size, false, NULL);
+	if (ke != PC_KEY_OK)
+		KADD(x, key_err_code[ke], "%s: %s (backing %llu bytes, cache "
+		     "segment %u, n_segs %u, cache_seg_off %u)", x->where,
+		     pc_key_err_name(ke),
+		     (unsigned long long)ck->o.backing_size, k->cache_seg_id,
+		     ck->c.info.n_segs, k->cache_seg_off);
+	else if (ck->o.verify_data && pc_cache_data_crc(&ck->c))
+		key_data(x, k);
+	key_shape(x, k);
+	if (ke == PC_KEY_SEG_RANGE)
+		return 0;
+	gen = ck->c.segs[k->cache_seg_id].gen;
+	rk.stale = k->seg_gen < gen;
+	if (rk.stale) {
+		ck->u.stale_keys++;
+		if (at_tail)
+			ck->u.stale_keys_tail++;
+		else
+			KADD(x, PCK_KEY_STALE, "%s: seg_gen %llu is below "
+			     "segment %u's generation %llu outside the kset at "
+			     "key_tail", x->where,
+			     (unsigned long long)k->seg_gen, k->cache_seg_id,
+			     (unsigned long long)gen);
+	} else if (k->flags & PCD_KEY_F_CLEAN) {
+		ck->u.clean_keys++;
+	} else {
+		ck->u.dirty_keys++;
+		if (after)
+			ck->u.dirty_key_bytes += k->len;
+	}
+	rk.seq = ck->r.n_keys;
+	return push_key(&ck->r, &rk);
+}
+
+int pc_ck_keys(struct pc_check *ck, const struct pc_kset_view *v, bool after,
+	       bool at_key_tail)
+{
+	struct kctx x = { .ck = ck, .v = v };
+	int64_t base = (int64_t)pc_cache_pos_dev_off(&ck->c, v->pos);
+
+	for (x.i = 0; x.i < v->key_num; x.i++) {
+		int ret;
+
+		x.dev_off = base + PCD_KSET_HDR_SIZE + x.i * PCD_KEY_SIZE;
+		ret = one_key(&x, after, at_key_tail);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- after the walk ---------------------------------------------------- */
+
+struct seg_gens {
+	uint64_t lo, hi;	/* seg_gen range of the non-stale keys */
+	uint64_t n;
+};
+
+static void gen_finding(struct pc_check *ck, uint32_t s, const struct seg_gens *g)
+{
+	struct pc_seg *seg = &ck->c.segs[s];
+	bool none = seg->gen_slots.chosen < 0;
+	uint64_t off = pcd_seg_offset(seg->phys) + PCD_SEG_CTRL_OFF;
+	struct pc_repair rp = { .kind = PC_RP_GEN, .dual = &seg->gen_slots,
+				.off = off, .stride = PCD_SEG_GEN_STRIDE,
+				.what = "generation", .cache_seg = s,
+				.value = g->hi };
+	long idx;
+
+	if (none && !(g->n && g->hi > 0)) {
+		pc_ck_add(ck, PCK_GEN_NONE, "generation", -1, s, (int64_t)off,
+			  "segment %u (cache segment %u) has no valid "
+			  "generation record; the kernel uses 0, and no key "
+			  "needs more", seg->phys, s);
+		return;
+	}
+	if (!g->n || g->hi <= seg->gen)
+		return;
+	idx = pc_ck_add(ck, none ? PCK_GEN_NONE_USED : PCK_KEY_GEN_AHEAD,
+			"generation", seg->gen_slots.chosen, s, (int64_t)off,
+			"%llu keys point into cache segment %u with seg_gen "
+			"%llu..%llu, above the segment's generation %llu%s",
+			(unsigned long long)g->n, s, (unsigned long long)g->lo,
+			(unsigned long long)g->hi,
+			(unsigned long long)seg->gen,
+			none ? " (no valid generation record)" : "");
+	if (g->lo == g->hi)
+		pc_ck_plan(ck, idx, &rp);
+}
+
+static int gens(struct pc_check *ck)
+{
+	uint32_t n = ck->c.segs_loaded;
+	struct seg_gens *g = calloc(n ? n : 1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < ck->r.n_keys; i++) {
+		const struct pc_rkey *rk = &ck->r.keys[i];
+		struct seg_gens *sg = &g[rk->k.cache_seg_id];
+
+		if (rk->stale)
+			continue;
+		if (!sg->n || rk->k.seg_gen < sg->lo)
+			sg->lo = rk->k.seg_gen;
+		if (rk->k.seg_gen > sg->hi)
+			sg->hi = rk->k.seg_gen;
+		sg->n++;
+	}
+	for (uint32_t s = 0; s < n; s++)
+		gen_finding(ck, s, &g[s]);
+	free(g);
+	return 0;
+}
+
+static const struct pc_rkey *sort_keys;
+
+static int by_place(const void *a, const void *b)
+{
+	const struct pcd_key *x = &sort_keys[*(const size_t *)a].k;
+	const struct pcd_key *y = &sort_keys[*(const size_t *)b].k;
+
+	if (x->cache_seg_id != y->cache_seg_id)
+		return x->cache_seg_id < y->cache_seg_id ? -1 : 1;
+	if (x->cache_seg_off != y->cache_seg_off)
+		return x->cache_seg_off < y->cache_seg_off ? -1 : 1;
+	return 0;
+}
+
+/* C49 and C50: live keys in log segments, overlapping cached extents. */
+static int placement(struct pc_check *ck, const uint8_t *keyseg)
+{
+	size_t *idx = malloc((ck->r.n_keys ? ck->r.n_keys : 1) * sizeof(*idx));
+	size_t n = 0;
+	uint64_t end = 0;
+	int64_t seg = -1;
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < ck->r.n_keys; i++) {
+		const struct pc_rkey *rk = &ck->r.keys[i];
+
+		if (rk->stale || !rk->k.len)
+			continue;
+		idx[n++] = i;
+		if (keyseg[rk->k.cache_seg_id])
+			pc_ck_add(ck, PCK_KEY_IN_KEY_SEG, "key", -1,
+				  rk->k.cache_seg_id, -1, "a live key of kset "
+				  "%u:%u (off %llu len %u) points into cache "
+				  "segment %u, which holds part of the log",
+				  rk->kset.seg, rk->kset.off,
+				  (unsigned long long)rk->k.off, rk->k.len,
+				  rk->k.cache_seg_id);
+	}
+	sort_keys = ck->r.keys;
+	qsort(idx, n, sizeof(*idx), by_place);
+	for (size_t j = 0; j < n; j++) {
+		const struct pcd_key *k = &ck->r.keys[idx[j]].k;
+		uint64_t e = (uint64_t)k->cache_seg_off + k->len;
+
+		if (k->cache_seg_id == seg && k->cache_seg_off < end)
+			pc_ck_add(ck, PCK_KEY_OVERLAP, "key", -1,
+				  k->cache_seg_id, -1, "cached data %u:%u+%u "
+				  "(off %llu) overlaps another live key's data "
+				  "in the same segment", k->cache_seg_id,
+				  k->cache_seg_off, k->len,
+				  (unsigned long long)k->off);
+		if (k->cache_seg_id != seg || e > end)
+			end = e;
+		seg = k->cache_seg_id;
+	}
+	free(idx);
+	return 0;
+}
+
+static int usage(struct pc_check *ck, uint8_t *used)
+{
+	struct pc_check_usage *u = &ck->u;
+	uint32_t n = ck->c.segs_loaded;
+	struct pc_seg_use *su = calloc(n ? n : 1, sizeof(*su));
+	struct pc_finding *f = NULL;
+	long fi = -1;
+
+	if (!su)
+		return -ENOMEM;
+	for (size_t i = 0; i < ck->r.n_keys; i++)
+		if (!ck->r.keys[i].stale)
+			su[ck->r.keys[i].k.cache_seg_id].keys++;
+	for (size_t i = 0; i < ck->r.n_ext; i++) {
+		const struct pc_extent *e = &ck->r.ext[i];
+
+		su[e->seg].live_bytes += e->len;
+		u->live_bytes += e->len;
+		if (e->flags & PCD_KEY_F_CLEAN)
+			u->clean_bytes += e->len;
+		if (e->dirty)
+			u->dirty_bytes += e->len;
+	}
+	if (u->dirty_bytes) {
+		fi = pc_ck_add(ck, PCK_DIRTY_DATA, "cache", -1, -1, -1, "%llu "
+			       "bytes of dirty data between dirty_tail and "
+			       "key_head are not yet on the backing device",
+			       (unsigned long long)u->dirty_bytes);
+		f = pc_ck_get(ck, fi);
+	}
+	for (size_t i = 0; f && i < ck->r.n_ext; i++)
+		if (ck->r.ext[i].dirty)
+			pc_ck_range(f, ck->r.ext[i].off, ck->r.ext[i].len);
+	for (uint32_t s = 0; s < n; s++) {
+		if (!su[s].keys)
+			continue;
+		used[s] = 1;
+		su[u->n_data_segs] = su[s];
+		su[u->n_data_segs].cache_seg = s;
+		su[u->n_data_segs].phys = ck->c.segs[s].phys;
+		su[u->n_data_segs].gen = ck->c.segs[s].gen;
+		u->n_data_segs++;
+	}
+	u->data_segs = su;
+	for (uint32_t s = 0; s < n; s++)
+		u->segs_used += used[s];
+	return 0;
+}
+
+int pc_ck_keys_after(struct pc_check *ck)
+{
+	uint32_t n = ck->c.segs_loaded;
+	uint8_t *keyseg = calloc(n ? n : 1, 1);
+	uint8_t *used = calloc(n ? n : 1, 1);
+	int ret = -ENOMEM;
+
+	if (!keyseg || !used)
+		goto out;
+	if (ck->u.stale_keys_tail)
+		pc_ck_add(ck, PCK_KEY_STALE_TAIL, "kset", -1, ck->c.key_tail.seg,
+			  (int64_t)pc_cache_pos_dev_off(&ck->c, ck->c.key_tail),
+			  "%llu stale keys in the kset at key_tail %u:%u "
+			  "(an interrupted garbage collection; skipped by "
+			  "replay)", (unsigned long long)ck->u.stale_keys_tail,
+			  ck->c.key_tail.seg, ck->c.key_tail.off);
+	if (!ck->o.backing_size && ck->u.keys)
+		pc_ck_add(ck, PCK_BACKING_UNKNOWN, "key", -1, -1, -1, "keys were "
+			  "not checked against the backing device size; the "
+			  "backing device must hold at least %llu bytes",
+			  (unsigned long long)ck->u.max_key_end);
+	for (uint32_t i = 0; i < ck->u.n_key_segs; i++)
+		keyseg[ck->u.key_segs[i]] = used[ck->u.key_segs[i]] = 1;
+	ret = gens(ck);
+	if (!ret)
+		ret = placement(ck, keyseg);
+	if (!ret)
+		ret = pc_resolve(ck->r.keys, ck->r.n_keys, &ck->r.ext,
+				 &ck->r.n_ext);
+	if (!ret)
+		ret = usage(ck, used);
+out:
+	free(keyseg);
+	free(used);
+	return ret;
+}

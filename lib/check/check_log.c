@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The kset log (C34-C40, C52, C53): the walk from key_tail as replay does
+ * it, where and why it ends, dirty_tail's place on it, and the walk the
+ * kernel makes from dirty_tail. Keys are checked in check_keys.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_keys.h"
+#include "check_walk.h"
+
+static int64_t pos_dev(struct pc_check *ck, struct pc_pos p)
+{
+	int64_t phys = pc_cache_phys(&ck->c, p.seg);
+
+	return phys < 0 ? -1 : (int64_t)pcd_data_offset((uint32_t)phys, p.off);
+}
+
+static int push_key_seg(struct pc_check *ck, uint32_t seg)
+{
+	struct pc_check_usage *u = &ck->u;
+	void *v;
+
+	if (u->n_key_segs >= ck->c.info.n_segs)
+		return 0;
+	v = realloc(u->key_segs, (u->n_key_segs + 1) * sizeof(*u->key_segs));
+	if (!v)
+		return -ENOMEM;
+	u->key_segs = v;
+	u->key_segs[u->n_key_segs++] = seg;
+	return 0;
+}
+
+/* Ranges of the keys in the valid ksets from @from on (not checked). */
+static void ranges_after(struct pc_check *ck, struct pc_pos from,
+			 struct pc_finding *f)
+{
+	struct pc_kset_view v;
+	struct pc_lwalk lw;
+
+	if (!f || pc_lw_init(&lw, &ck->c, from))
+		goto out;
+	for (uint64_t n = 0; n < 1u << 20; n++) {
+		enum pc_kset_kind kind = pc_lw_next(&lw, &v);
+
+		if (kind != PC_KSET_KEYS && kind != PC_KSET_LAST)
+			break;
+		for (uint32_t i = 0; kind == PC_KSET_KEYS && i < v.key_num; i++) {
+			struct pcd_key k;
+
+			pc_key_decode(&ck->c, &v.keys[i], &k);
+			if (!(k.flags & PCD_KEY_F_CLEAN))
+				pc_ck_range(f, k.off, k.len);
+		}
+	}
+out:
+	pc_lw_fini(&lw);
+}
+
+/* Is there a valid kset at @p? */
+static bool valid_at(struct pc_check *ck, struct pc_pos p)
+{
+	struct pc_kset_view v;
+	struct pc_walk w;
+	enum pc_kset_kind kind;
+
+	pc_walk_init(&w, &ck->c, p);
+	kind = pc_walk_next(&w, &v);
+	pc_walk_fini(&w);
+	return kind == PC_KSET_KEYS || kind == PC_KSET_LAST ||
+	       (kind == PC_KSET_ERROR && w.end != PC_END_READ);
+}
+
+static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
+		     const struct pc_kset_view *v)
+{
+	struct pc_repair rp = { .kind = PC_RP_LOG_END };
+	int64_t off = pos_dev(ck, v->pos);
+	bool last = v->flags & PCD_KSET_F_LAST;
+	uint32_t size = 0;
+	long idx;
+
+	if (lw->w.end == PC_END_CRC)
+		size = last ? PCD_KSET_HDR_SIZE : pcd_kset_size(v->key_num);
+	if (size && v->pos.off + (uint64_t)size + PCD_KSET_HDR_SIZE <=
+		    PCD_SEG_DATA_SIZE &&
+	    valid_at(ck, (struct pc_pos){ v->pos.seg, v->pos.off + size })) {
+		idx = pc_ck_add(ck, PCK_LOG_TRUNCATED, "kset", -1, v->pos.seg,
+				off, "the log ends at %u:%u (%s) but a valid "
+				"kset follows at %u:%u: the ksets after it are "
+				"invisible to the kernel", v->pos.seg,
+				v->pos.off, pc_walk_end_name(lw->w.end),
+				v->pos.seg, v->pos.off + size);
+		ranges_after(ck, (struct pc_pos){ v->pos.seg,
+						  v->pos.off + size },
+			     pc_ck_get(ck, idx));
+		return;
+	}
+	idx = pc_ck_add(ck, PCK_LOG_TORN, "kset", -1, v->pos.seg, off,
+			"the log ends at %u:%u at a torn kset (%s, key_num "
+			"%u); nothing valid follows it", v->pos.seg, v->pos.off,
+			pc_walk_end_name(lw->w.end), v->key_num);
+	rp.dev_off = (uint64_t)off;
+	rp.value = PCD_KSET_HDR_SIZE;
+	pc_ck_plan(ck, idx, &rp);
+}
+
+static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
+		    const struct pc_kset_view *v)
+{
+	struct pc_repair rp = { .kind = PC_RP_LOG_END };
+	int64_t off = pos_dev(ck, v->pos);
+	uint32_t remain = PCD_SEG_DATA_SIZE - (v->pos.off < PCD_SEG_DATA_SIZE ?
+					       v->pos.off : PCD_SEG_DATA_SIZE);
+	long idx;
+
+	if (lw->loop) {
+		pc_ck_add(ck, PCK_LOG_LOOP, "kset", -1, v->pos.seg, off,
+			  "the log loops back at %u:%u; the kernel would follow "
+			  "it until %u LAST links and refuse the cache",
+			  v->pos.seg, v->pos.off, ck->c.sb.seg_num);
+		return;
+	}
+	switch (lw->w.end) {
+	case PC_END_MAGIC:
+	case PC_END_NONE:
+		return;
+	case PC_END_KEY_NUM:
+	case PC_END_CRC:
+		end_torn(ck, lw, v);
+		return;
+	case PC_END_NO_ROOM:
+	case PC_END_TOO_BIG:
+		idx = pc_ck_add(ck, PCK_LOG_NOFIT, "kset", -1, v->pos.seg, off,
+				"the kset at %u:%u does not fit in the %u bytes "
+				"left in its segment (%s)", v->pos.seg,
+				v->pos.off, remain, pc_walk_end_name(lw->w.end));
+		rp.dev_off = (uint64_t)off;
+		rp.value = remain < PCD_KSET_HDR_SIZE ? remain :
+							PCD_KSET_HDR_SIZE;
+		if (off >= 0)
+			pc_ck_plan(ck, idx, &rp);
+		return;
+	case PC_END_READ:
+		pc_ck_add(ck, PCK_LOG_READ, "kset", -1, v->pos.seg, off,
+			  "the log at %u:%u cannot be read: %s", v->pos.seg,
+			  v->pos.off, lw->w.err.msg);
+		return;
+	case PC_ERR_NEXT_RANGE:
+		pc_ck_add(ck, PCK_LOG_NEXT, "kset", -1, v->pos.seg, off,
+			  "the LAST kset at %u:%u links to cache segment %u, "
+			  "but n_segs is %u", v->pos.seg, v->pos.off,
+			  v->key_num, ck->c.info.n_segs);
+		return;
+	case PC_ERR_HOPS:
+		pc_ck_add(ck, PCK_LOG_LOOP, "kset", -1, v->pos.seg, off,
+			  "more than %u LAST links followed", ck->c.sb.seg_num);
+		return;
+	}
+}
+
+static void kset_flags(struct pc_check *ck, const struct pc_kset_view *v)
+{
+	bool last = v->kind == PC_KSET_LAST;
+
+	if (v->flags != (last ? PCD_KSET_F_LAST : 0))
+		pc_ck_add(ck, PCK_KSET_FLAGS, "kset", -1, v->pos.seg,
+			  pos_dev(ck, v->pos), "kset at %u:%u has flags "
+			  "0x%llx (extra bits ignored)", v->pos.seg, v->pos.off,
+			  (unsigned long long)v->flags);
+	if (!last && v->key_num == 0)
+		pc_ck_add(ck, PCK_KSET_EMPTY, "kset", -1, v->pos.seg,
+			  pos_dev(ck, v->pos), "kset at %u:%u holds no keys",
+			  v->pos.seg, v->pos.off);
+}
+
+static int walk_keys(struct pc_check *ck, bool *dirty_seen)
+{
+	struct pc_kset_view v;
+	struct pc_lwalk lw;
+	bool after = false;
+	int ret;
+
+	ret = pc_lw_init(&lw, &ck->c, ck->c.key_tail);
+	if (!ret)
+		ret = push_key_seg(ck, ck->c.key_tail.seg);
+	while (!ret) {
+		enum pc_kset_kind kind;
+
+		if (!after && ck->tails_ok[PC_DIRTY_TAIL] &&
+		    pc_ck_pos_eq(lw.w.pos, ck->c.dirty_tail))
+			after = *dirty_seen = true;
+		kind = pc_lw_next(&lw, &v);
+		if (kind == PC_KSET_END || kind == PC_KSET_ERROR)
+			break;
+		kset_flags(ck, &v);
+		if (kind == PC_KSET_LAST) {
+			ck->u.last_ksets++;
+			ret = push_key_seg(ck, v.key_num);
+			continue;
+		}
+		ck->u.ksets++;
+		ret = pc_ck_keys(ck, &v, after,
+				 pc_ck_pos_eq(v.pos, ck->c.key_tail));
+		if ((ck->u.ksets & 1023) == 0)
+			pc_ck_progress(ck, "ksets", ck->u.ksets, 0);
+		if (!ret && pc_ck_cancelled(ck))
+			ret = -ECANCELED;
+	}
+	if (!ret && lw.nomem)
+		ret = -ENOMEM;
+	if (!ret) {
+		ck->u.key_head = v.pos;
+		ck->u.log_end = lw.loop ? PC_ERR_HOPS : lw.w.end;
+		log_end(ck, &lw, &v);
+	}
+	pc_lw_fini(&lw);
+	return ret;
+}
+
+/*
+ * The kernel's activation check from dirty_tail (9.6); also tells whether
+ * that walk reaches key_tail, in which case moving dirty_tail to key_tail
+ * skips nothing.
+ */
+static int walk_dirty(struct pc_check *ck, bool *reaches_key_tail)
+{
+	struct pc_kset_view v;
+	struct pc_lwalk lw;
+	int ret = pc_lw_init(&lw, &ck->c, ck->c.dirty_tail);
+
+	while (!ret) {
+		enum pc_kset_kind kind;
+
+		if (pc_ck_pos_eq(lw.w.pos, ck->c.key_tail))
+			*reaches_key_tail = true;
+		kind = pc_lw_next(&lw, &v);
+		if (kind == PC_KSET_END || kind == PC_KSET_ERROR)
+			break;
+		if (pc_ck_cancelled(ck))
+			ret = -ECANCELED;
+	}
+	if (!ret && (lw.loop || lw.w.end >= PC_ERR_NEXT_RANGE))
+		pc_ck_add(ck, PCK_DLOG_WALK, "kset", -1, v.pos.seg,
+			  pos_dev(ck, v.pos), "the walk from dirty_tail %u:%u "
+			  "fails at %u:%u: %s", ck->c.dirty_tail.seg,
+			  ck->c.dirty_tail.off, v.pos.seg, v.pos.off,
+			  lw.loop ? "the log loops" :
+				    pc_walk_end_name(lw.w.end));
+	pc_lw_fini(&lw);
+	return ret;
+}
+
+static int dirty_off_log(struct pc_check *ck)
+{
+	struct pc_repair rp = { .kind = PC_RP_DIRTY_TAIL,
+				.dual = &ck->c.tail_slots[PC_DIRTY_TAIL],
+				.off = PCD_DIRTY_TAIL_OFF,
+				.stride = PCD_POS_STRIDE,
+				.what = "dirty_tail",
+				.pos = ck->c.key_tail, .cache_seg = -1 };
+	bool reaches = false;
+	struct pc_finding *f;
+	long idx;
+	int ret;
+
+	ret = walk_dirty(ck, &reaches);
+	if (ret)
+		return ret;
+	idx = pc_ck_add(ck, PCK_DTAIL_OFF_LOG, "dirty_tail",
+			ck->c.tail_slots[PC_DIRTY_TAIL].chosen, -1,
+			PCD_DIRTY_TAIL_OFF, "dirty_tail %u:%u is not on the log "
+			"walk from key_tail %u:%u to key_head %u:%u%s",
+			ck->c.dirty_tail.seg, ck->c.dirty_tail.off,
+			ck->c.key_tail.seg, ck->c.key_tail.off,
+			ck->u.key_head.seg, ck->u.key_head.off,
+			reaches ? "; it lies behind key_tail" :
+				  "; dirty keys on the log may never be "
+				  "written back");
+	f = pc_ck_get(ck, idx);
+	if (reaches) {
+		pc_ck_plan(ck, idx, &rp);
+		return 0;
+	}
+	/* Which data could be lost: every dirty key on the walk. */
+	for (size_t i = 0; f && i < ck->r.n_keys; i++)
+		if (!ck->r.keys[i].stale &&
+		    !(ck->r.keys[i].k.flags & PCD_KEY_F_CLEAN))
+			pc_ck_range(f, ck->r.keys[i].k.off,
+				    ck->r.keys[i].k.len);
+	if (f && ck->o.repair == PC_REPAIR_ALL)
+		f->refused = true;
+	return 0;
+}
+
+static void status_line(struct pc_check *ck)
+{
+	struct pc_check_usage *u = &ck->u;
+
+	snprintf(u->status_line, sizeof(u->status_line),
+		 "%x %u %u %u %u %x %u:%u %u:%u %u:%u", ck->c.sb.flags,
+		 ck->c.sb.seg_num, ck->c.sb.seg_num, u->segs_used,
+		 u->gc_percent, u->info_flags | PCD_INFO_F_INIT_DONE,
+		 u->key_head.seg, u->key_head.off, u->dirty_tail.seg,
+		 u->dirty_tail.off, u->key_tail.seg, u->key_tail.off);
+}
+
+int pc_ck_log(struct pc_check *ck)
+{
+	bool dirty_seen = false;
+	int ret;
+
+	ck->u.loaded = true;
+	ret = walk_keys(ck, &dirty_seen);
+	if (!ret && ck->tails_ok[PC_DIRTY_TAIL] && !dirty_seen)
+		ret = dirty_off_log(ck);
+	if (!ret)
+		ret = pc_ck_keys_after(ck);
+	if (!ret)
+		status_line(ck);
+	return ret;
+}
