@@ -99,7 +99,9 @@ struct pc_slot {
 	uint8_t seq;
 	uint8_t version;
 	uint16_t res;
-	uint8_t raw[24];	/* the record as stored */
+	/* The record as stored; 8-aligned so callers can read it through
+	 * the record's struct (pcd_seg_gen has a u64). */
+	uint8_t raw[24] __attribute__((aligned(8)));
 };
 
 struct pc_dual {
