@@ -124,6 +124,7 @@ struct job {
 	uint64_t rng;
 	uint64_t seq_pos;
 	uint64_t limit_ios;			/* 0: until time runs out */
+	uint64_t issued;			/* I/Os started */
 	uint64_t start_ns, end_ns;
 	uint64_t fsyncs;
 	uint64_t writes_since_fsync;

@@ -33,7 +33,7 @@ bool job_should_stop(struct job *j)
 {
 	if (bench_stop || j->err)
 		return true;
-	if (j->limit_ios && j->rd.ios + j->wr.ios >= j->limit_ios)
+	if (j->limit_ios && j->issued >= j->limit_ios)
 		return true;
 	if (job_deadline && now_ns() - j->start_ns >= job_deadline)
 		return true;
@@ -46,6 +46,7 @@ bool job_next(struct job *j, uint64_t *off, bool *is_write)
 	const struct io_opts *o = j->o;
 	uint64_t nblk;
 
+	j->issued++;
 	switch (o->rw) {
 	case RW_RANDWRITE: *is_write = true; break;
 	case RW_RANDREAD: case RW_READ: *is_write = false; break;

@@ -1,0 +1,85 @@
+#!/bin/sh
+# compare-fio.sh - run the same workloads with fio and pcache-bench io on one
+# device and print IOPS and p50/p99 latency side by side, with the relative
+# difference. Needs fio and jq (tools/install-deps.sh bench).
+#
+# Usage: compare-fio.sh [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [WORKLOAD...]
+# A WORKLOAD is "rw:bs:jobs:iodepth", e.g. randwrite:4k:1:1 (the default set
+# is below). Every run uses O_DIRECT; iodepth 1 runs use fio's psync engine,
+# deeper ones libaio, as pcache-bench does. The device is overwritten.
+# Each workload runs RUNS times per tool, alternating fio and pcache-bench,
+# and the median of each figure is shown: on a shared machine single runs
+# differ from each other by more than the tools do.
+set -eu
+
+bench=${PCACHE_BENCH:-build/pcache-bench}
+runtime=10
+runs=5
+while getopts b:t:n: opt; do
+	case $opt in
+	b) bench=$OPTARG ;;
+	t) runtime=$OPTARG ;;
+	n) runs=$OPTARG ;;
+	*) echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [rw:bs:jobs:iodepth...]" >&2
+	   exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [WORKLOAD...]" >&2; exit 2; }
+dev=$1
+shift
+[ $# -gt 0 ] || set -- randwrite:4k:1:1 randwrite:4k:2:1 randwrite:4k:32:1 \
+	randread:4k:1:1 randread:4k:1:16 randwrite:4k:2:16
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+dir_of() {
+	case $1 in *read*) echo read ;; *) echo write ;; esac
+}
+
+median() { # median of column $1 of file $2
+	cut -f "$1" "$2" | sort -g | awk '{ v[NR] = $1 }
+		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+pct() { # difference of $2 relative to $1, in percent
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", a ? (b - a) * 100 / a : 0 }'
+}
+
+printf '%-22s %-6s %12s %12s %8s\n' workload figure fio pcache-bench diff
+for w in "$@"; do
+	IFS=: read -r rw bs jobs depth <<EOF
+$w
+EOF
+	engine=psync
+	[ "$depth" -gt 1 ] && engine=libaio
+	d=$(dir_of "$rw")
+	: > "$tmp/fio.txt"
+	: > "$tmp/pb.txt"
+	i=0
+	while [ $i -lt "$runs" ]; do
+		i=$((i + 1))
+		fio --name=cmp --filename="$dev" --rw="$rw" --bs="$bs" \
+			--numjobs="$jobs" --iodepth="$depth" --ioengine="$engine" \
+			--direct=1 --runtime="$runtime" --time_based --norandommap \
+			--group_reporting --lat_percentiles=1 --output-format=json |
+			jq -r ".jobs[0].$d | [.iops, .lat_ns.percentile[\"50.000000\"],
+				.lat_ns.percentile[\"99.000000\"]] | @tsv" >> "$tmp/fio.txt"
+		"$bench" io --rw "$rw" --bs "$bs" --jobs "$jobs" --iodepth "$depth" \
+			--direct --runtime "$runtime" --force --json "$dev" |
+			jq -r ".total.$d | [.iops, .lat_ns.p50, .lat_ns.p99] | @tsv" \
+			>> "$tmp/pb.txt"
+	done
+	f_iops=$(median 1 "$tmp/fio.txt")
+	f_p50=$(median 2 "$tmp/fio.txt")
+	f_p99=$(median 3 "$tmp/fio.txt")
+	p_iops=$(median 1 "$tmp/pb.txt")
+	p_p50=$(median 2 "$tmp/pb.txt")
+	p_p99=$(median 3 "$tmp/pb.txt")
+	printf '%-22s %-6s %12.0f %12.0f %8s\n' "$w" iops "$f_iops" "$p_iops" \
+		"$(pct "$f_iops" "$p_iops")"
+	printf '%-22s %-6s %12.0f %12.0f %8s\n' "" p50_ns "$f_p50" "$p_p50" \
+		"$(pct "$f_p50" "$p_p50")"
+	printf '%-22s %-6s %12.0f %12.0f %8s\n' "" p99_ns "$f_p99" "$p_p99" \
+		"$(pct "$f_p99" "$p_p99")"
+done

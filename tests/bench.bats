@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# pcache-bench: exit codes, refusals that leave the target unchanged, exact
+# I/O counts of short runs, the JSON documents' fields, Ctrl-C. No test
+# looks at a timing figure: benchmarks print them, tests never judge them.
+
+load helpers
+
+setup() {
+	B=$PCACHE_BIN/pcache-bench
+	F=$BATS_TEST_TMPDIR/target.img
+}
+
+# A JSON field of the document in $output, through jq.
+jf() {
+	printf '%s' "$output" | jq -r "$1"
+}
+
+ext4_image() {
+	sparse "$1" 8M
+	mkfs.ext4 -q -F "$1"
+}
+
+@test "--help and --version exit 0" {
+	run "$B" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"io DEVICE"* ]]
+	[[ "$output" == *"lib [IMAGE]"* ]]
+	run "$B" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "pcache-bench (pcache-tools) 0.1.0" ]
+	run "$B" io --version
+	[ "$output" = "pcache-bench (pcache-tools) 0.1.0" ]
+}
+
+@test "io --help lists every workload option" {
+	run "$B" io --help
+	[ "$status" -eq 0 ]
+	for o in --rw --bs --jobs --iodepth --size --runtime --direct \
+		--fsync-every --seed --json --force; do
+		[[ "$output" == *"$o"* ]]
+	done
+	run "$B" lib --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--format-size"* ]]
+}
+
+@test "usage errors exit 2 and name the problem" {
+	run "$B"
+	[ "$status" -eq 2 ]
+	run "$B" frobnicate
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown command 'frobnicate'"* ]]
+	run "$B" io --bogus "$F"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "pcache-bench: --bogus: unknown option"* ]]
+	run "$B" io
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"missing DEVICE"* ]]
+	run "$B" io a b
+	[ "$status" -eq 2 ]
+}
+
+@test "bad option values exit 2 and name the option" {
+	sparse "$F" 1M
+	for bad in "--rw sideways" "--bs 0" "--bs 4q" "--jobs 0" \
+		"--iodepth x" "--runtime -1" "--rwmixread 101" "--size 0"; do
+		run "$B" io $bad "$F"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"invalid value for ${bad%% *}"* ]]
+	done
+}
+
+@test "a size larger than the target, or --direct with an odd --bs, exits 2" {
+	sparse "$F" 1M
+	run "$B" io --size 2M "$F"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"$F"*"larger than the device"* ]]
+	run "$B" io --direct --bs 1000 --size 1M "$F"
+	[ "$status" -eq 2 ]
+}
+
+@test "a missing target or a directory fails (1) naming it" {
+	run "$B" io "$BATS_TEST_TMPDIR/nope"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache-bench: $BATS_TEST_TMPDIR/nope: No such file or directory" ]
+	run "$B" io "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a block device or regular file"* ]]
+}
+
+@test "writes to a target with an ext4 signature are refused; it stays byte-identical" {
+	ext4_image "$F"
+	before=$(sum "$F")
+	for rw in randwrite write randrw; do
+		run "$B" io --rw "$rw" --size 1M "$F"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "pcache-bench: $F: holds an existing ext4 signature; refusing to write (use --force)" ]]
+	done
+	[ "$(sum "$F")" = "$before" ]
+	# reading is harmless and allowed
+	run "$B" io --rw randread --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(sum "$F")" = "$before" ]
+}
+
+@test "--force writes to a target with a signature" {
+	ext4_image "$F"
+	before=$(sum "$F")
+	run "$B" io --force --rw write --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(sum "$F")" != "$before" ]
+}
+
+@test "without --runtime a run issues exactly size / bs I/Os" {
+	sparse "$F" 4M
+	run "$B" io --json --rw randwrite --bs 4k --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .total.write.ios)" = 256 ]
+	[ "$(jf .total.write.bytes)" = 1048576 ]
+	[ "$(jf .total.read.ios)" = 0 ]
+	run "$B" io --json --rw read --bs 64k --jobs 2 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .total.read.ios)" = 16 ]
+	[ "$(jf '.jobs | length')" = 2 ]
+	[ "$(jf '.jobs[0].read.ios')" = 8 ]
+	[ "$(jf '.jobs[1].read.ios')" = 8 ]
+}
+
+@test "sequential jobs write their own slices of the region" {
+	sparse "$F" 2M
+	run "$B" io --rw write --bs 4k --jobs 4 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	# every block of the first MiB is written once, the second MiB untouched
+	run python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+z = bytes(4096)
+print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == bytes(1 << 20))' "$F"
+	[ "$output" = "0 True" ]
+	run "$B" io --json --rw write --bs 4k --jobs 3 --size 1M "$F"
+	[ "$(jf .total.write.ios)" = 256 ]
+}
+
+@test "randrw splits the I/Os; --fsync-every counts fsyncs" {
+	sparse "$F" 1M
+	run "$B" io --json --rw randrw --rwmixread 30 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ $(( $(jf .total.read.ios) + $(jf .total.write.ios) )) -eq 256 ]
+	[ "$(jf .total.read.ios)" -gt 0 ]
+	[ "$(jf .total.write.ios)" -gt 0 ]
+	run "$B" io --json --rw write --fsync-every 16 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .total.fsyncs)" = 16 ]
+}
+
+@test "iodepth > 1 (native AIO, O_DIRECT) completes the same I/O count" {
+	sparse "$F" 1M
+	run "$B" io --json --direct --iodepth 8 --jobs 2 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .total.write.ios)" = 256 ]
+	[ "$(jf .workload.iodepth)" = 8 ]
+	[ "$(jf .workload.direct)" = true ]
+}
+
+@test "the same --seed gives the same data, another seed differs" {
+	sparse "$F" 1M
+	"$B" io --rw randwrite --size 256k --seed 7 "$F" >/dev/null
+	a=$(sum "$F")
+	sparse "$F" 1M
+	"$B" io --rw randwrite --size 256k --seed 7 "$F" >/dev/null
+	[ "$(sum "$F")" = "$a" ]
+	sparse "$F" 1M
+	"$B" io --rw randwrite --size 256k --seed 8 "$F" >/dev/null
+	[ "$(sum "$F")" != "$a" ]
+}
+
+@test "io --json has the documented fields" {
+	sparse "$F" 1M
+	run "$B" io --json --runtime 0.2 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .__header.version)" = 1 ]
+	[ "$(jf .__header.tool)" = pcache-bench ]
+	[ "$(jf .__header.command)" = io ]
+	[ "$(jf .device.path)" = "$F" ]
+	[ "$(jf .device.type)" = file ]
+	[ "$(jf .device.size_bytes)" = 1048576 ]
+	[ "$(jf .device.pcache)" = false ]
+	[ "$(jf .pcache)" = null ]
+	[ "$(jf .interrupted)" = false ]
+	for k in rw bs jobs iodepth size runtime_s direct fsync_every rwmixread seed; do
+		[ "$(jf ".workload | has(\"$k\")")" = true ]
+	done
+	for s in '.jobs[0]' .total; do
+		for k in elapsed_s fsyncs read write; do
+			[ "$(jf "$s | has(\"$k\")")" = true ]
+		done
+		for k in ios bytes iops bw_bytes_per_s; do
+			[ "$(jf "$s.write | has(\"$k\")")" = true ]
+		done
+		for k in min mean p50 p99 p99_9 max; do
+			[ "$(jf "$s.write.lat_ns.$k | type")" = number ]
+		done
+	done
+	[ "$(jf .total.write.ios)" -gt 0 ]
+	# percentiles are ordered (a property of the histogram, not a timing)
+	[ "$(jf '.total.write.lat_ns | .min <= .p50 and .p50 <= .p99 and .p99 <= .p99_9 and .p99_9 <= .max')" = true ]
+}
+
+@test "the human report has per-job and total lines" {
+	sparse "$F" 1M
+	run "$B" io --jobs 2 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"job 0:"* ]]
+	[[ "$output" == *"job 1:"* ]]
+	[[ "$output" == *"total: 2 jobs"* ]]
+	[[ "$output" == *"p99.9"* ]]
+}
+
+@test "Ctrl-C stops a run and still prints what it measured" {
+	sparse "$F" 1M
+	"$B" io --json --runtime 60 --size 1M "$F" > "$BATS_TEST_TMPDIR/out.json" &
+	pid=$!
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	output=$(cat "$BATS_TEST_TMPDIR/out.json")
+	[ "$(jf .interrupted)" = true ]
+	[ "$(jf .total.write.ios)" -gt 0 ]
+}
+
+@test "lib: runs every microbenchmark on a temporary image and removes it" {
+	mkdir "$BATS_TEST_TMPDIR/t"
+	TMPDIR=$BATS_TEST_TMPDIR/t run "$B" lib --json --format-size 512M \
+		--crc-size 64k --min-time 0 --ksets 300
+	[ "$status" -eq 0 ]
+	[ "$(jf .__header.command)" = lib ]
+	[ "$(jf .image.temporary)" = true ]
+	[ "$(jf .image.seg_num)" = 63 ]
+	[ "$(jf .interrupted)" = false ]
+	[ "$(jf '.crc32c.impl | type')" = string ]
+	for k in mem_read_bytes_per_s crc_bytes_per_s crc_4k_bytes_per_s \
+		crc_hot_bytes_per_s crc_portable_bytes_per_s crc_vs_mem_read; do
+		[ "$(jf ".crc32c.$k | type")" = number ]
+	done
+	[ "$(jf .format.seg_num)" = 63 ]
+	[ "$(jf .kset_append.ksets)" = 300 ]
+	[ "$(jf .kset_append.keys)" = 38400 ]
+	[ "$(jf .replay.keys)" = 38400 ]
+	[ "$(jf .format_max.seg_num)" = 31 ]
+	[ "$(jf .format_max.extrapolated)" = false ]
+	[ "$(jf .scan.segments)" = 31 ]
+	[ -z "$(ls "$BATS_TEST_TMPDIR/t")" ]
+}
+
+@test "lib: --format-size 0 skips the large format; --keep keeps the image" {
+	mkdir "$BATS_TEST_TMPDIR/t"
+	TMPDIR=$BATS_TEST_TMPDIR/t run "$B" lib --json --format-size 0 \
+		--crc-size 64k --min-time 0 --ksets 10 --keep
+	[ "$status" -eq 0 ]
+	[ "$(jf .format_max)" = null ]
+	[ "$(jf .scan.segments)" = 63 ]
+	[ -f "$(jf .image.path)" ]
+}
+
+@test "lib: an IMAGE with an ext4 signature is refused and unchanged" {
+	ext4_image "$F"
+	before=$(sum "$F")
+	run "$B" lib --format-size 0 --crc-size 64k --min-time 0 --ksets 1 "$F"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$F: holds an existing ext4 signature"* ]]
+	[ "$(sum "$F")" = "$before" ]
+	run "$B" lib --size 1M
+	[ "$status" -eq 2 ]
+}
