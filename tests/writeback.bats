@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# pcache-writeback: the kernel's crash fixture written back offline must
+# give the kernel's own written-back backing image byte for byte; a second
+# run changes nothing; refusals change nothing; reruns after an interrupted
+# run converge. JSON parsed back with jq.
+
+load helpers
+
+setup_file() {
+	"$BATS_TEST_DIRNAME"/../tools/install-deps.sh dump >&2
+}
+
+setup() {
+	W=$PCACHE_BIN/pcache-writeback
+	D=$PCACHE_BIN/pcache-dump
+	have_fixtures || skip "fixtures not found in $FIXTURES"
+	C=$BATS_TEST_TMPDIR/c.pmem
+	B=$BATS_TEST_TMPDIR/b.img
+	cp --sparse=always "$(fixture kcrc-crash.pmem)" "$C"
+	cp --sparse=always "$(fixture kcrc-crash.backing)" "$B"
+	chmod u+w "$C" "$B"
+	CLEAN_B=$(fixture kcrc-clean.backing)
+	ORIG_C=$(fixture kcrc-crash.pmem)
+	ORIG_B=$(fixture kcrc-crash.backing)
+}
+
+# Hashing 1 GiB images is slow on a loaded CI machine: compare with cmp,
+# and for the cache only the part that holds metadata, log and data.
+same_cache() {
+	cmp -n 67108864 "$1" "$2"
+}
+
+@test "--help, --version, usage errors (16)" {
+	run "$W" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--dry-run"* ]]
+	[[ "$output" == *"--skip-bad"* ]]
+	run "$W" --version
+	[ "$status" -eq 0 ]
+	[ "$output" = "pcache-writeback (pcache-tools) 0.1.0" ]
+	run "$W" "$C"
+	[ "$status" -eq 16 ]
+	run "$W" "$C" "$B" x
+	[ "$status" -eq 16 ]
+	run "$W" --bogus "$C" "$B"
+	[ "$status" -eq 16 ]
+	run "$W" "$BATS_TEST_TMPDIR/nope" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pcache-writeback: $BATS_TEST_TMPDIR/nope: "* ]]
+}
+
+@test "--dry-run lists the 482 extents and changes nothing" {
+	run "$W" --dry-run --json "$C" "$B"
+	[ "$status" -eq 0 ]
+	echo "$output" > "$BATS_TEST_TMPDIR/n.json"
+	jq -e 'keys_unsorted[0] == "__header" and
+		.__header.tool == "pcache-writeback" and
+		.result == "dry_run" and .dry_run and .error == null and
+		(.extents | length) == 482 and
+		all(.extents[]; .action == "would_write" and .reason == null) and
+		.totals.bytes_to_write == 8400896 and
+		.totals.bytes_written == 0 and .totals.stale_keys == 0 and
+		.dirty_tail_before == {"seg": 0, "off": 0} and
+		.dirty_tail_after == {"seg": 0, "off": 0} and
+		.key_head == {"seg": 0, "off": 24720} and
+		.tail_written == false and (.stale_keys | length) == 0' \
+		"$BATS_TEST_TMPDIR/n.json"
+	same_cache "$C" "$ORIG_C"
+	cmp "$B" "$ORIG_B"
+	run "$W" -n "$C" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"would write 482 extents, 8400896 bytes"* ]]
+}
+
+@test "kcrc-crash written back equals kcrc-clean.backing; a rerun changes nothing" {
+	run "$W" --json "$C" "$B"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.result == "written" and .tail_written and
+		.totals.bytes_written == 8400896 and
+		(.extents | length) == 482 and
+		all(.extents[]; .action == "written") and
+		.dirty_tail_after == .key_head and
+		.key_head == {"seg": 0, "off": 24720}'
+	[ "$(sum "$B")" = "$(awk '$2 == "kcrc-clean.backing" { print $1 }' \
+		"$FIXTURES/SHA256SUMS")" ]
+	# the kernel would now pick the new dirty_tail copy: slot 1, seq 2
+	run "$D" --json --superblock "$C"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.tails.dirty_tail.chosen == 1 and
+		.tails.dirty_tail.slots[1].seq == 2 and
+		.tails.dirty_tail.pos == {"seg": 0, "off": 24720} and
+		.tails.dirty_tail.slots[0].state == "valid" and
+		.summary.dirty == false and .summary.dirty_bytes == 0 and
+		.summary.kernel_would_load'
+	cp --sparse=always "$C" "$BATS_TEST_TMPDIR/c1.pmem"
+	run "$W" --json "$C" "$B"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.result == "clean" and (.extents | length) == 0
+		and .tail_written == false and .totals.bytes_written == 0'
+	same_cache "$C" "$BATS_TEST_TMPDIR/c1.pmem"
+	cmp "$B" "$CLEAN_B"
+	run "$W" "$C" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"clean: dirty_tail is at key_head 0:24720"* ]]
+}
+
+@test "an interrupted run is repeated safely" {
+	# data copied but the tail not yet written: backing already clean
+	cp --sparse=always "$CLEAN_B" "$B"
+	chmod u+w "$B"
+	run "$W" "$C" "$B"
+	[ "$status" -eq 0 ]
+	cmp "$B" "$CLEAN_B"
+	# torn in the middle of the copy: part written, part garbage
+	cp --sparse=always "$(fixture kcrc-crash.pmem)" "$C"
+	chmod u+w "$C"
+	head -c 65536 /dev/urandom | dd of="$B" bs=4096 seek=2048 \
+		conv=notrunc status=none
+	run "$W" "$C" "$B"
+	[ "$status" -eq 0 ]
+	cmp "$B" "$CLEAN_B"
+}
+
+@test "refuses a backing device smaller than the keys need" {
+	truncate -s 200M "$B"
+	run "$W" "$C" "$B"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$B: backing device is 209715200 bytes"*"needs 213385216 bytes"* ]]
+	same_cache "$C" "$ORIG_C"
+	run "$W" --json "$C" "$B"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -v '^pcache-writeback:' |
+		jq -e '.result == "refused" and (.error | contains("backing"))'
+}
+
+@test "refuses a data CRC mismatch; --skip-bad writes the rest and reports it" {
+	# corrupt the first byte of the first extent's cached data
+	dev_off=$("$D" --json --replay --no-verify "$C" |
+		jq '.replay.extents[0].dev_off')
+	printf '\377' | dd of="$C" bs=1 seek="$dev_off" conv=notrunc status=none
+	run "$W" "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"extent 0+65536"*"data crc mismatch"* ]]
+	[[ "$output" == *"extent 196608+851968"*"data crc mismatch"* ]]
+	[[ "$output" == *"2 dirty extents fail their data CRC; nothing written"* ]]
+	cmp "$B" "$ORIG_B"
+	run "$D" --json --replay "$C"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -v '^pcache-dump:' |
+		jq -e '.replay.totals.crc_bad == 2 and
+			.replay.extents[0].crc_state == "bad"'
+	run "$W" --skip-bad --json "$C" "$B"
+	[ "$status" -eq 0 ]
+	# the W1 key (1 MiB at 0) is bad: both extents it still owns are
+	# skipped; W6 (64 KiB .. 192 KiB) lies on top of it and is written
+	echo "$output" | jq -e '.result == "written" and
+		.totals.extents_skipped == 2 and .totals.bytes_skipped == 917504 and
+		([.extents[] | select(.action == "skipped_bad_crc")] ==
+		 [{"off": 0, "len": 65536, "seg": 1, "seg_off": 0,
+		   "kset": {"seg": 0, "off": 0}, "action": "skipped_bad_crc",
+		   "reason": "data crc mismatch"},
+		  {"off": 196608, "len": 851968, "seg": 1, "seg_off": 196608,
+		   "kset": {"seg": 0, "off": 0}, "action": "skipped_bad_crc",
+		   "reason": "data crc mismatch"}]) and
+		.totals.bytes_written == 8400896 - 917504'
+	# everything but the skipped ranges is as the kernel wrote it back
+	cmp -i 1048576 "$B" "$CLEAN_B"
+	cmp -n 131072 -i 65536 "$B" "$CLEAN_B"
+	[ "$(bytes_at "$B" 0 65536 | tr -d 0)" = "" ]
+	[ "$(bytes_at "$B" 196608 851968 | tr -d 0)" = "" ]
+}
+
+@test "--skip-bad warns on stderr once per skipped range" {
+	dev_off=$("$D" --json --replay --no-verify "$C" |
+		jq '.replay.extents[1].dev_off')
+	printf '\377' | dd of="$C" bs=1 seek="$dev_off" conv=notrunc status=none
+	run "$W" --skip-bad -n "$C" "$B"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'warning: .*skipping extent 65536+4096' <<< "$output")" -eq 1 ]
+}
