@@ -60,12 +60,14 @@ else
 fi
 gcc -static -O2 -Wall -Werror -o "$W/pcpat" "$here/pcpat.c" ||
 	bail "build the pattern tool"
+gcc -static -O2 -Wall -Werror -I"$top/lib/layout" -o "$W/pcimg" \
+	"$here/pcimg.c" || bail "build the image editing tool"
 
 # ---- initramfs --------------------------------------------------------
 R=$W/root
 mkdir -p "$R/bin" "$R/lib/mod" "$R/scen" "$R/proc" "$R/sys" "$R/dev"
 cp /bin/busybox "$R/bin/busybox"
-cp "$W/pcpat" "$R/bin/pcpat"
+cp "$W/pcpat" "$W/pcimg" "$R/bin/"
 cp "$here/guest/init" "$R/init"
 chmod +x "$R/init"
 cp "$here"/guest/*.sh "$R/scen/"
@@ -191,7 +193,15 @@ if want data; then
 	run_vm replay "$W/back.img" '1G!1G' 400
 fi
 
-# 3. fixtures written by the upstream kernel
+# 3. damaged media
+if want corrupt; then
+	ram_zero
+	rm -f "$W/back.img"
+	truncate -s 256M "$W/back.img"
+	run_vm corrupt "$W/back.img" '1G!1G' 300
+fi
+
+# 4. fixtures written by the upstream kernel
 if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 	for f in kfresh kcrc-clean kcrc-crash; do
 		unzst $f.pmem
@@ -207,7 +217,7 @@ if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 		tap notok "kcrc-crash: backing after replay + writeback equals kcrc-clean.backing"
 fi
 
-# 4. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
+# 5. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
 if want workload; then
 	ram_zero
 	rm -f "$W/back2.img"

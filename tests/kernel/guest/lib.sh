@@ -48,3 +48,9 @@ range_sha() {	# range_sha DEV OFF LEN
 }
 
 fails() { ! "$@" 2>/dev/null; }
+
+is_zero() {	# is_zero DEV MIB: the first MIB MiB of DEV are zero
+	a=$(dd if="$1" bs=1M count="$2" 2>/dev/null | sha256sum)
+	b=$(dd if=/dev/zero bs=1M count="$2" 2>/dev/null | sha256sum)
+	[ "$a" = "$b" ]
+}
