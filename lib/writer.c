@@ -16,7 +16,7 @@ struct pc_writer {
 	struct pc_pos data;	/* data head */
 	uint64_t data_gen;
 	uint32_t n_keys;
-	uint8_t kset[PCD_KSET_SIZE_MAX];
+	uint8_t kset[PCD_KSET_SIZE_MAX] __attribute__((aligned(8)));
 };
 
 int pc_writer_open(struct pc_cache *c, struct pc_writer **out,
