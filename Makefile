@@ -37,6 +37,7 @@ TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 
 -include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
+.SECONDARY:
 .PHONY: all check check-build demo install uninstall kernel fuzz clean deps
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
      $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp
