@@ -183,6 +183,7 @@ static struct json_object *sb_json(const struct pc_cache *c)
 {
 	struct json_object *o = json_object_new_object();
 	const struct pc_sb *sb = &c->sb;
+	char hex[24];
 
 	json_object_object_add(o, "dev_off", cli_json_u64(PCD_SB_OFF));
 	json_object_object_add(o, "crc_stored", cli_json_u64(sb->crc_stored));
@@ -192,7 +193,10 @@ static struct json_object *sb_json(const struct pc_cache *c)
 	json_object_object_add(o, "flags", cli_json_u64(sb->flags));
 	json_object_object_add(o, "big_endian", json_object_new_boolean(
 			       sb->flags & PCD_SB_F_BIGENDIAN));
+	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)sb->magic);
 	json_object_object_add(o, "magic", cli_json_u64(sb->magic));
+	/* exact even for parsers that read numbers as doubles */
+	json_object_object_add(o, "magic_hex", json_object_new_string(hex));
 	json_object_object_add(o, "magic_ok", json_object_new_boolean(
 			       sb->magic == PCD_SB_MAGIC));
 	json_object_object_add(o, "seg_num", cli_json_u64(sb->seg_num));
@@ -231,12 +235,13 @@ static struct json_object *info_json(const struct pc_cache *c)
 	struct json_object *o = dual_json(&c->info_slots, info_fields,
 					  c->swap);
 	uint32_t f = c->info.flags;
+	struct json_object *j;
 
 	if (c->stage < PC_STAGE_INFO && !pc_dual_rec(&c->info_slots)) {
 		json_object_object_add(o, "decoded", NULL);
 		return o;
 	}
-	struct json_object *j = json_object_new_object();
+	j = json_object_new_object();
 
 	json_object_object_add(j, "seg_id", json_object_new_int64(
 			       c->info.seg_id));
