@@ -138,15 +138,14 @@ static void pc_index_clear(struct pcache *pc, struct rb_root *root, u64 off,
 }
 
 /* Newest wins: @ext becomes the owner of its whole logical range. */
-int pc_index_insert(struct pcache *pc, const struct pc_ext *ext)
+void pc_index_insert(struct pcache *pc, const struct pc_ext *ext)
 {
 	struct pc_shard *sh = pc_shard(pc, ext->off);
 	struct pc_ext *new, *spare;
 
-	new = kmem_cache_alloc(pc->ext_cache, GFP_NOIO);
-	spare = kmem_cache_alloc(pc->ext_cache, GFP_NOIO);
-	if (!new || !spare)
-		goto nomem;
+	/* small slab objects: waiting beats losing a key from the index */
+	new = kmem_cache_alloc(pc->ext_cache, GFP_NOIO | __GFP_NOFAIL);
+	spare = kmem_cache_alloc(pc->ext_cache, GFP_NOIO | __GFP_NOFAIL);
 	*new = *ext;
 	spin_lock(&sh->lock);
 	pc_index_clear(pc, &sh->root, ext->off, pc_ext_end(ext), &spare);
@@ -154,13 +153,6 @@ int pc_index_insert(struct pcache *pc, const struct pc_ext *ext)
 	spin_unlock(&sh->lock);
 	if (spare)
 		kmem_cache_free(pc->ext_cache, spare);
-	return 0;
-nomem:
-	if (new)
-		kmem_cache_free(pc->ext_cache, new);
-	if (spare)
-		kmem_cache_free(pc->ext_cache, spare);
-	return -ENOMEM;
 }
 
 /* Drop every extent that lives in @seg (its generation just moved on). */

@@ -214,7 +214,7 @@ int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext);
 /* index.c */
 int pc_index_init(struct pcache *pc);
 void pc_index_exit(struct pcache *pc);
-int pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
+void pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
 void pc_index_purge(struct pcache *pc, u32 seg);
 bool pc_index_copy(struct pcache *pc, struct bio *bio);
 

@@ -154,7 +154,7 @@ static int pc_wb_submit(struct pcache *pc, u64 off, u32 len)
 }
 
 /* Write every dirty extent of the painted list, merging neighbours. */
-static int pc_wb_flush_list(struct pcache *pc)
+static int pc_wb_flush_list(struct pcache *pc, bool *wrote)
 {
 	struct pc_wb *w = pc->wb;
 	u32 total;
@@ -180,6 +180,7 @@ static int pc_wb_flush_list(struct pcache *pc)
 		ret = pc_wb_submit(pc, start, total);
 		if (ret)
 			return ret;
+		*wrote = true;
 	}
 	return 0;
 }
@@ -188,6 +189,7 @@ static int pc_wb_flush_list(struct pcache *pc)
 static int pc_wb_kset(struct pcache *pc, struct pcd_kset *ks, bool *fatal)
 {
 	struct pc_wb *w = pc->wb;
+	bool wrote = false;
 	struct pc_ext e;
 	u32 i;
 	int ret;
@@ -203,8 +205,9 @@ static int pc_wb_kset(struct pcache *pc, struct pcd_kset *ks, bool *fatal)
 			pc_wb_paint(w, &e);
 	}
 	sort(w->a, w->n, sizeof(*w->a), pc_wb_cmp, NULL);
-	ret = pc_wb_flush_list(pc);
-	if (!ret)
+	ret = pc_wb_flush_list(pc, &wrote);
+	/* nothing written (all CLEAN or stale): nothing to flush */
+	if (!ret && wrote)
 		ret = blkdev_issue_flush(pc->backing_dev->bdev);
 	return ret;
 }

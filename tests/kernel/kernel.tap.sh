@@ -107,8 +107,23 @@ ram_load() {	# ram_load IMAGE: put a pmem image at guest physical 1 GiB
 	dd if="$1" of="$RAM" bs=1M seek=1024 conv=notrunc status=none
 }
 
-ram_pmem() {	# the 1 GiB pmem region to stdout
-	dd if="$RAM" bs=1M skip=1024 count=1024 status=none
+ram_pmem() {	# ram_pmem [MIB]: the pmem region (default 1 GiB) to stdout
+	dd if="$RAM" bs=1M skip=1024 count="${1:-1024}" status=none
+}
+
+# fsck_after NAME BACKING [MIB]: our offline checker must find nothing
+# wrong with what the module left on the cache device (when it is built).
+FSCK=$top/build/pcache-fsck
+fsck_after() {
+	[ -x "$FSCK" ] || return 0
+	ram_pmem "${3:-1024}" >"$W/after.pmem"
+	if "$FSCK" -n --backing "$2" "$W/after.pmem" >"$W/fsck.log" 2>&1; then
+		tap ok "$1: pcache-fsck finds the cache device consistent"
+	else
+		tap notok "$1: pcache-fsck finds the cache device consistent"
+		sed 's/^/# /' "$W/fsck.log" | tail -n 20
+	fi
+	rm -f "$W/after.pmem"
 }
 
 # run_vm NAME BACKING MEMMAP TIMEOUT [cut]
@@ -191,9 +206,28 @@ fi
 if want data; then
 	run_vm data "$W/back.img" '1G!1G' 400 cut
 	run_vm replay "$W/back.img" '1G!1G' 400
+	fsck_after replay "$W/back.img"
 fi
 
-# 3. damaged media
+# 3. a cache device prepared by our formatter (when it has been built)
+PFMT=$top/build/pcache-format
+if want pformat && [ -x "$PFMT" ]; then
+	rm -f "$W/pf.img"
+	truncate -s 1G "$W/pf.img"
+	if "$PFMT" -q -c -g 50 "$W/pf.img" >"$W/pf.log" 2>&1; then
+		tap ok "pcache-format: format a 1 GiB image (data_crc, gc 50)"
+		ram_load "$W/pf.img"
+		rm -f "$W/pf.img" "$W/back.img"
+		truncate -s 256M "$W/back.img"
+		run_vm pformat "$W/back.img" '1G!1G' 300
+		fsck_after pformat "$W/back.img"
+	else
+		tap notok "pcache-format: format a 1 GiB image (data_crc, gc 50)"
+		sed 's/^/# /' "$W/pf.log"
+	fi
+fi
+
+# 4. damaged media
 if want corrupt; then
 	ram_zero
 	rm -f "$W/back.img"
@@ -201,7 +235,7 @@ if want corrupt; then
 	run_vm corrupt "$W/back.img" '1G!1G' 300
 fi
 
-# 4. fixtures written by the upstream kernel
+# 5. fixtures written by the upstream kernel
 if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 	for f in kfresh kcrc-clean kcrc-crash; do
 		unzst $f.pmem
@@ -209,6 +243,7 @@ if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 		ram_load "$W/$f.pmem"
 		rm -f "$W/$f.pmem"
 		run_vm $f "$W/$f.backing" '1G!1G' 300
+		fsck_after $f "$W/$f.backing"
 	done
 	want=$(awk '$2 ~ /kcrc-clean.backing$/ { print $1 }' "$FIX/SHA256SUMS")
 	got=$(sha256sum "$W/kcrc-crash.backing" | cut -d' ' -f1)
@@ -217,12 +252,13 @@ if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 		tap notok "kcrc-crash: backing after replay + writeback equals kcrc-clean.backing"
 fi
 
-# 5. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
+# 6. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
 if want workload; then
 	ram_zero
 	rm -f "$W/back2.img"
 	truncate -s 1G "$W/back2.img"
 	run_vm workload "$W/back2.img" '512M!1G' 900
+	fsck_after workload "$W/back2.img" 512
 fi
 
 finish
