@@ -209,3 +209,54 @@ same_cache() {
 	echo "$output" | jq -e '.summary.dirty == false and
 		.summary.kernel_would_load'
 }
+
+# Append a sealed kset (host order, little-endian) at data offset OFF of
+# cache segment 0 of IMAGE: "keys" with one key (off len seg), or "last N".
+put_kset() {
+	python3 - "$@" <<'PY'
+import struct, sys
+def crc32c(data, crc=0x3B15A):
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc
+img, off, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+magic = 0x676894A64E164F1A
+if kind == "last":
+    body = struct.pack("<IQQ", int(sys.argv[4]), magic, 1)
+else:
+    key = struct.pack("<QIIIIQII", int(sys.argv[4]), int(sys.argv[5]), 0,
+                      int(sys.argv[6]), 0, 0, 0, 0)
+    body = struct.pack("<IQQ", 1, magic, 0) + key
+rec = struct.pack("<I", crc32c(body)) + body
+with open(img, "r+b") as f:
+    f.seek(20480 + 12288 + off)
+    f.write(rec)
+PY
+}
+
+@test "refuses what the kernel refuses: bad key, LAST out of range" {
+	put_kset "$C" 24720 keys 0 4096 99
+	run "$W" "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"kset at 0:24720 key 0"*"cache_seg_id out of range"* ]]
+	cmp "$B" "$ORIG_B"
+	run "$D" --json --superblock "$C"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -v '^pcache-dump:' |
+		jq -e '.summary.kernel_would_load == false and
+			(.summary.error | contains("cache_seg_id out of range"))'
+	put_kset "$C" 24720 last 63
+	run "$W" "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"LAST link to cache segment 63 out of range"* ]]
+	cmp "$B" "$ORIG_B"
+	# a valid LAST to an empty segment is simply followed
+	put_kset "$C" 24720 last 5
+	run "$W" --json "$C" "$B"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.key_head == {"seg": 5, "off": 0} and
+		.dirty_tail_after == {"seg": 5, "off": 0}'
+	cmp "$B" "$CLEAN_B"
+}

@@ -55,7 +55,9 @@ struct dump {
 	int replay_ret;
 	struct pc_replay r;
 	struct seg_use *use;	/* n_segs entries once replayed */
-	bool failed;		/* something the kernel would refuse */
+	bool refused;		/* the kernel would refuse this log */
+	char refuse_msg[600];
+	bool failed;		/* exit status 1 */
 	struct json_object *doc;
 };
 

@@ -385,9 +385,9 @@ static struct json_object *summary_json(struct dump *d, struct summary *s)
 	json_object_object_add(o, "dirty", json_object_new_boolean(
 			       has_dirty(d)));
 	json_object_object_add(o, "kernel_would_load", json_object_new_boolean(
-			       d->replay_ret == 0));
-	json_object_object_add(o, "error", d->replay_ret ?
-			       json_object_new_string(r->err.msg) : NULL);
+			       !d->refused));
+	json_object_object_add(o, "error", d->refused ?
+			       json_object_new_string(d->refuse_msg) : NULL);
 	json_object_object_add(o, "dmsetup_status", json_object_new_string(
 			       s->status));
 	return o;
@@ -416,8 +416,8 @@ static void summary_print(struct dump *d, struct summary *s)
 	       (unsigned long long)r->dirty_bytes,
 	       cli_size(r->dirty_bytes, sz, sizeof(sz)),
 	       has_dirty(d) ? ": run pcache-writeback to clean offline" : "");
-	if (d->replay_ret)
-		printf("  kernel     would REFUSE to load: %s\n", r->err.msg);
+	if (d->refused)
+		printf("  kernel     would REFUSE to load: %s\n", d->refuse_msg);
 	printf("  status     %s\n", s->status);
 }
 

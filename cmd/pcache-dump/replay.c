@@ -167,8 +167,8 @@ void dump_replay_section(struct dump *d)
 		json_object_object_add(o, "truncated", json_object_new_boolean(
 				       t.shown < r->n_ext));
 		json_object_object_add(o, "totals", totals_json(d, &t));
-		json_object_object_add(o, "error", d->replay_ret ?
-				       json_object_new_string(r->err.msg) :
+		json_object_object_add(o, "error", d->refused ?
+				       json_object_new_string(d->refuse_msg) :
 				       NULL);
 		json_object_object_add(d->doc, "replay", o);
 		return;

@@ -80,6 +80,13 @@ static int replay(struct wb *w)
 			  strerror(-ret));
 		return ret;
 	}
+	if (w->r.end == PC_END_TOO_BIG) {
+		wb_refuse(w, "%s: kset at %u:%u is larger than the rest of its "
+			  "segment; the kernel would refuse this cache (run "
+			  "pcache-fsck)", w->cache_path, w->r.head.seg,
+			  w->r.head.off);
+		return -EUCLEAN;
+	}
 	ret = check_backing(w);
 	if (ret)
 		return ret;
