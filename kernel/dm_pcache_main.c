@@ -12,6 +12,45 @@
 
 #include "pcache.h"
 
+/*
+ * Cache devices in use by a pcache target. Two instances on one cache
+ * device would both replay and write the same log, so a second one (a
+ * table reload of a live device, or another device) is refused.
+ */
+static LIST_HEAD(pc_instances);
+static DEFINE_MUTEX(pc_instances_lock);
+
+static int pc_claim(struct dm_target *ti, struct pcache *pc)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	dev_t dev = pc->cache_dev->bdev->bd_dev;
+	struct pcache *o;
+	int ret = 0;
+
+	mutex_lock(&pc_instances_lock);
+	list_for_each_entry(o, &pc_instances, list) {
+		if (o->cache_dev->bdev->bd_dev != dev)
+			continue;
+		ti->error = dm_table_get_md(o->ti->table) == md ?
+			    "Don't support table loading for live md" :
+			    "Cache device is in use by another pcache target";
+		ret = -EOPNOTSUPP;
+		break;
+	}
+	if (!ret)
+		list_add(&pc->list, &pc_instances);
+	mutex_unlock(&pc_instances_lock);
+	return ret;
+}
+
+static void pc_unclaim(struct pcache *pc)
+{
+	mutex_lock(&pc_instances_lock);
+	if (!list_empty(&pc->list))
+		list_del_init(&pc->list);
+	mutex_unlock(&pc_instances_lock);
+}
+
 static int pc_parse_opts(struct pcache *pc, unsigned int argc, char **argv,
 			 char **error)
 {
@@ -158,6 +197,7 @@ static void pc_stop_workers(struct pcache *pc)
 static void pc_destroy(struct pcache *pc)
 {
 	pc_stop_workers(pc);
+	pc_unclaim(pc);
 	bioset_exit(&pc->bs);
 	kfree(pc->gc_buf);
 	kfree(pc->gc_exts);
@@ -181,6 +221,7 @@ static struct pcache *pc_alloc(struct dm_target *ti)
 	if (!pc)
 		return NULL;
 	pc->ti = ti;
+	INIT_LIST_HEAD(&pc->list);
 	mutex_init(&pc->info_lock);
 	mutex_init(&pc->gen_lock);
 	mutex_init(&pc->log_lock);
@@ -230,6 +271,8 @@ static int pc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ret = pc_parse_opts(pc, argc - 2, argv + 2, &ti->error);
 	if (!ret)
 		ret = pc_get_devs(ti, pc, argv);
+	if (!ret)
+		ret = pc_claim(ti, pc);
 	if (ret)
 		goto fail;
 	ret = pc_dev_start(pc);

@@ -93,6 +93,7 @@ struct pc_bio {
 };
 
 struct pcache {
+	struct list_head list;		/* pc_instances */
 	struct dm_target *ti;
 	struct dm_dev *cache_dev;
 	struct dm_dev *backing_dev;

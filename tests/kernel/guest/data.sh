@@ -7,6 +7,11 @@ check "data_crc mismatch is refused" fails mkcache true
 check "create on the cache formatted by our module" mkcache false
 check "status after reload" status_is \
 	"0 $SECTORS pcache 0 63 63 1 70 1182 0:0 0:0 0:0"
+check "table reload of the live device is refused" fails dmsetup reload pc0 \
+	--table "0 $SECTORS pcache /dev/pmem0 $BACK 4 cache_mode writeback data_crc false"
+check "a second device on the same cache device is refused" fails dmsetup create pc1 \
+	--table "0 $SECTORS pcache /dev/pmem0 $BACK 4 cache_mode writeback data_crc false"
+dmsetup remove pc1 2>/dev/null
 check "gc_percent 91 is refused" fails dmsetup message pc0 0 gc_percent 91
 check "gc_percent 50 accepted" dmsetup message pc0 0 gc_percent 50
 check "status shows gc_percent 50" status_is \
