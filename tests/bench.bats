@@ -219,12 +219,61 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	sparse "$F" 1M
 	"$B" io --json --runtime 60 --size 1M "$F" > "$BATS_TEST_TMPDIR/out.json" &
 	pid=$!
-	sleep 1
+	# wait until it has written something (blocks get allocated)
+	for i in $(seq 100); do
+		[ "$(stat -c %b "$F")" -gt 0 ] && break
+		sleep 0.2
+	done
 	kill -INT "$pid"
 	wait "$pid"
 	output=$(cat "$BATS_TEST_TMPDIR/out.json")
 	[ "$(jf .interrupted)" = true ]
 	[ "$(jf .total.write.ios)" -gt 0 ]
+}
+
+@test "dm-pcache status samples become the pcache report" {
+	# --status-from (hidden, for tests) feeds status lines instead of the
+	# kernel: one sample at the start, one at the end of this short run.
+	sparse "$F" 1M
+	printf '%s\n' "0 63 63 1 70 1182 0:0 0:0 0:0" \
+		"0 63 63 4 70 1182 2:10288 0:5144 0:0" > "$BATS_TEST_TMPDIR/st"
+	run "$B" io --json --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" \
+		--size 64k "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .device.pcache)" = true ]
+	[ "$(jf .pcache.samples)" = 2 ]
+	[ "$(jf .pcache.sample_errors)" = 0 ]
+	[ "$(jf .pcache.seg_total)" = 63 ]
+	[ "$(jf .pcache.gc_percent)" = 70 ]
+	[ "$(jf .pcache.segs_used_min)" = 1 ]
+	[ "$(jf .pcache.segs_used_max)" = 4 ]
+	[ "$(jf .pcache.start.key_head)" = 0:0 ]
+	[ "$(jf .pcache.end.key_head)" = 2:10288 ]
+	[ "$(jf .pcache.end.segs_used)" = 4 ]
+	[ "$(jf .pcache.key_log.advances)" = 1 ]
+	[ "$(jf .pcache.key_log.segments_crossed)" = 1 ]
+	# rest of segment 0 (16764928 bytes) plus 10288 in segment 2
+	[ "$(jf .pcache.key_log.bytes_min)" = 16775216 ]
+	[ "$(jf .pcache.writeback.advances)" = 1 ]
+	[ "$(jf .pcache.writeback.segments_crossed)" = 0 ]
+	[ "$(jf .pcache.writeback.bytes_min)" = 5144 ]
+	[ "$(jf .pcache.gc.advances)" = 0 ]
+	[ "$(jf .pcache.end.dirty_log_bytes_min)" = 16770072 ]
+	[ "$(jf .pcache.dirty_log_bytes_max)" = 16770072 ]
+	run "$B" io --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" --size 64k "$F"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dm-pcache status-from: 2 samples (0 failed)"* ]]
+	[[ "$output" == *"used 1 -> 4 (min 1, max 4) of 63, gc_percent 70"* ]]
+}
+
+@test "an unparsable status line counts as a failed sample" {
+	sparse "$F" 1M
+	echo "0 63 garbage" > "$BATS_TEST_TMPDIR/st"
+	run "$B" io --json --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" \
+		--size 64k "$F"
+	[ "$status" -eq 0 ]
+	[ "$(jf .pcache.samples)" = 0 ]
+	[ "$(jf .pcache.sample_errors)" -ge 1 ]
 }
 
 @test "lib: runs every microbenchmark on a temporary image and removes it" {

@@ -51,7 +51,11 @@ for v in $(ls /boot | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | sort -V); do
 done
 [ -n "$KVER" ] || bail "find a Debian kernel image with headers"
 
-make -C "$top/kernel" KDIR="/usr/src/linux-headers-$KVER" >"$W/build.log" 2>&1 ||
+# Build a copy, so that a concurrent "make kernel" in the tree is not disturbed.
+mkdir -p "$W/kmod"
+cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$W/kmod/"
+make -j"$(nproc)" -C "$W/kmod" KDIR="/usr/src/linux-headers-$KVER" \
+	PCACHE_LAYOUT="$top/lib/layout" >"$W/build.log" 2>&1 ||
 	bail "module builds against $KVER headers" "$W/build.log"
 if grep -q "warning:" "$W/build.log"; then
 	tap notok "module builds against $KVER headers without warnings"
@@ -90,7 +94,7 @@ done | awk '!seen[$0]++' | while read -r ko; do
 	esac
 	echo "$b" >>"$R/lib/mod/order"
 done
-cp "$top/kernel/dm-pcache.ko" "$R/lib/mod/"
+cp "$W/kmod/dm-pcache.ko" "$R/lib/mod/"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz" ||
 	bail "build the initramfs"
 

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Replay of the fuzz corpus (fuzz/corpus/fsck) through the same entry point
+ * the libFuzzer target uses, so that `make check` runs every saved input
+ * under the sanitizer build too. Run from the repository root.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "../../fuzz/fuzz_fsck.c"
+#include "tap.h"
+
+#define CORPUS "fuzz/corpus/fsck"
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void replay(const char *name)
+{
+	char path[512];
+	FILE *f;
+	uint8_t *buf = NULL;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s", CORPUS, name);
+	f = fopen(path, "rb");
+	if (!f || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET)) {
+		ok(0, "%s: cannot read", name);
+		goto out;
+	}
+	buf = malloc(len ? (size_t)len : 1);
+	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		ok(0, "%s: cannot read", name);
+		goto out;
+	}
+	ok(LLVMFuzzerTestOneInput(buf, (size_t)len) == 0, "corpus %s (%ld bytes)",
+	   name, len);
+out:
+	free(buf);
+	if (f)
+		fclose(f);
+}
+
+int main(void)
+{
+	struct dirent **ent;
+	int n = scandir(CORPUS, &ent, NULL, by_name);
+
+	ok(n > 2, "corpus directory %s is readable and not empty", CORPUS);
+	for (int i = 0; i < n; i++) {
+		if (ent[i]->d_name[0] != '.')
+			replay(ent[i]->d_name);
+		free(ent[i]);
+	}
+	if (n > 0)
+		free(ent);
+	/* a few inputs that are not in the corpus: empty, one byte */
+	ok(LLVMFuzzerTestOneInput((const uint8_t *)"", 0) == 0, "empty input");
+	ok(LLVMFuzzerTestOneInput((const uint8_t *)"\x01", 1) == 0,
+	   "one byte, 512 MiB virtual device");
+	return tap_done();
+}
