@@ -177,32 +177,26 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	sparse "$F" 1M
 	run "$B" io --json --runtime 0.2 --size 1M "$F"
 	[ "$status" -eq 0 ]
-	[ "$(jf .__header.version)" = 1 ]
-	[ "$(jf .__header.tool)" = pcache-bench ]
-	[ "$(jf .__header.command)" = io ]
-	[ "$(jf .device.path)" = "$F" ]
-	[ "$(jf .device.type)" = file ]
-	[ "$(jf .device.size_bytes)" = 1048576 ]
-	[ "$(jf .device.pcache)" = false ]
-	[ "$(jf .pcache)" = null ]
-	[ "$(jf .interrupted)" = false ]
-	for k in rw bs jobs iodepth size runtime_s direct fsync_every rwmixread seed; do
-		[ "$(jf ".workload | has(\"$k\")")" = true ]
-	done
-	for s in '.jobs[0]' .total; do
-		for k in elapsed_s fsyncs read write; do
-			[ "$(jf "$s | has(\"$k\")")" = true ]
-		done
-		for k in ios bytes iops bw_bytes_per_s; do
-			[ "$(jf "$s.write | has(\"$k\")")" = true ]
-		done
-		for k in min mean p50 p99 p99_9 max; do
-			[ "$(jf "$s.write.lat_ns.$k | type")" = number ]
-		done
-	done
-	[ "$(jf .total.write.ios)" -gt 0 ]
-	# percentiles are ordered (a property of the histogram, not a timing)
-	[ "$(jf '.total.write.lat_ns | .min <= .p50 and .p50 <= .p99 and .p99 <= .p99_9 and .p99_9 <= .max')" = true ]
+	printf '%s' "$output" > "$BATS_TEST_TMPDIR/out.json"
+	run jq -e --arg f "$F" '. as $d |
+	  ($d.__header | .version == 1 and .tool == "pcache-bench" and
+	   .tool_version == "0.1.0" and .command == "io") and
+	  ($d.device | .path == $f and .type == "file" and
+	   .size_bytes == 1048576 and .pcache == false and .dm_name == null) and
+	  $d.pcache == null and $d.interrupted == false and
+	  (["rw", "bs", "jobs", "iodepth", "size", "runtime_s", "direct",
+	    "fsync_every", "rwmixread", "seed"] |
+	   all(. as $k | $d.workload | has($k))) and
+	  ([$d.jobs[0], $d.total] | all(. as $s |
+	    (["elapsed_s", "fsyncs", "read", "write"] | all(. as $k | $s | has($k))) and
+	    (["ios", "bytes", "iops", "bw_bytes_per_s"] |
+	     all(. as $k | $s.write | has($k))) and
+	    (["min", "mean", "p50", "p99", "p99_9", "max"] |
+	     all(. as $k | $s.write.lat_ns[$k] | type == "number")))) and
+	  ($d.jobs[0].job == 0) and ($d.total.write.ios > 0) and
+	  ($d.total.write.lat_ns | .min <= .p50 and .p50 <= .p99 and
+	   .p99 <= .p99_9 and .p99_9 <= .max)' "$BATS_TEST_TMPDIR/out.json"
+	[ "$status" -eq 0 ]
 }
 
 @test "the human report has per-job and total lines" {
@@ -240,26 +234,15 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	run "$B" io --json --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" \
 		--size 64k "$F"
 	[ "$status" -eq 0 ]
-	[ "$(jf .device.pcache)" = true ]
-	[ "$(jf .pcache.samples)" = 2 ]
-	[ "$(jf .pcache.sample_errors)" = 0 ]
-	[ "$(jf .pcache.seg_total)" = 63 ]
-	[ "$(jf .pcache.gc_percent)" = 70 ]
-	[ "$(jf .pcache.segs_used_min)" = 1 ]
-	[ "$(jf .pcache.segs_used_max)" = 4 ]
-	[ "$(jf .pcache.start.key_head)" = 0:0 ]
-	[ "$(jf .pcache.end.key_head)" = 2:10288 ]
-	[ "$(jf .pcache.end.segs_used)" = 4 ]
-	[ "$(jf .pcache.key_log.advances)" = 1 ]
-	[ "$(jf .pcache.key_log.segments_crossed)" = 1 ]
-	# rest of segment 0 (16764928 bytes) plus 10288 in segment 2
-	[ "$(jf .pcache.key_log.bytes_min)" = 16775216 ]
-	[ "$(jf .pcache.writeback.advances)" = 1 ]
-	[ "$(jf .pcache.writeback.segments_crossed)" = 0 ]
-	[ "$(jf .pcache.writeback.bytes_min)" = 5144 ]
-	[ "$(jf .pcache.gc.advances)" = 0 ]
-	[ "$(jf .pcache.end.dirty_log_bytes_min)" = 16770072 ]
-	[ "$(jf .pcache.dirty_log_bytes_max)" = 16770072 ]
+	# rest of segment 0 (16764928 bytes) plus 10288 in segment 2 is the key
+	# log's move; dirty backlog: 16764928 - 5144 + 10288
+	run jq -r '[.device.pcache, (.pcache | .samples, .sample_errors,
+		.seg_total, .gc_percent, .segs_used_min, .segs_used_max,
+		.start.key_head, .end.key_head, .end.segs_used,
+		(.key_log, .writeback, .gc | .advances, .segments_crossed, .bytes_min),
+		.end.dirty_log_bytes_min, .dirty_log_bytes_max)] | map(tostring) | join(" ")' \
+		<<< "$output"
+	[ "$output" = "true 2 0 63 70 1 4 0:0 2:10288 4 1 1 16775216 1 0 5144 0 0 0 16770072 16770072" ]
 	run "$B" io --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" --size 64k "$F"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"dm-pcache status-from: 2 samples (0 failed)"* ]]
@@ -281,22 +264,15 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	TMPDIR=$BATS_TEST_TMPDIR/t run "$B" lib --json --format-size 512M \
 		--crc-size 64k --min-time 0 --ksets 300
 	[ "$status" -eq 0 ]
-	[ "$(jf .__header.command)" = lib ]
-	[ "$(jf .image.temporary)" = true ]
-	[ "$(jf .image.seg_num)" = 63 ]
-	[ "$(jf .interrupted)" = false ]
-	[ "$(jf '.crc32c.impl | type')" = string ]
-	for k in mem_read_bytes_per_s crc_bytes_per_s crc_4k_bytes_per_s \
-		crc_hot_bytes_per_s crc_portable_bytes_per_s crc_vs_mem_read; do
-		[ "$(jf ".crc32c.$k | type")" = number ]
-	done
-	[ "$(jf .format.seg_num)" = 63 ]
-	[ "$(jf .kset_append.ksets)" = 300 ]
-	[ "$(jf .kset_append.keys)" = 38400 ]
-	[ "$(jf .replay.keys)" = 38400 ]
-	[ "$(jf .format_max.seg_num)" = 31 ]
-	[ "$(jf .format_max.extrapolated)" = false ]
-	[ "$(jf .scan.segments)" = 31 ]
+	run jq -r '[.__header.command, .image.temporary, .image.seg_num,
+		.interrupted, (.crc32c.impl | type),
+		(.crc32c | [.mem_read_bytes_per_s, .crc_bytes_per_s,
+		 .crc_4k_bytes_per_s, .crc_hot_bytes_per_s,
+		 .crc_portable_bytes_per_s, .crc_vs_mem_read] | all(type == "number")),
+		.format.seg_num, .kset_append.ksets, .kset_append.keys, .replay.keys,
+		.format_max.seg_num, .format_max.extrapolated, .scan.segments] |
+		map(tostring) | join(" ")' <<< "$output"
+	[ "$output" = "lib true 63 false string true 63 300 38400 38400 31 false 31" ]
 	[ -z "$(ls "$BATS_TEST_TMPDIR/t")" ]
 }
 

@@ -301,7 +301,7 @@ merge() {
 @test "bad input: random metadata never crashes the tool" {
 	cp --sparse=always "$CRASH" "$BATS_TEST_TMPDIR/f.pmem"
 	chmod u+w "$BATS_TEST_TMPDIR/f.pmem"
-	for i in 1 2 3 4; do
+	for i in 1 2 3; do
 		# cache_info, tails, segment 0 and 1 metadata, log head
 		for off in 8192 12288 16384 16416 20480 24576 28672 \
 			   16797696 32768; do

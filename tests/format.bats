@@ -189,3 +189,15 @@ setup() {
 	[ "$(bytes_at "$IMG" 12288 24)" = "000000000000000000000000000000000000000000000000" ]
 	[ "$(bytes_at "$IMG" 20480 16)" = "00000000000000000000000000000000" ]
 }
+
+@test "the libpmem2 path (used for devdax and DAX files) writes the same image" {
+	have_fixtures || skip "no fixtures"
+	sparse "$IMG" 1G
+	PCACHE_FORCE_PMEM2=1 run "$F" -q "$IMG"
+	[ "$status" -eq 0 ]
+	cmp "$IMG" "$(fixture kfresh.pmem)"
+	# reading through it: the existing cache is seen and refused
+	PCACHE_FORCE_PMEM2=1 run "$F" "$IMG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"contains a clean dm-pcache cache (63 segments, 0 B cached)"* ]]
+}

@@ -175,8 +175,8 @@ untouched() {
 	# everything but the skipped ranges is as the kernel wrote it back
 	cmp -i 1048576 "$B" "$CLEAN_B"
 	cmp -n 131072 -i 65536 "$B" "$CLEAN_B"
-	[ "$(bytes_at "$B" 0 65536 | tr -d 0)" = "" ]
-	[ "$(bytes_at "$B" 196608 851968 | tr -d 0)" = "" ]
+	cmp -n 65536 "$B" /dev/zero
+	cmp -n 851968 -i 196608:0 "$B" /dev/zero
 }
 
 @test "--skip-bad warns on stderr once per skipped range" {
@@ -195,7 +195,7 @@ untouched() {
 	bk=$BATS_TEST_TMPDIR/g.backing
 	# overlapping writes of random sizes, CLEAN fills, small ksets
 	"$G" --size 512M --backing-size 64M --bs 64K --random-len --clean 20 \
-		--flush-every 5 --data-crc --fill 10 "$img"
+		--flush-every 5 --data-crc --fill 4 "$img"
 	truncate -s 64M "$bk"
 	"$D" --backing "$bk" --extract 0 64M "$img" > "$BATS_TEST_TMPDIR/want"
 	run "$W" --json "$img" "$bk"
@@ -205,7 +205,7 @@ untouched() {
 	# more writes: dirty_tail now lies in the middle of the log, and keys
 	# before it are already on the backing device
 	"$G" --append --seed 7 --backing-size 64M --bs 64K --random-len \
-		--flush-every 3 --fill 5 "$img"
+		--flush-every 3 --fill 2 "$img"
 	"$D" --backing "$bk" --extract 0 64M "$img" > "$BATS_TEST_TMPDIR/want"
 	run "$W" --json "$img" "$bk"
 	[ "$status" -eq 0 ]
