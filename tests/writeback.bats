@@ -35,6 +35,16 @@ untouched() {
 	[ "$(stat -c %y "$1")" = "$2" ]
 }
 
+teardown() {
+	if [ -n "${HOLDER:-}" ]; then
+		kill "$HOLDER" 2>/dev/null || true
+		wait "$HOLDER" 2>/dev/null || true
+	fi
+	if [ -n "${LOOP:-}" ]; then
+		losetup -d "$LOOP" 2>/dev/null || true
+	fi
+}
+
 @test "--help, --version, usage errors (16)" {
 	run "$W" --help
 	[ "$status" -eq 0 ]
@@ -270,4 +280,27 @@ PY
 	echo "$output" | jq -e '.key_head == {"seg": 5, "off": 0} and
 		.dirty_tail_after == {"seg": 5, "off": 0}'
 	cmp "$B" "$CLEAN_B"
+}
+
+@test "refuses a cache device in use (held open exclusively)" {
+	[ "$(id -u)" = 0 ] || skip "needs root for a loop device"
+	LOOP=$(losetup -f --show "$C" 2>/dev/null) || skip "no loop device"
+	py=/usr/bin/python3
+	[ -x "$py" ] || py=python3
+	# hold it the way device-mapper does: an exclusive open
+	"$py" -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+print("held", flush=True)
+time.sleep(60)' "$LOOP" > "$BATS_TEST_TMPDIR/held" &
+	HOLDER=$!
+	for _ in $(seq 50); do
+		[ -s "$BATS_TEST_TMPDIR/held" ] && break
+		sleep 0.1
+	done
+	stamp=$(stat -c %y "$B")
+	run "$W" "$LOOP" "$B"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "pcache-writeback: $LOOP: device is in use"* ]]
+	untouched "$B" "$stamp"
 }
