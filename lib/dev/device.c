@@ -172,8 +172,11 @@ int pc_dev_open(const char *path, unsigned int flags, struct pc_dev **out,
 	ret = probe_kind(dev, err);
 	if (ret)
 		goto fail;
+	/* PCACHE_FORCE_PMEM2=1 maps regular files too: tests use it to run
+	 * the devdax code path without DAX hardware. */
 	if (dev->kind == PC_DEV_DEVDAX ||
-	    (dev->kind == PC_DEV_FILE && file_is_dax(dev->fd))) {
+	    (dev->kind == PC_DEV_FILE && (file_is_dax(dev->fd) ||
+					  getenv("PCACHE_FORCE_PMEM2")))) {
 		ret = pc_dev_pmem2_attach(dev, err);
 		if (ret)
 			goto fail;
