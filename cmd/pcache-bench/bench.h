@@ -80,6 +80,7 @@ struct io_opts {
 	uint64_t seed;
 	unsigned int rwmixread;
 	double interval;	/* dm status sample interval, seconds */
+	const char *status_from;	/* tests: status lines from a file */
 	bool force;
 	bool json;
 	bool quiet;
@@ -188,12 +189,14 @@ struct dm_sampler {
 	unsigned int used_min, used_max;
 	uint64_t dirty_max;		/* max lower bound of dirty log bytes */
 	struct pos_track head, writeback, gc;
+	FILE *replay;			/* --status-from */
+	char replay_last[512];
 };
 
 int pcs_parse(const char *params, struct pcs_status *st);
 int dm_target_status(const char *name, char *type, size_t tlen,
 		     char *params, size_t plen);
-int dm_sampler_start(struct dm_sampler *s, const char *dm_name);
+int dm_sampler_start(struct dm_sampler *s, const char *dm_name, FILE *replay);
 void dm_sampler_sample(struct dm_sampler *s);
 uint64_t pcs_distance(struct pcs_pos from, struct pcs_pos to);
 

@@ -6,7 +6,8 @@
 # Usage: compare-fio.sh [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [WORKLOAD...]
 # A WORKLOAD is "rw:bs:jobs:iodepth", e.g. randwrite:4k:1:1 (the default set
 # is below). Every run uses O_DIRECT; iodepth 1 runs use fio's psync engine,
-# deeper ones libaio, as pcache-bench does. The device is overwritten.
+# deeper ones libaio with batched submission and reaping, as pcache-bench
+# does. The device is overwritten.
 # Each workload runs RUNS times per tool, alternating fio and pcache-bench,
 # and the median of each figure is shown: on a shared machine single runs
 # differ from each other by more than the tools do.
@@ -51,8 +52,11 @@ for w in "$@"; do
 	IFS=: read -r rw bs jobs depth <<EOF
 $w
 EOF
-	engine=psync
-	[ "$depth" -gt 1 ] && engine=libaio
+	# pcache-bench submits every free slot in one io_submit() and reaps up
+	# to iodepth completions at once: ask fio to batch the same way.
+	engine="--ioengine=psync"
+	[ "$depth" -gt 1 ] && engine="--ioengine=libaio
+		--iodepth_batch_submit=$depth --iodepth_batch_complete_max=$depth"
 	d=$(dir_of "$rw")
 	: > "$tmp/fio.txt"
 	: > "$tmp/pb.txt"
@@ -60,7 +64,7 @@ EOF
 	while [ $i -lt "$runs" ]; do
 		i=$((i + 1))
 		fio --name=cmp --filename="$dev" --rw="$rw" --bs="$bs" \
-			--numjobs="$jobs" --iodepth="$depth" --ioengine="$engine" \
+			--numjobs="$jobs" --iodepth="$depth" $engine \
 			--direct=1 --runtime="$runtime" --time_based --norandommap \
 			--group_reporting --lat_percentiles=1 --output-format=json |
 			jq -r ".jobs[0].$d | [.iops, .lat_ns.percentile[\"50.000000\"],

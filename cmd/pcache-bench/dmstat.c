@@ -108,6 +108,29 @@ static void sampler_add(struct dm_sampler *s, const struct pcs_status *st)
 	s->samples++;
 }
 
+/* Next line of a --status-from file; its last line repeats. */
+static int replay_status(struct dm_sampler *s, char *type, size_t tlen,
+			 char *params, size_t plen)
+{
+	char line[512];
+
+	if (fgets(line, sizeof(line), s->replay)) {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(s->replay_last, sizeof(s->replay_last), "%s", line);
+	}
+	snprintf(type, tlen, "pcache");
+	snprintf(params, plen, "%s", s->replay_last);
+	return 0;
+}
+
+static int read_status(struct dm_sampler *s, char *type, size_t tlen,
+		       char *params, size_t plen)
+{
+	if (s->replay)
+		return replay_status(s, type, tlen, params, plen);
+	return dm_target_status(s->name, type, tlen, params, plen);
+}
+
 void dm_sampler_sample(struct dm_sampler *s)
 {
 	char type[64], params[512];
@@ -115,7 +138,7 @@ void dm_sampler_sample(struct dm_sampler *s)
 
 	if (!s->active)
 		return;
-	if (dm_target_status(s->name, type, sizeof(type), params, sizeof(params)) ||
+	if (read_status(s, type, sizeof(type), params, sizeof(params)) ||
 	    strcmp(type, "pcache") || pcs_parse(params, &st)) {
 		s->errors++;
 		return;
@@ -123,20 +146,31 @@ void dm_sampler_sample(struct dm_sampler *s)
 	sampler_add(s, &st);
 }
 
-/* Returns 0 if dm_name is a dm-pcache device now being sampled. */
-int dm_sampler_start(struct dm_sampler *s, const char *dm_name)
+/*
+ * Returns 0 if dm_name is a dm-pcache device now being sampled. With
+ * @replay (the hidden --status-from FILE, for tests) the status lines are
+ * read from that file instead of the kernel.
+ */
+int dm_sampler_start(struct dm_sampler *s, const char *dm_name, FILE *replay)
 {
 	char type[64], params[512];
+	struct pcs_status st;
 
 	memset(s, 0, sizeof(*s));
+	s->replay = replay;
+	if (replay)
+		dm_name = "status-from";
 	if (!dm_name || !*dm_name)
 		return -ENODEV;
 	snprintf(s->name, sizeof(s->name), "%s", dm_name);
-	if (dm_target_status(s->name, type, sizeof(type), params, sizeof(params)))
+	if (read_status(s, type, sizeof(type), params, sizeof(params)))
 		return -EIO;
 	if (strcmp(type, "pcache"))
 		return -ENODEV;
 	s->active = true;
-	dm_sampler_sample(s);
+	if (pcs_parse(params, &st))
+		s->errors++;
+	else
+		sampler_add(s, &st);	/* the first sample */
 	return 0;
 }

@@ -86,6 +86,7 @@ static int check_geometry(const struct target *t, const struct io_opts *o)
 
 static int run_and_report(struct target *t, const struct io_opts *o)
 {
+	FILE *replay = NULL;
 	struct io_ctx c;
 	struct run r;
 	json_object *root;
@@ -95,10 +96,17 @@ static int run_and_report(struct target *t, const struct io_opts *o)
 	memset(&r, 0, sizeof(r));
 	r.o = o;
 	r.t = t;
-	dm_sampler_start(&c.sampler, t->dm_name);
+	if (o->status_from) {
+		replay = fopen(o->status_from, "r");
+		if (!replay) {
+			ret = -errno;
+			bench_err("%s: %s", o->status_from, strerror(-ret));
+			return ret;
+		}
+	}
+	dm_sampler_start(&c.sampler, t->dm_name, replay);
 	c.progress = !o->quiet && !o->json && stderr_is_tty();
 	c.next_sample_ns = now_ns() + (uint64_t)(o->interval * 1e9);
-	install_sigint();
 	ret = engine_run(&r, io_tick, &c);
 	if (ret)
 		goto out;
@@ -114,6 +122,8 @@ static int run_and_report(struct target *t, const struct io_opts *o)
 	}
 	ret = report_errors(&r);
 out:
+	if (replay)
+		fclose(replay);
 	engine_free(&r);
 	return ret;
 }
@@ -134,6 +144,7 @@ int cmd_io(int argc, const char **argv)
 	if (ret == -EINVAL) {
 		target_close(&t);
 		free((char *)o.device);
+		free((char *)o.status_from);
 		return EXIT_USAGE;
 	}
 	ret = target_check_safe(&t, &o);
@@ -143,5 +154,6 @@ int cmd_io(int argc, const char **argv)
 out:
 	target_close(&t);
 	free((char *)o.device);
+	free((char *)o.status_from);
 	return ret ? EXIT_FAIL : EXIT_OK;
 }

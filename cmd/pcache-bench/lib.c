@@ -244,7 +244,6 @@ int cmd_lib(int argc, const char **argv)
 	if (!image)
 		return EXIT_FAIL;
 	r.image = image;
-	install_sigint();
 	ret = run_all(&o, image, &r);
 	phase(&o, "");
 	r.interrupted = bench_stop;

@@ -31,6 +31,7 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	install_sigint();	/* Ctrl-C from here on prints what was measured */
 	if (!cmd) {
 		usage(stderr);
 		return EXIT_USAGE;

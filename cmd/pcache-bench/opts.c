@@ -35,7 +35,7 @@ bool rw_random(enum rw_mode rw)
 
 enum {
 	OPT_RW = 1, OPT_BS, OPT_JOBS, OPT_DEPTH, OPT_SIZE, OPT_RUNTIME,
-	OPT_FSYNC, OPT_SEED, OPT_MIX, OPT_INTERVAL, OPT_VERSION,
+	OPT_FSYNC, OPT_SEED, OPT_MIX, OPT_INTERVAL, OPT_VERSION, OPT_STATUS,
 };
 
 static char *arg;
@@ -65,6 +65,9 @@ static const struct poptOption io_table[] = {
 	  "percentage of reads in randrw (default 50)", "PCT" },
 	{ "interval", 0, POPT_ARG_STRING, &arg, OPT_INTERVAL,
 	  "dm-pcache status sample interval (default 1s)", "SECONDS" },
+	{ "status-from", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &arg,
+	  OPT_STATUS, "read dm-pcache status lines from FILE (for tests)",
+	  "FILE" },
 	{ "force", 'f', POPT_ARG_NONE, NULL, 'f',
 	  "write even if the device holds a filesystem or is in use", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, 'J',
@@ -134,6 +137,7 @@ static int io_handle(int rc, struct io_opts *o)
 	case OPT_MIX: bad = parse_uint(arg, 0, 100, &o->rwmixread); what = "--rwmixread"; break;
 	case OPT_INTERVAL: bad = parse_seconds(arg, &o->interval) || o->interval < 0.01;
 		what = "--interval"; break;
+	case OPT_STATUS: o->status_from = strdup(arg); break;
 	case 'd': o->direct = true; break;
 	case 'f': o->force = true; break;
 	case 'J': o->json = true; break;
@@ -164,6 +168,7 @@ static int io_check(struct io_opts *o)
  */
 int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 {
+	const char *dev;
 	poptContext ctx;
 	int rc, ret = 0;
 
@@ -188,16 +193,21 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 		ret = -EINVAL;
 		goto out;
 	}
-	o->device = poptGetArg(ctx);
-	if (!o->device || poptPeekArg(ctx)) {
-		bench_err(o->device ? "io: exactly one DEVICE expected" :
+	dev = poptGetArg(ctx);
+	if (!dev || poptPeekArg(ctx)) {
+		bench_err(dev ? "io: exactly one DEVICE expected" :
 			  "io: missing DEVICE (see pcache-bench io --help)");
 		ret = -EINVAL;
 		goto out;
 	}
-	o->device = strdup(o->device);
+	o->device = strdup(dev);
 	ret = io_check(o);
 out:
 	poptFreeContext(ctx);
+	if (ret) {
+		free((char *)o->device);
+		free((char *)o->status_from);
+		o->device = o->status_from = NULL;
+	}
 	return ret;
 }
