@@ -472,16 +472,16 @@ int main(int argc, const char **argv)
 	struct pc_check_opts o;
 	struct pc_err err = { 0 };
 	struct pc_dev *dev = NULL;
-	struct pc_check *ck;
-	const char *path;
-	int ret, code;
+	struct pc_check *ck = NULL;
+	char *path;
+	int ret, code = PC_FSCK_ERROR;
 
 	cli_init("pcache-fsck");
-	path = parse_args(argc, argv);
+	path = (char *)parse_args(argc, argv);
 	cli_quiet = opt.quiet;
 	o = make_opts();
 	if (opt.backing && backing_size(&o.backing_size))
-		return PC_FSCK_ERROR;
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	ret = pc_dev_open(path, PC_OPEN_EXCL |
@@ -489,13 +489,12 @@ int main(int argc, const char **argv)
 			  &dev, &err);
 	if (ret) {
 		cli_err("%s", err.msg);
-		return PC_FSCK_ERROR;
+		goto out;
 	}
 	ck = pc_check_new(dev, &o);
 	if (!ck) {
 		cli_err("%s: out of memory", path);
-		pc_dev_close(dev);
-		return PC_FSCK_ERROR;
+		goto out;
 	}
 	ret = pc_check_run(ck);
 	cli_progress_done();
@@ -514,8 +513,9 @@ int main(int argc, const char **argv)
 	} else if (!opt.quiet) {
 		text_report(path, ck, code);
 	}
+out:
 	pc_check_free(ck);
 	pc_dev_close(dev);
-	free((void *)path);
+	free(path);
 	return code;
 }

@@ -125,6 +125,13 @@ void pc_ck_range(struct pc_finding *f, uint64_t off, uint64_t len)
 		f->ranges[f->n_ranges++] = (struct pc_range){ off, len };
 }
 
+void pc_ck_unplan(struct pc_check *ck, const struct pc_dual *d)
+{
+	for (size_t i = 0; i < ck->n_rp; i++)
+		if (ck->rp[i].dual == d && ck->rp[i].kind == PC_RP_SLOT)
+			ck->rp[i].dropped = true;
+}
+
 bool pc_ck_cancelled(struct pc_check *ck)
 {
 	return ck->o.cancel && *ck->o.cancel;

@@ -25,6 +25,7 @@ struct pc_repair {
 	struct pc_pos pos;	/* PC_RP_DIRTY_TAIL */
 	uint64_t value;		/* PC_RP_GEN */
 	uint64_t dev_off;	/* PC_RP_LOG_END */
+	bool dropped;		/* withdrawn by a later finding */
 };
 
 struct pc_check {
@@ -60,6 +61,8 @@ struct pc_finding *pc_ck_get(struct pc_check *ck, long idx);
 /* Plan a repair for finding @idx if the mode allows it. */
 bool pc_ck_plan(struct pc_check *ck, long idx, const struct pc_repair *rp);
 bool pc_ck_cancelled(struct pc_check *ck);
+/* Withdraw planned slot rewrites of @d (its other copy must be kept). */
+void pc_ck_unplan(struct pc_check *ck, const struct pc_dual *d);
 void pc_ck_progress(struct pc_check *ck, const char *phase, uint64_t done,
 		    uint64_t total);
 /* Operational failure (not a finding): remembered, the run stops. */

@@ -177,12 +177,67 @@ static void kset_flags(struct pc_check *ck, const struct pc_kset_view *v)
 			  v->pos.seg, v->pos.off);
 }
 
+/* The valid copy of a tail the kernel does not choose, if any. */
+static bool other_copy(struct pc_check *ck, int t, struct pc_pos *p)
+{
+	const struct pc_dual *d = &ck->c.tail_slots[t];
+	const struct pcd_pos *rec;
+
+	if (d->chosen < 0 || d->slot[!d->chosen].state != PC_SLOT_VALID)
+		return false;
+	rec = (const void *)d->slot[!d->chosen].raw;
+	p->seg = pcd_n32(ck->c.swap, rec->cache_seg_id);
+	p->off = pcd_n32(ck->c.swap, rec->seg_off);
+	return !pc_ck_pos_eq(*p, t ? ck->c.dirty_tail : ck->c.key_tail);
+}
+
+/* C33: the copy the kernel ignores is further along the log. */
+struct stale_probe {
+	bool has[2];
+	struct pc_pos other[2];
+	bool chosen_seen[2];
+	bool flagged[2];
+};
+
+static void stale_step(struct pc_check *ck, struct stale_probe *sp,
+		       struct pc_pos at, bool first)
+{
+	for (int t = 0; t < 2; t++) {
+		struct pc_pos chosen = t ? ck->c.dirty_tail : ck->c.key_tail;
+		const struct pc_dual *d = &ck->c.tail_slots[t];
+
+		if (!ck->tails_ok[t])
+			continue;
+		if (pc_ck_pos_eq(at, chosen))
+			sp->chosen_seen[t] = true;
+		if (!sp->has[t] || sp->flagged[t] || first ||
+		    !sp->chosen_seen[t] || !pc_ck_pos_eq(at, sp->other[t]))
+			continue;
+		sp->flagged[t] = true;
+		/* keep the further copy: it may be the one to go back to */
+		pc_ck_unplan(ck, d);
+		pc_ck_add(ck, PCK_TAIL_STALE, t ? "dirty_tail" : "key_tail",
+			  !d->chosen, -1, (int64_t)d->slot[!d->chosen].dev_off,
+			  "%s: the kernel chooses slot %d (%u:%u, seq %u) but "
+			  "slot %d (%u:%u, seq %u) lies further along the log; "
+			  "the kernel's choice is stale",
+			  t ? "dirty_tail" : "key_tail", d->chosen, chosen.seg,
+			  chosen.off, d->slot[d->chosen].seq, !d->chosen,
+			  sp->other[t].seg, sp->other[t].off,
+			  d->slot[!d->chosen].seq);
+	}
+}
+
 static int walk_keys(struct pc_check *ck, bool *dirty_seen)
 {
+	struct stale_probe sp = { 0 };
 	struct pc_kset_view v;
 	struct pc_lwalk lw;
-	bool after = false;
+	bool after = false, first = true;
 	int ret;
+
+	for (int t = 0; t < 2; t++)
+		sp.has[t] = ck->tails_ok[t] && other_copy(ck, t, &sp.other[t]);
 
 	ret = pc_lw_init(&lw, &ck->c, ck->c.key_tail);
 	if (!ret)
@@ -193,6 +248,8 @@ static int walk_keys(struct pc_check *ck, bool *dirty_seen)
 		if (!after && ck->tails_ok[PC_DIRTY_TAIL] &&
 		    pc_ck_pos_eq(lw.w.pos, ck->c.dirty_tail))
 			after = *dirty_seen = true;
+		stale_step(ck, &sp, lw.w.pos, first);
+		first = false;
 		kind = pc_lw_next(&lw, &v);
 		if (kind == PC_KSET_END || kind == PC_KSET_ERROR)
 			break;
@@ -272,7 +329,9 @@ static int dirty_off_log(struct pc_check *ck)
 		return ret;
 	idx = pc_ck_add(ck, PCK_DTAIL_OFF_LOG, "dirty_tail",
 			ck->c.tail_slots[PC_DIRTY_TAIL].chosen, -1,
-			PCD_DIRTY_TAIL_OFF, "dirty_tail %u:%u is not on the log "
+			(int64_t)ck->c.tail_slots[PC_DIRTY_TAIL].slot[
+				ck->c.tail_slots[PC_DIRTY_TAIL].chosen].dev_off,
+			"dirty_tail %u:%u is not on the log "
 			"walk from key_tail %u:%u to key_head %u:%u%s",
 			ck->c.dirty_tail.seg, ck->c.dirty_tail.off,
 			ck->c.key_tail.seg, ck->c.key_tail.off,

@@ -108,6 +108,8 @@ int pc_ck_repair(struct pc_check *ck)
 
 		if (pc_ck_cancelled(ck))
 			break;
+		if (rp->dropped)
+			continue;
 		switch (rp->kind) {
 		case PC_RP_SLOT:
 			ret = fix_slot(ck, rp);
