@@ -376,13 +376,22 @@ static struct target_type pc_target = {
 
 static int __init pc_init(void)
 {
+	int ret;
+
 	pc_crc_init();
-	return dm_register_target(&pc_target);
+	ret = pc_index_module_init();
+	if (ret)
+		return ret;
+	ret = dm_register_target(&pc_target);
+	if (ret)
+		pc_index_module_exit();
+	return ret;
 }
 
 static void __exit pc_exit(void)
 {
 	dm_unregister_target(&pc_target);
+	pc_index_module_exit();
 }
 
 module_init(pc_init);

@@ -24,6 +24,20 @@ static u64 pc_ext_end(const struct pc_ext *e)
 	return e->off + e->len;
 }
 
+static struct kmem_cache *pc_ext_cache;
+
+int pc_index_module_init(void)
+{
+	pc_ext_cache = kmem_cache_create("dm_pcache_ext", sizeof(struct pc_ext),
+					 0, 0, NULL);
+	return pc_ext_cache ? 0 : -ENOMEM;
+}
+
+void pc_index_module_exit(void)
+{
+	kmem_cache_destroy(pc_ext_cache);
+}
+
 int pc_index_init(struct pcache *pc)
 {
 	unsigned int i;
@@ -36,13 +50,6 @@ int pc_index_init(struct pcache *pc)
 	for (i = 0; i < pc->n_shards; i++) {
 		spin_lock_init(&pc->shards[i].lock);
 		pc->shards[i].root = RB_ROOT;
-	}
-	pc->ext_cache = kmem_cache_create("pcache_ext", sizeof(struct pc_ext),
-					  0, 0, NULL);
-	if (!pc->ext_cache) {
-		kfree(pc->shards);
-		pc->shards = NULL;
-		return -ENOMEM;
 	}
 	return 0;
 }
@@ -57,9 +64,8 @@ void pc_index_exit(struct pcache *pc)
 	for (i = 0; i < pc->n_shards; i++)
 		rbtree_postorder_for_each_entry_safe(e, n, &pc->shards[i].root,
 						     node)
-			kmem_cache_free(pc->ext_cache, e);
+			kmem_cache_free(pc_ext_cache, e);
 	kfree(pc->shards);
-	kmem_cache_destroy(pc->ext_cache);
 	pc->shards = NULL;
 }
 
@@ -132,7 +138,7 @@ static void pc_index_clear(struct pcache *pc, struct rb_root *root, u64 off,
 			e->len -= d;
 		} else {
 			rb_erase(&e->node, root);
-			kmem_cache_free(pc->ext_cache, e);
+			kmem_cache_free(pc_ext_cache, e);
 		}
 	}
 }
@@ -144,15 +150,15 @@ void pc_index_insert(struct pcache *pc, const struct pc_ext *ext)
 	struct pc_ext *new, *spare;
 
 	/* small slab objects: waiting beats losing a key from the index */
-	new = kmem_cache_alloc(pc->ext_cache, GFP_NOIO | __GFP_NOFAIL);
-	spare = kmem_cache_alloc(pc->ext_cache, GFP_NOIO | __GFP_NOFAIL);
+	new = kmem_cache_alloc(pc_ext_cache, GFP_NOIO | __GFP_NOFAIL);
+	spare = kmem_cache_alloc(pc_ext_cache, GFP_NOIO | __GFP_NOFAIL);
 	*new = *ext;
 	spin_lock(&sh->lock);
 	pc_index_clear(pc, &sh->root, ext->off, pc_ext_end(ext), &spare);
 	pc_ext_link(&sh->root, new);
 	spin_unlock(&sh->lock);
 	if (spare)
-		kmem_cache_free(pc->ext_cache, spare);
+		kmem_cache_free(pc_ext_cache, spare);
 }
 
 /* Drop every extent that lives in @seg (its generation just moved on). */
@@ -172,7 +178,7 @@ void pc_index_purge(struct pcache *pc, u32 seg)
 			if (e->seg != seg)
 				continue;
 			rb_erase(&e->node, &pc->shards[i].root);
-			kmem_cache_free(pc->ext_cache, e);
+			kmem_cache_free(pc_ext_cache, e);
 		}
 		spin_unlock(&pc->shards[i].lock);
 		cond_resched();

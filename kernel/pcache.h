@@ -141,7 +141,6 @@ struct pcache {
 	/* index */
 	unsigned int n_shards;
 	struct pc_shard *shards;
-	struct kmem_cache *ext_cache;
 
 	/* reads that went to the backing device and still overlay hits */
 	atomic_t miss_reads;
@@ -213,6 +212,8 @@ void pc_seg_put(struct pcache *pc, u32 seg);
 int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext);
 
 /* index.c */
+int pc_index_module_init(void);
+void pc_index_module_exit(void);
 int pc_index_init(struct pcache *pc);
 void pc_index_exit(struct pcache *pc);
 void pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
