@@ -23,6 +23,7 @@ RUNS=${RUNS:-3}
 make -s "$BUILD/pcache-dump" "$BUILD/pcache-writeback" \
 	"$BUILD/testtools/pcache-genlog"
 command -v jq >/dev/null || tools/install-deps.sh dump
+[ -x /usr/bin/time ] || { echo "bench-replay: needs /usr/bin/time" >&2; exit 1; }
 
 dir=$(mktemp -d "${DIR:-${TMPDIR:-/tmp}}/pcache-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
@@ -30,21 +31,29 @@ img=$dir/cache.img
 bk=$dir/backing.img
 
 now() { date +%s.%N; }
-# best (smallest) wall time of RUNS runs of a command, in seconds
+# best (smallest) wall time of RUNS runs of a command: "WALL CPU" seconds,
+# CPU = user + system of that run (the wall time of a loaded machine
+# overstates the cost; the CPU time does not include I/O waits)
 best() {
-	local b= t0 t1 d i
+	local b= c= w u s i
 	for ((i = 0; i < RUNS; i++)); do
-		t0=$(now)
-		"$@" > /dev/null
-		t1=$(now)
-		d=$(echo "$t1 - $t0" | bc -l)
-		if [ -z "$b" ] || [ "$(echo "$d < $b" | bc -l)" = 1 ]; then
-			b=$d
+		/usr/bin/time -o "$dir/time" -f '%e %U %S' "$@" \
+			> /dev/null 2>&1
+		read -r w u s < "$dir/time"
+		if [ -z "$b" ] || [ "$(echo "$w < $b" | bc -l)" = 1 ]; then
+			b=$w
+			c=$(echo "$u + $s" | bc -l)
 		fi
 	done
-	echo "$b"
+	echo "$b $c"
 }
-rate() { echo "scale=0; $1 / $2" | bc -l; }
+rate() {
+	if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then
+		echo "scale=0; ($1) / $2" | bc -l
+	else
+		echo "-"
+	fi
+}
 
 crc=
 [ "$DATA_CRC" = 1 ] && crc=--data-crc
@@ -64,13 +73,13 @@ dirty=$(jq .summary.dirty_bytes <<< "$sum")
 echo "log: $keys keys in $ksets ksets ($lasts LAST), $exts live extents," \
 	"$dirty dirty bytes"
 
-t=$(best "$BUILD/pcache-dump" --replay --no-verify --limit 1 "$img")
-echo "replay (walk, decode, gens, newest-wins resolve):" \
-	"$t s, $(rate "$keys" "$t") keys/s"
+read -r t c < <(best "$BUILD/pcache-dump" --replay --no-verify --limit 1 "$img")
+echo "replay (walk, decode, gens, newest-wins resolve): $t s wall," \
+	"$(rate "$keys" "$t") keys/s; $c s cpu, $(rate "$keys" "$c") keys/s"
 if [ "$DATA_CRC" = 1 ]; then
-	t=$(best "$BUILD/pcache-dump" --replay --limit 1 "$img")
-	echo "replay + data CRC of every live key:" \
-		"$t s, $(rate "$keys" "$t") keys/s"
+	read -r t c < <(best "$BUILD/pcache-dump" --replay --limit 1 "$img")
+	echo "replay + data CRC of every live key: $t s wall," \
+		"$(rate "$keys" "$t") keys/s; $c s cpu, $(rate "$keys" "$c") keys/s"
 fi
 
 wb=()
@@ -78,10 +87,13 @@ for ((i = 0; i < RUNS; i++)); do
 	cp --sparse=always "$img" "$dir/run.img"
 	rm -f "$bk"
 	truncate -s "$BACKING" "$bk"
-	t0=$(now)
-	"$BUILD/pcache-writeback" -q "$dir/run.img" "$bk" > /dev/null
-	wb+=("$(echo "$(now) - $t0" | bc -l)")
+	sync
+	/usr/bin/time -o "$dir/time" -f '%e %U %S' "$BUILD/pcache-writeback" \
+		-q "$dir/run.img" "$bk" > /dev/null 2>&1
+	wb+=("$(cat "$dir/time")")
 done
-t=$(printf '%s\n' "${wb[@]}" | sort -g | head -1)
-echo "writeback (verify, copy, fsync, tail): $t s," \
-	"$(rate "$dirty" "$t") bytes/s ($(rate "$dirty / 1048576" "$t") MiB/s)"
+read -r t u s < <(printf '%s\n' "${wb[@]}" | sort -g | head -1)
+c=$(echo "$u + $s" | bc -l)
+echo "writeback (verify, copy, fsync, tail): $t s wall," \
+	"$(rate "$dirty / 1048576" "$t") MiB/s; $c s cpu," \
+	"$(rate "$dirty / 1048576" "$c") MiB/s"
