@@ -21,13 +21,14 @@
 
 static struct {
 	int no_modify, preen, yes, force, verbose, json, verify_data;
-	int version, quiet;
+	int version, quiet, list;
 	char *backing_size;
 	char *backing;
 	char *data_crc;
 } opt;
 
 static volatile sig_atomic_t cancelled;
+static poptContext popt_ctx;	/* freed before a usage error exits */
 
 static void on_signal(int sig)
 {
@@ -59,6 +60,8 @@ static struct poptOption options[] = {
 	{ "data-crc", 0, POPT_ARG_STRING, &opt.data_crc, 0,
 	  "the data_crc option of the table line that will be used",
 	  "true|false" },
+	{ "list-findings", 0, POPT_ARG_NONE, &opt.list, 0,
+	  "print the table of finding codes and exit", NULL },
 	{ "version", 'V', POPT_ARG_NONE, &opt.version, 0,
 	  "print the version and exit", NULL },
 	POPT_AUTOHELP
@@ -71,6 +74,9 @@ static void usage_error(const char *fmt, const char *arg)
 
 	snprintf(msg, sizeof(msg), fmt, arg);
 	cli_err("%s", msg);
+	if (popt_ctx)
+		poptFreeContext(popt_ctx);
+	popt_ctx = NULL;
 	fprintf(stderr, "Try '%s --help' for more information.\n", cli_tool);
 	exit(PC_FSCK_USAGE);
 }
@@ -421,6 +427,27 @@ static int json_report(const char *path, const char *mode,
 	return ret;
 }
 
+/* ---- the findings table ---------------------------------------------- */
+
+static const char *fix_name(enum pc_fix f)
+{
+	return f == PC_FIX_PREEN ? "preen" : f == PC_FIX_YES ? "yes" : "no";
+}
+
+/* One line per code: code, check, severity, repair mode, sentence. */
+static void list_findings(void)
+{
+	for (int c = 0; c < PCK__COUNT; c++) {
+		struct pc_problem p = pc_problem(c);
+
+		printf("%s\t%s\t%s\t%s\t%s", p.code, p.check,
+		       pc_sev_name(p.sev), fix_name(p.fix), p.what);
+		if (p.repair)
+			printf(" Repair: %s.", p.repair);
+		putchar('\n');
+	}
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static struct pc_check_opts make_opts(void)
@@ -441,15 +468,21 @@ static struct pc_check_opts make_opts(void)
 	return o;
 }
 
-static const char *parse_args(int argc, const char **argv)
+static char *parse_args(int argc, const char **argv)
 {
 	poptContext pc = poptGetContext(cli_tool, argc, argv, options, 0);
-	const char *dev, *path;
+	const char *dev;
+	char *path;
 
+	popt_ctx = pc;
 	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
 	cli_parse(pc, PC_FSCK_USAGE);
 	if (opt.version) {
 		cli_print_version();
+		exit(0);
+	}
+	if (opt.list) {
+		list_findings();
 		exit(0);
 	}
 	if (opt.no_modify + opt.preen + opt.yes > 1)
@@ -460,10 +493,19 @@ static const char *parse_args(int argc, const char **argv)
 	dev = poptGetArg(pc);
 	if (!dev)
 		usage_error("%s", "no DEVICE given");
-	if (poptPeekArg(pc))
-		usage_error("unexpected argument '%s'", poptPeekArg(pc));
+	if (poptPeekArg(pc)) {
+		char extra[128];
+
+		snprintf(extra, sizeof(extra), "%s", poptPeekArg(pc));
+		usage_error("unexpected argument '%s'", extra);
+	}
 	path = strdup(dev);
 	poptFreeContext(pc);
+	popt_ctx = NULL;
+	if (!path) {
+		cli_err("out of memory");
+		exit(PC_FSCK_ERROR);
+	}
 	return path;
 }
 
@@ -477,7 +519,7 @@ int main(int argc, const char **argv)
 	int ret, code = PC_FSCK_ERROR;
 
 	cli_init("pcache-fsck");
-	path = (char *)parse_args(argc, argv);
+	path = parse_args(argc, argv);
 	cli_quiet = opt.quiet;
 	o = make_opts();
 	if (opt.backing && backing_size(&o.backing_size))

@@ -262,7 +262,8 @@ static void append(struct img *im, const struct pcd_key *keys, uint32_t n,
 	uint32_t size, room = PCD_SEG_DATA_SIZE - im->head.off;
 
 	memset(buf, 0, sizeof(buf));
-	memcpy(ks->keys, keys, n * sizeof(*keys));
+	if (n)
+		memcpy(ks->keys, keys, n * sizeof(*keys));
 	size = pc_encode_kset(buf, n, false);
 	if (flags_or) {
 		ks->flags |= flags_or;
