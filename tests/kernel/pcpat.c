@@ -8,6 +8,7 @@
  *
  *   pcpat gen SEED OFF LEN              pattern to stdout
  *   pcpat write DEV SEED OFF LEN BS     O_DIRECT writes of BS bytes, fsync
+ *                                       (no fsync with PCPAT_NOSYNC=1)
  *   pcpat verify DEV SEED OFF LEN       O_DIRECT read, compare; exit 1 on
  *                                       mismatch
  * OFF, LEN and BS are multiples of 512.
@@ -95,7 +96,7 @@ static int wr(const char *dev, uint64_t seed, uint64_t off, uint64_t len,
 		off += n;
 		len -= n;
 	}
-	if (fsync(fd)) {
+	if (!getenv("PCPAT_NOSYNC") && fsync(fd)) {
 		perror("fsync");
 		return 2;
 	}

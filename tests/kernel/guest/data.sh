@@ -40,6 +40,9 @@ check "segments in use counted" [ "$(sfield 4)" -gt 1 ]
 check "suspend the backing device" dmsetup suspend back
 check "write dirty data (2 MiB, fsync)" wr 6 33554432 2097152 65536
 check "overwrite 64 KiB of range 2 (fsync)" wr 7 8454144 65536 4096
+# no flush at all: the 1 s kset timer must make these durable
+check "write 256 KiB without fsync, wait 3 s" \
+	sh -c "PCPAT_NOSYNC=1 pcpat write $DEV 8 50331648 262144 4096 && sleep 3"
 echo "status before cut: $(status)"
 check "dirty data in the cache at the cut (dirty_tail != key_head)" \
 	[ "$(sfield 7)" != "$(sfield 8)" ]
