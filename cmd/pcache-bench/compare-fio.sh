@@ -3,30 +3,37 @@
 # device and print IOPS and p50/p99 latency side by side, with the relative
 # difference. Needs fio and jq (tools/install-deps.sh bench).
 #
-# Usage: compare-fio.sh [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [WORKLOAD...]
+# Usage: compare-fio.sh [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR]
+#                       DEVICE [WORKLOAD...]
+# RAWDIR receives every run's iops, p50 and p99 (WORKLOAD.fio, WORKLOAD.pb).
 # A WORKLOAD is "rw:bs:jobs:iodepth", e.g. randwrite:4k:1:1 (the default set
 # is below). Every run uses O_DIRECT; iodepth 1 runs use fio's psync engine,
 # deeper ones libaio with batched submission and reaping, as pcache-bench
 # does. The device is overwritten.
-# Each workload runs RUNS times per tool, alternating fio and pcache-bench,
-# and the median of each figure is shown: on a shared machine single runs
-# differ from each other by more than the tools do.
+# Each workload runs RUNS times per tool, alternating fio and pcache-bench.
+# "fio" and "pcache-bench" are the medians of each figure, "diff" compares
+# those, and "paired" is the median over the runs of each pcache-bench run
+# against the fio run just before it, which cancels slow changes of the
+# machine's load: on a shared machine single runs differ from each other by
+# more than the tools do.
 set -eu
 
 bench=${PCACHE_BENCH:-build/pcache-bench}
 runtime=10
 runs=5
-while getopts b:t:n: opt; do
+raw=
+while getopts b:t:n:o: opt; do
 	case $opt in
 	b) bench=$OPTARG ;;
 	t) runtime=$OPTARG ;;
 	n) runs=$OPTARG ;;
-	*) echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [rw:bs:jobs:iodepth...]" >&2
+	o) raw=$OPTARG ;;
+	*) echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] DEVICE [rw:bs:jobs:iodepth...]" >&2
 	   exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] DEVICE [WORKLOAD...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] DEVICE [WORKLOAD...]" >&2; exit 2; }
 dev=$1
 shift
 [ $# -gt 0 ] || set -- randwrite:4k:1:1 randwrite:4k:2:1 randwrite:4k:32:1 \
@@ -43,11 +50,19 @@ median() { # median of column $1 of file $2
 		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+paired() { # median over runs of pcache-bench / fio - 1 for column $1, in percent
+	paste "$tmp/fio.txt" "$tmp/pb.txt" | awk -v c="$1" '
+		{ f = $c; p = $(c + 3); if (f > 0) print (p - f) * 100 / f }' |
+		sort -g | awk '{ v[NR] = $1 } END {
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%+.1f%%", m }'
+}
+
 pct() { # difference of $2 relative to $1, in percent
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f%%", a ? (b - a) * 100 / a : 0 }'
 }
 
-printf '%-22s %-6s %12s %12s %8s\n' workload figure fio pcache-bench diff
+printf '%-22s %-6s %12s %12s %8s %8s\n' workload figure fio pcache-bench diff paired
 for w in "$@"; do
 	IFS=: read -r rw bs jobs depth <<EOF
 $w
@@ -74,16 +89,21 @@ EOF
 			jq -r ".total.$d | [.iops, .lat_ns.p50, .lat_ns.p99] | @tsv" \
 			>> "$tmp/pb.txt"
 	done
+	if [ -n "$raw" ]; then
+		mkdir -p "$raw"
+		cp "$tmp/fio.txt" "$raw/$w.fio"
+		cp "$tmp/pb.txt" "$raw/$w.pb"
+	fi
 	f_iops=$(median 1 "$tmp/fio.txt")
 	f_p50=$(median 2 "$tmp/fio.txt")
 	f_p99=$(median 3 "$tmp/fio.txt")
 	p_iops=$(median 1 "$tmp/pb.txt")
 	p_p50=$(median 2 "$tmp/pb.txt")
 	p_p99=$(median 3 "$tmp/pb.txt")
-	printf '%-22s %-6s %12.0f %12.0f %8s\n' "$w" iops "$f_iops" "$p_iops" \
-		"$(pct "$f_iops" "$p_iops")"
-	printf '%-22s %-6s %12.0f %12.0f %8s\n' "" p50_ns "$f_p50" "$p_p50" \
-		"$(pct "$f_p50" "$p_p50")"
-	printf '%-22s %-6s %12.0f %12.0f %8s\n' "" p99_ns "$f_p99" "$p_p99" \
-		"$(pct "$f_p99" "$p_p99")"
+	printf '%-22s %-6s %12.0f %12.0f %8s %8s\n' "$w" iops "$f_iops" "$p_iops" \
+		"$(pct "$f_iops" "$p_iops")" "$(paired 1)"
+	printf '%-22s %-6s %12.0f %12.0f %8s %8s\n' "" p50_ns "$f_p50" "$p_p50" \
+		"$(pct "$f_p50" "$p_p50")" "$(paired 2)"
+	printf '%-22s %-6s %12.0f %12.0f %8s %8s\n' "" p99_ns "$f_p99" "$p_p99" \
+		"$(pct "$f_p99" "$p_p99")" "$(paired 3)"
 done

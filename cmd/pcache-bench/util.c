@@ -115,9 +115,13 @@ void fmt_ns(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.2f s", ns / 1e9);
 }
 
+/* The first signal asks the run to stop; a second one ends the program. */
 static void on_sigint(int sig)
 {
-	(void)sig;
+	if (bench_stop) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 	bench_stop = 1;
 }
 
