@@ -7,12 +7,29 @@
 
 #include <linux/dax.h>
 #include <linux/highmem.h>
-#include <linux/pfn_t.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "pcache.h"
+
+/* dax_direct_access() reports a pfn_t up to 6.x, a plain pfn later. */
+#if __has_include(<linux/pfn_t.h>)
+#include <linux/pfn_t.h>
+typedef pfn_t pc_pfn_t;
+
+static inline unsigned long pc_pfn(pc_pfn_t p)
+{
+	return pfn_t_to_pfn(p);
+}
+#else
+typedef unsigned long pc_pfn_t;
+
+static inline unsigned long pc_pfn(pc_pfn_t p)
+{
+	return p;
+}
+#endif
 
 int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len)
 {
@@ -47,7 +64,7 @@ static int pc_dax_vmap(struct pcache *pc, struct dax_device *dax,
 {
 	struct page **pages;
 	void *kaddr;
-	pfn_t pfn;
+	pc_pfn_t pfn;
 	long i = 0, got, j;
 
 	pages = kvmalloc_array(total, sizeof(*pages), GFP_KERNEL);
@@ -59,9 +76,9 @@ static int pc_dax_vmap(struct pcache *pc, struct dax_device *dax,
 		if (got <= 0)
 			goto fail;
 		for (j = 0; j < got && i < total; j++, i++) {
-			if (!pfn_valid(pfn_t_to_pfn(pfn) + j))
+			if (!pfn_valid(pc_pfn(pfn) + j))
 				goto fail;
-			pages[i] = pfn_to_page(pfn_t_to_pfn(pfn) + j);
+			pages[i] = pfn_to_page(pc_pfn(pfn) + j);
 		}
 	}
 	pc->base = vmap(pages, total, VM_MAP, PAGE_KERNEL);
@@ -82,7 +99,7 @@ static int pc_dax_map(struct pcache *pc)
 	sector_t start = get_start_sect(bdev);
 	pgoff_t first;
 	void *kaddr;
-	pfn_t pfn;
+	pc_pfn_t pfn;
 	long got;
 	int id, ret = 0;
 
@@ -91,7 +108,7 @@ static int pc_dax_map(struct pcache *pc)
 	first = start >> (PAGE_SHIFT - SECTOR_SHIFT);
 	id = dax_read_lock();
 	got = dax_direct_access(dax, first, total, DAX_ACCESS, &kaddr, &pfn);
-	if (got >= total && pfn_valid(pfn_t_to_pfn(pfn)))
+	if (got >= total && pfn_valid(pc_pfn(pfn)))
 		pc->base = kaddr;
 	else if (got > 0)
 		ret = pc_dax_vmap(pc, dax, first, total);

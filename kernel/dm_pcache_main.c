@@ -239,13 +239,13 @@ static struct pcache *pc_alloc(struct dm_target *ti)
 
 static int pc_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
 {
-	fmode_t mode = dm_table_get_mode(ti->table);
-
-	if (dm_get_device(ti, argv[0], mode, &pc->cache_dev)) {
+	if (dm_get_device(ti, argv[0], dm_table_get_mode(ti->table),
+			  &pc->cache_dev)) {
 		ti->error = "Failed to start cache dev";
 		return -EINVAL;
 	}
-	if (dm_get_device(ti, argv[1], mode, &pc->backing_dev)) {
+	if (dm_get_device(ti, argv[1], dm_table_get_mode(ti->table),
+			  &pc->backing_dev)) {
 		ti->error = "Failed to start backing dev";
 		return -EINVAL;
 	}
