@@ -44,18 +44,29 @@ bail() {
 "$top/tools/install-deps.sh" kernel >"$W/deps.log" 2>&1 ||
 	bail "install kernel test dependencies" "$W/deps.log"
 
-# Newest Debian amd64 kernel that has both an image and headers.
+# Newest Debian amd64 kernel that has an image, modules and headers, on this
+# system or in the chroot PCT_ROOT (e.g. a sid chroot, see sid-build.sh).
+PR=${PCT_ROOT:-}
 KVER=
-for v in $(ls /boot | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | sort -V); do
-	[ -d "/usr/src/linux-headers-$v" ] && [ -d "/lib/modules/$v" ] && KVER=$v
+for v in $(ls "$PR/boot" | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | sort -V); do
+	[ -d "$PR/usr/src/linux-headers-$v" ] && [ -d "$PR/lib/modules/$v" ] && KVER=$v
 done
 [ -n "$KVER" ] || bail "find a Debian kernel image with headers"
 
 # Build a copy, so that a concurrent "make kernel" in the tree is not disturbed.
-mkdir -p "$W/kmod"
-cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$W/kmod/"
-make -j"$(nproc)" -C "$W/kmod" KDIR="/usr/src/linux-headers-$KVER" \
-	PCACHE_LAYOUT="$top/lib/layout" >"$W/build.log" 2>&1 ||
+if [ -n "$PR" ]; then
+	KM=$PR/build/pcache-test
+	kmake="chroot $PR make -C /build/pcache-test KDIR=/usr/src/linux-headers-$KVER PCACHE_LAYOUT=/build/pcache-test"
+else
+	KM=$W/kmod
+	kmake="make -C $KM KDIR=/usr/src/linux-headers-$KVER PCACHE_LAYOUT=$top/lib/layout"
+fi
+rm -rf "$KM"
+mkdir -p "$KM"
+cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$KM/"
+rm -f "$KM/dm-pcache.mod.c"
+[ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" "$KM/"
+$kmake -j"$(nproc)" >"$W/build.log" 2>&1 ||
 	bail "module builds against $KVER headers" "$W/build.log"
 if grep -q "warning:" "$W/build.log"; then
 	tap notok "module builds against $KVER headers without warnings"
@@ -83,9 +94,15 @@ for l in $(ldd "$dms" | grep -o '/[^ ]*'); do
 	cp -L "$l" "$R$l"
 done
 : >"$R/lib/mod/order"
-for m in virtio_pci virtio_blk dm_mod nd_e820 nd_pmem; do
-	modprobe -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+# PCT_UPSTREAM=1 loads the kernel's own dm-pcache instead of ours (manual
+# cross-checks on a kernel that has it).
+mods="virtio_pci virtio_blk dm_mod nd_e820 nd_pmem"
+[ "${PCT_UPSTREAM:-0}" = 1 ] && mods="$mods dm_pcache"
+for m in $mods; do
+	modprobe ${PR:+-d "$PR"} -S "$KVER" --show-depends "$m" |
+		awk '$1 == "insmod" { print $2 }'
 done | awk '!seen[$0]++' | while read -r ko; do
+	[ -f "$ko" ] || ko=$PR$ko
 	b=$(basename "$ko")
 	case "$ko" in
 	*.xz) xz -dc "$ko" >"$R/lib/mod/${b%.xz}"; b=${b%.xz} ;;
@@ -94,7 +111,11 @@ done | awk '!seen[$0]++' | while read -r ko; do
 	esac
 	echo "$b" >>"$R/lib/mod/order"
 done
-cp "$W/kmod/dm-pcache.ko" "$R/lib/mod/"
+if [ "${PCT_UPSTREAM:-0}" = 1 ]; then
+	: >"$R/lib/mod/upstream"	# already in the order list
+else
+	cp "$KM/dm-pcache.ko" "$R/lib/mod/"
+fi
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz" ||
 	bail "build the initramfs"
 
@@ -138,7 +159,7 @@ run_vm() {
 	qemu-system-x86_64 -machine pc,memory-backend=ram -m 3G -smp 2 \
 		-cpu max -accel tcg,thread=single \
 		-object memory-backend-file,id=ram,size=3G,mem-path="$RAM",share=on \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$W/initrd.gz" \
+		-kernel "$PR/boot/vmlinuz-$KVER" -initrd "$W/initrd.gz" \
 		-append "console=ttyS0 memmap=$mm pct=$name panic=-1 loglevel=4" \
 		-drive file="$back",format=raw,if=virtio,cache=unsafe \
 		-display none -serial file:"$log" -monitor none -no-reboot \
