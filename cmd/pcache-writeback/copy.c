@@ -14,16 +14,15 @@
 
 #define CHUNK (4u << 20)
 
-static int copy_extent(struct wb *w, const struct pc_extent *e, uint8_t *buf)
+/* Copy @len bytes from cache data at @src to backing offset @dst. */
+static int copy_range(struct wb *w, uint64_t src, uint64_t dst, uint64_t len,
+		      uint8_t *buf)
 {
-	uint64_t src = pc_cache_pos_dev_off(w->c, (struct pc_pos){ e->seg,
-							    e->seg_off });
-	uint64_t dst = e->off, left = e->len;
 	struct pc_err err = { 0 };
 	int ret;
 
-	while (left) {
-		size_t n = left < CHUNK ? (size_t)left : CHUNK;
+	while (len) {
+		size_t n = len < CHUNK ? (size_t)len : CHUNK;
 
 		ret = pc_dev_read(w->dev, src, buf, n, &err);
 		if (!ret)
@@ -34,16 +33,46 @@ static int copy_extent(struct wb *w, const struct pc_extent *e, uint8_t *buf)
 		}
 		src += n;
 		dst += n;
-		left -= n;
+		len -= n;
 		w->bytes_written += n;
 		cli_progress("writeback", w->bytes_written, w->bytes_total);
 	}
 	return 0;
 }
 
+static uint64_t cache_off(struct wb *w, const struct pc_extent *e)
+{
+	return pc_cache_pos_dev_off(w->c, (struct pc_pos){ e->seg,
+							   e->seg_off });
+}
+
+/*
+ * Items @i.. that follow each other both on the backing device and in the
+ * cache (a sequential write) are copied as one range; returns how many.
+ */
+static size_t run_of(struct wb *w, size_t i, uint64_t *len)
+{
+	const struct pc_extent *e = w->items[i].e;
+	uint64_t src = cache_off(w, e);
+	size_t n = 1;
+
+	*len = e->len;
+	while (i + n < w->n_items && *len < CHUNK) {
+		const struct wb_item *it = &w->items[i + n];
+
+		if (it->action != WB_WRITE || it->e->off != e->off + *len ||
+		    it->e->seg != e->seg || cache_off(w, it->e) != src + *len)
+			break;
+		*len += it->e->len;
+		n++;
+	}
+	return n;
+}
+
 int wb_copy(struct wb *w)
 {
 	uint8_t *buf;
+	size_t i = 0;
 	int ret = 0;
 
 	if (!w->bytes_total)
@@ -51,9 +80,19 @@ int wb_copy(struct wb *w)
 	buf = malloc(CHUNK);
 	if (!buf)
 		return -ENOMEM;
-	for (size_t i = 0; i < w->n_items && !ret; i++)
-		if (w->items[i].action == WB_WRITE)
-			ret = copy_extent(w, w->items[i].e, buf);
+	while (i < w->n_items && !ret) {
+		const struct pc_extent *e = w->items[i].e;
+		uint64_t len;
+		size_t n;
+
+		if (w->items[i].action != WB_WRITE) {
+			i++;
+			continue;
+		}
+		n = run_of(w, i, &len);
+		ret = copy_range(w, cache_off(w, e), e->off, len, buf);
+		i += n;
+	}
 	free(buf);
 	cli_progress_done();
 	return ret;
