@@ -2,8 +2,84 @@
 /* The segment chain: segment_info and generation records (C20-C28). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_int.h"
+
+/* The segment's metadata, slot 0 of segment_info to the generations. */
+#define META_LEN (PCD_SEG_CTRL_OFF + 2 * PCD_SEG_GEN_STRIDE)
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Both copies of a record from a buffer already read (as pc_dual_read). */
+static void dual_from(struct pc_check *ck, struct pc_dual *d, const uint8_t *buf,
+		      uint64_t dev_off, uint64_t stride, unsigned int size)
+{
+	memset(d, 0, sizeof(*d));
+	d->size = size;
+	for (int i = 0; i < PCD_SLOTS; i++) {
+		struct pc_slot *sl = &d->slot[i];
+		const struct pcd_meta_hdr *h = (const void *)sl->raw;
+
+		sl->dev_off = dev_off + i * stride;
+		memcpy(sl->raw, buf + i * stride, size);
+		sl->crc_stored = pcd_n32(ck->c.swap, h->crc);
+		sl->crc_calc = pc_meta_crc(sl->raw, size);
+		sl->seq = h->seq;
+		sl->version = h->version;
+		sl->res = pcd_n16(ck->c.swap, h->res);
+		sl->state = sl->crc_stored == sl->crc_calc ? PC_SLOT_VALID :
+			    all_zero(sl->raw, size) ? PC_SLOT_ZERO :
+						      PC_SLOT_BAD_CRC;
+	}
+	d->chosen = pcd_pick_slot(d->slot[0].state == PC_SLOT_VALID,
+				  d->slot[0].seq,
+				  d->slot[1].state == PC_SLOT_VALID,
+				  d->slot[1].seq);
+}
+
+/*
+ * One read per segment: its three metadata pages come in one request,
+ * which matters on image files whose pages are not cached.
+ */
+static int read_meta(struct pc_check *ck, struct pc_seg *s, uint32_t i,
+		     uint64_t base)
+{
+	static __thread uint8_t buf[META_LEN];
+	int ret;
+
+	if (base + META_LEN > ck->c.dev_size ||
+	    pc_dev_read(ck->dev, base, buf, META_LEN, NULL)) {
+		ret = pc_ck_read_dual(ck, base, PCD_SEG_INFO_STRIDE,
+				      sizeof(struct pcd_seg_info), &s->info);
+		if (!ret)
+			ret = pc_ck_read_dual(ck, base + PCD_SEG_CTRL_OFF,
+					      PCD_SEG_GEN_STRIDE,
+					      sizeof(struct pcd_seg_gen),
+					      &s->gen_slots);
+		if (!ret)
+			pc_ck_stride(ck, base + sizeof(struct pcd_seg_info),
+				     sizeof(struct pcd_seg_info),
+				     PCK_SEGINFO_STRIDE, "segment_info", i);
+		return ret;
+	}
+	dual_from(ck, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
+		  sizeof(struct pcd_seg_info));
+	dual_from(ck, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
+		  base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
+		  sizeof(struct pcd_seg_gen));
+	pc_ck_stride_rec(ck, buf + sizeof(struct pcd_seg_info),
+			 base + sizeof(struct pcd_seg_info),
+			 sizeof(struct pcd_seg_info), PCK_SEGINFO_STRIDE,
+			 "segment_info", i);
+	return 0;
+}
 
 static int load_one(struct pc_check *ck, uint32_t i, uint32_t phys)
 {
@@ -15,18 +91,11 @@ static int load_one(struct pc_check *ck, uint32_t i, uint32_t phys)
 
 	s->phys = phys;
 	ck->c.segs_loaded = i + 1;
-	ret = pc_ck_read_dual(ck, base, PCD_SEG_INFO_STRIDE, sizeof(*si),
-			      &s->info);
-	if (!ret)
-		ret = pc_ck_read_dual(ck, base + PCD_SEG_CTRL_OFF,
-				      PCD_SEG_GEN_STRIDE, sizeof(*g),
-				      &s->gen_slots);
+	ret = read_meta(ck, s, i, base);
 	if (ret)
 		return ret;
 	pc_ck_dual(ck, &s->info, "segment_info", i, base, PCD_SEG_INFO_STRIDE,
 		   PCK_SEGINFO_TORN, PCK_SEGINFO_SEQ, false);
-	pc_ck_stride(ck, base + sizeof(*si), sizeof(*si), PCK_SEGINFO_STRIDE,
-		     "segment_info", i);
 	pc_ck_dual(ck, &s->gen_slots, "generation", i,
 		   base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE, PCK_GEN_TORN,
 		   PCK_GEN_SEQ, false);

@@ -8,15 +8,12 @@
 static const char *const tail_name[2] = { "key_tail", "dirty_tail" };
 
 /* A valid record between the slots: written with the old slot stride. */
-static void stride_check(struct pc_check *ck, uint64_t off, unsigned int size,
-			 enum pc_code code, const char *what, int64_t seg)
+void pc_ck_stride_rec(struct pc_check *ck, const uint8_t *raw, uint64_t off,
+		      unsigned int size, enum pc_code code, const char *what,
+		      int64_t seg)
 {
-	uint8_t raw[24];
 	uint32_t stored;
 
-	if (off + size > ck->c.dev_size ||
-	    pc_dev_read(ck->dev, off, raw, size, NULL))
-		return;
 	memcpy(&stored, raw, 4);
 	if (pcd_n32(ck->c.swap, stored) != pc_meta_crc(raw, size))
 		return;
@@ -24,6 +21,17 @@ static void stride_check(struct pc_check *ck, uint64_t off, unsigned int size,
 		  "(seq %u) at offset %llu lies between the two slots; it was "
 		  "written with the pre-fix slot stride and is ignored", what,
 		  raw[4], (unsigned long long)off);
+}
+
+static void stride_check(struct pc_check *ck, uint64_t off, unsigned int size,
+			 enum pc_code code, const char *what, int64_t seg)
+{
+	uint8_t raw[24];
+
+	if (off + size > ck->c.dev_size ||
+	    pc_dev_read(ck->dev, off, raw, size, NULL))
+		return;
+	pc_ck_stride_rec(ck, raw, off, size, code, what, seg);
 }
 
 static int read_dual(struct pc_check *ck, uint64_t off, uint64_t stride,

@@ -76,6 +76,9 @@ void pc_ck_dual(struct pc_check *ck, struct pc_dual *d, const char *what,
 /* A valid record between two slots (pre-fix slot stride). */
 void pc_ck_stride(struct pc_check *ck, uint64_t off, unsigned int size,
 		  enum pc_code code, const char *what, int64_t seg);
+void pc_ck_stride_rec(struct pc_check *ck, const uint8_t *raw, uint64_t off,
+		      unsigned int size, enum pc_code code, const char *what,
+		      int64_t seg);
 /* Both copies of a record; unreadable slots beyond the device end. */
 int pc_ck_read_dual(struct pc_check *ck, uint64_t off, uint64_t stride,
 		    unsigned int size, struct pc_dual *d);
