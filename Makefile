@@ -44,7 +44,8 @@ all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
 
 # ---- one build tree: $(1) = directory, $(2) = extra flags ----
 define tree
-$(1)/obj/%.o: %.c $$(LIB_HDRS) $$(wildcard lib/*/*.h) $$(wildcard cmd/*/*.h)
+# exact header dependencies come from the -MMD files included below
+$(1)/obj/%.o: %.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -MMD -c -o $$@ $$<
 

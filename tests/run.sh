@@ -12,6 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
+timing=
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -27,10 +28,12 @@ count() {	# $1: suite name; TAP on stdin
 }
 
 run_suite() {	# $1: name, rest: command producing TAP
-	local name=$1 rc
+	local name=$1 start=$SECONDS
 	shift
 	echo "# ---- $name"
 	count "$name" < <("$@" 2>&1; echo "# exit $?")
+	echo "# ---- $name: $((SECONDS - start)) s"
+	timing+="#   $((SECONDS - start)) s  $name"$'\n'
 }
 
 for build in "$@"; do
@@ -49,6 +52,7 @@ for t in $(find tests -name '*.tap.sh' -perm -u+x | sort); do
 	run_suite "$t" "$t"
 done
 
+printf '# time per suite:\n%s' "$timing"
 if [ -s "$log" ]; then
 	echo "# failures:"
 	sed 's/^/#   /' "$log"

@@ -139,8 +139,8 @@ int main(void)
 	shadow = malloc(SPACE);
 	cached = malloc(SPACE / 512);
 	srand(42);
-	round_trip(false, 30000);
-	round_trip(true, 20000);
+	round_trip(false, 6000);
+	round_trip(true, 3000);
 	free(shadow);
 	free(cached);
 	return tap_done();
