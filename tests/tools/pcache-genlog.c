@@ -104,8 +104,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "bs", 1, NULL, 'B' }, { "fill", 1, NULL, 'f' },
 		{ "clean", 1, NULL, 'c' }, { "flush-every", 1, NULL, 'F' },
 		{ "seed", 1, NULL, 'S' }, { "data-crc", 0, NULL, 'd' },
-		{ "random-len", 0, NULL, 'r' }, { "append", 0, NULL, 'a' }, { "help", 0, NULL, 'h' },
-		{ 0 }
+		{ "random-len", 0, NULL, 'r' }, { "append", 0, NULL, 'a' },
+		{ "help", 0, NULL, 'h' }, { 0 }
 	};
 	int ch;
 
