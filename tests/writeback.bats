@@ -213,7 +213,7 @@ teardown() {
 	img=$WORK/g.img
 	bk=$WORK/g.backing
 	# overlapping writes of random sizes, CLEAN fills, small ksets
-	"$G" --size 512M --backing-size 64M --bs 64K --random-len --clean 20 \
+	"$G" --image-size 512M --backing-size 64M --bs 64K --random-len --clean 20 \
 		--flush-every 5 --data-crc --fill 4 "$img"
 	truncate -s 64M "$bk"
 	"$D" --backing "$bk" --extract 0 64M "$img" > "$WORK/want"

@@ -60,8 +60,8 @@ crc=
 echo "# generating: image $SIZE, backing $BACKING, writes of $BS bytes," \
 	"fill $FILL%, data_crc $DATA_CRC"
 t0=$(now)
-"$BUILD/testtools/pcache-genlog" --size "$SIZE" --backing-size "$BACKING" \
-	--bs "$BS" --fill "$FILL" $crc "$img"
+"$BUILD/testtools/pcache-genlog" --image-size "$SIZE" \
+	--backing-size "$BACKING" --bs "$BS" --fill "$FILL" $crc "$img"
 echo "# generated in $(echo "$(now) - $t0" | bc -l | cut -c1-6) s"
 
 sum=$("$BUILD/pcache-dump" --json --superblock "$img")

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * pcache-genlog: format a sparse image and fill it with a large kset log
- * through the library's log writer (the kernel's write path), for the
- * replay and writeback benchmark (tools/bench-replay.sh) and for tests.
+ * pcache-genlog: fill a cache image's log through the library's log writer
+ * (the kernel's write path), for the replay and writeback benchmark
+ * (tools/bench-replay.sh), the demo and tests. An IMAGE that already holds
+ * a cache (e.g. from pcache-format) gets keys appended to its log; any
+ * other IMAGE is created as a sparse file of --image-size and formatted.
  *
  *   pcache-genlog [options] IMAGE
  *
@@ -11,7 +13,8 @@
  * fixtures), so later writes overwrite earlier ones with different bytes.
  * A share of the writes can be CLEAN keys (read-miss fills); they hold
  * zeros, the content of a fresh backing device. No GC runs: the log stops
- * at --fill percent of the cache's data space.
+ * after --size bytes of data, or at --fill percent of the cache's data
+ * space.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +28,8 @@
 
 struct opts {
 	const char *path;
-	uint64_t size;
+	uint64_t image_size;
+	uint64_t size;		/* data to write; 0: --fill decides */
 	uint64_t backing;
 	uint32_t bs;
 	uint32_t fill;
@@ -84,23 +88,26 @@ static void usage(int code)
 {
 	fprintf(code ? stderr : stdout,
 		"Usage: pcache-genlog [options] IMAGE\n"
-		"  --size BYTES          image size (default 2G)\n"
+		"  --image-size BYTES    size of a new image (default 2G)\n"
+		"  --size BYTES          data to write (default: see --fill)\n"
 		"  --backing-size BYTES  logical range written (default 1G)\n"
 		"  --bs BYTES            write size, multiple of 512 (default 4096)\n"
 		"  --random-len          random write sizes from 512 to --bs\n"
-		"  --fill PERCENT        share of the data space to fill (default 80)\n"
+		"  --fill PERCENT        without --size: share of the data space\n"
+		"                        to fill (default 80)\n"
 		"  --clean PERCENT       share of writes made CLEAN (default 0)\n"
 		"  --flush-every N       close the kset every N writes (default 0)\n"
 		"  --seed N              pattern seed (default 1)\n"
 		"  --data-crc            format with data CRCs\n"
-		"  --append              append to IMAGE's log instead of formatting\n");
+		"  --append              IMAGE must already hold a cache\n");
 	exit(code);
 }
 
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{ "size", 1, NULL, 's' }, { "backing-size", 1, NULL, 'b' },
+		{ "size", 1, NULL, 's' }, { "image-size", 1, NULL, 'i' },
+		{ "backing-size", 1, NULL, 'b' },
 		{ "bs", 1, NULL, 'B' }, { "fill", 1, NULL, 'f' },
 		{ "clean", 1, NULL, 'c' }, { "flush-every", 1, NULL, 'F' },
 		{ "seed", 1, NULL, 'S' }, { "data-crc", 0, NULL, 'd' },
@@ -109,11 +116,12 @@ static void parse(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	*o = (struct opts){ .size = 2ULL << 30, .backing = 1ULL << 30,
+	*o = (struct opts){ .image_size = 2ULL << 30, .backing = 1ULL << 30,
 			    .bs = 4096, .fill = 80, .seed = 1 };
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': o->size = parse_size(optarg); break;
+		case 'i': o->image_size = parse_size(optarg); break;
 		case 'b': o->backing = parse_size(optarg); break;
 		case 'B': o->bs = (uint32_t)parse_size(optarg); break;
 		case 'f': o->fill = (uint32_t)parse_size(optarg); break;
@@ -130,12 +138,6 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (optind + 1 != argc)
 		usage(16);
 	o->path = argv[optind];
-	if (o->append && o->clean_pct) {
-		/* CLEAN keys hold zeros: only true of a backing device that
-		 * nothing has been written back to yet */
-		fprintf(stderr, "pcache-genlog: --clean needs a fresh image\n");
-		exit(16);
-	}
 	if (!o->bs || o->bs % 512 || o->bs > PCD_KEY_LEN_MAX ||
 	    o->backing < o->bs || o->fill > 100 || o->clean_pct > 100) {
 		fprintf(stderr, "pcache-genlog: bad --bs/--backing-size/--fill\n");
@@ -143,27 +145,64 @@ static void parse(int argc, char **argv, struct opts *o)
 	}
 }
 
-static struct pc_cache *make_cache(const struct opts *o, struct pc_dev **dev)
+/* True when @path already holds a pcache superblock. */
+static bool is_cache(const char *path)
+{
+	struct pc_dev *dev;
+	struct pc_sb sb;
+	bool yes;
+
+	if (pc_dev_open(path, 0, &dev, NULL))
+		return false;
+	yes = pc_dev_size(dev) >= PCD_DEV_SIZE_MIN &&
+	      !pc_sb_read(dev, &sb, NULL) && pc_sb_valid(&sb);
+	pc_dev_close(dev);
+	return yes;
+}
+
+static void format(const struct opts *o)
 {
 	struct pc_format_opts fo = { .data_crc = o->data_crc,
 				     .gc_percent = PCD_GC_PERCENT_DEFAULT };
 	struct pc_err err = { 0 };
 	struct pc_layout l;
-	struct pc_cache *c;
-	FILE *f = o->append ? NULL : fopen(o->path, "w");
+	struct pc_dev *dev;
+	FILE *f = fopen(o->path, "w");
 	int ret;
 
-	if (!o->append &&
-	    (!f || ftruncate(fileno(f), (off_t)o->size) || fclose(f)))
+	if (!f || ftruncate(fileno(f), (off_t)o->image_size) || fclose(f))
 		die(o->path, NULL, -errno);
-	ret = pc_dev_open(o->path, PC_OPEN_RDWR, dev, &err);
-	if (!ret && !o->append)
-		ret = pc_format_plan(o->size, &fo, &l, &err);
-	if (!ret && !o->append)
-		ret = pc_format_write(*dev, &l, &fo, &err);
+	ret = pc_dev_open(o->path, PC_OPEN_RDWR, &dev, &err);
+	if (!ret)
+		ret = pc_format_plan(o->image_size, &fo, &l, &err);
+	if (!ret)
+		ret = pc_format_write(dev, &l, &fo, &err);
 	if (ret)
 		die("format", &err, ret);
-	ret = pc_cache_open(*dev, &c, &err);
+	pc_dev_close(dev);
+}
+
+static struct pc_cache *make_cache(struct opts *o, struct pc_dev **dev)
+{
+	struct pc_err err = { 0 };
+	struct pc_cache *c;
+	int ret;
+
+	if (!o->append)
+		o->append = is_cache(o->path);
+	else if (!is_cache(o->path))
+		die(o->path, NULL, -ENODATA);
+	if (o->append && o->clean_pct) {
+		/* CLEAN keys hold zeros: only true of a backing device that
+		 * nothing has been written back to yet */
+		fprintf(stderr, "pcache-genlog: --clean needs a new image\n");
+		exit(16);
+	}
+	if (!o->append)
+		format(o);
+	ret = pc_dev_open(o->path, PC_OPEN_RDWR, dev, &err);
+	if (!ret)
+		ret = pc_cache_open(*dev, &c, &err);
 	if (ret)
 		die("open", &err, ret);
 	return c;
@@ -187,7 +226,8 @@ int main(int argc, char **argv)
 	if (ret)
 		die("writer", &err, ret);
 	/* keep two segments for the log itself */
-	target = (uint64_t)(c->info.n_segs > 2 ? c->info.n_segs - 2 : 1) *
+	target = o.size ? o.size :
+		 (uint64_t)(c->info.n_segs > 2 ? c->info.n_segs - 2 : 1) *
 		 PCD_SEG_DATA_SIZE / 100 * o.fill;
 	blocks = o.backing / o.bs;
 	rng = o.seed;
