@@ -10,6 +10,11 @@ setup() {
 	F=$BATS_TEST_TMPDIR/target.img
 }
 
+# jq comes from tools/deps/bench.txt; without it the JSON tests skip.
+need_jq() {
+	command -v jq >/dev/null || skip "jq is not installed (tools/install-deps.sh bench)"
+}
+
 # A JSON field of the document in $output, through jq.
 jf() {
 	printf '%s' "$output" | jq -r "$1"
@@ -112,6 +117,7 @@ ext4_image() {
 }
 
 @test "without --runtime a run issues exactly size / bs I/Os" {
+	need_jq
 	sparse "$F" 4M
 	run "$B" io --json --rw randwrite --bs 4k --size 1M "$F"
 	[ "$status" -eq 0 ]
@@ -127,6 +133,7 @@ ext4_image() {
 }
 
 @test "sequential jobs write their own slices of the region" {
+	need_jq
 	sparse "$F" 2M
 	run "$B" io --rw write --bs 4k --jobs 4 --size 1M "$F"
 	[ "$status" -eq 0 ]
@@ -141,6 +148,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "randrw splits the I/Os; --fsync-every counts fsyncs" {
+	need_jq
 	sparse "$F" 1M
 	run "$B" io --json --rw randrw --rwmixread 30 --size 1M "$F"
 	[ "$status" -eq 0 ]
@@ -153,6 +161,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "iodepth > 1 (native AIO, O_DIRECT) completes the same I/O count" {
+	need_jq
 	sparse "$F" 1M
 	run "$B" io --json --direct --iodepth 8 --jobs 2 --size 1M "$F"
 	[ "$status" -eq 0 ]
@@ -174,6 +183,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "io --json has the documented fields" {
+	need_jq
 	sparse "$F" 1M
 	run "$B" io --json --runtime 0.2 --size 1M "$F"
 	[ "$status" -eq 0 ]
@@ -210,6 +220,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "Ctrl-C stops a run and still prints what it measured" {
+	need_jq
 	sparse "$F" 1M
 	"$B" io --json --runtime 60 --size 1M "$F" > "$BATS_TEST_TMPDIR/out.json" &
 	pid=$!
@@ -226,6 +237,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "dm-pcache status samples become the pcache report" {
+	need_jq
 	# --status-from (hidden, for tests) feeds status lines instead of the
 	# kernel: one sample at the start, one at the end of this short run.
 	sparse "$F" 1M
@@ -250,6 +262,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "an unparsable status line counts as a failed sample" {
+	need_jq
 	sparse "$F" 1M
 	echo "0 63 garbage" > "$BATS_TEST_TMPDIR/st"
 	run "$B" io --json --interval 1000 --status-from "$BATS_TEST_TMPDIR/st" \
@@ -260,6 +273,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "lib: runs every microbenchmark on a temporary image and removes it" {
+	need_jq
 	mkdir "$BATS_TEST_TMPDIR/t"
 	TMPDIR=$BATS_TEST_TMPDIR/t run "$B" lib --json --format-size 512M \
 		--crc-size 64k --min-time 0 --ksets 300
@@ -277,6 +291,7 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 }
 
 @test "lib: --format-size 0 skips the large format; --keep keeps the image" {
+	need_jq
 	mkdir "$BATS_TEST_TMPDIR/t"
 	TMPDIR=$BATS_TEST_TMPDIR/t run "$B" lib --json --format-size 0 \
 		--crc-size 64k --min-time 0 --ksets 10 --keep

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * aio.c - iodepth > 1: keep --iodepth I/Os in flight per job with Linux
- * native AIO (libaio). Latency is from io_submit() to the io_getevents()
+ * native AIO (aio_sys.h). Latency is from io_submit() to the io_getevents()
  * call that reaped the completion. Without --direct the kernel completes
  * buffered AIO inside io_submit(), so depth then adds nothing.
  */
@@ -9,19 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libaio.h>
-
 #include "bench.h"
+#include "aio_sys.h"
 
 struct slot {
 	struct iocb cb;
 	uint64_t submit_ns;
+	uint64_t off;
 	bool is_write;
 	void *buf;
 };
 
 struct aio_state {
-	io_context_t ctx;
+	baio_ctx ctx;
 	unsigned int depth;
 	struct slot *slots;
 	struct iocb **batch;
@@ -35,7 +35,7 @@ static void aio_free(struct aio_state *a)
 	unsigned int i;
 
 	if (a->ctx)
-		io_destroy(a->ctx);	/* waits for requests still in flight */
+		baio_destroy(a->ctx);	/* waits for requests still in flight */
 	if (a->slots)
 		for (i = 0; i < a->depth; i++)
 			free(a->slots[i].buf);
@@ -52,7 +52,7 @@ static int aio_alloc(struct aio_state *a, struct job *j)
 
 	memset(a, 0, sizeof(*a));
 	a->depth = j->o->iodepth;
-	ret = io_setup((int)a->depth, &a->ctx);
+	ret = baio_setup(a->depth, &a->ctx);
 	if (ret)
 		return ret;
 	a->slots = calloc(a->depth, sizeof(*a->slots));
@@ -83,11 +83,8 @@ static int aio_fill(struct aio_state *a, struct job *j)
 		struct slot *s = &a->slots[a->free_idx[--a->nfree]];
 
 		job_next(j, &off, &w);
-		if (w)
-			io_prep_pwrite(&s->cb, j->fd, s->buf, j->o->bs, (long long)off);
-		else
-			io_prep_pread(&s->cb, j->fd, s->buf, j->o->bs, (long long)off);
-		s->cb.data = s;
+		baio_prep(&s->cb, j->fd, s->buf, j->o->bs, off, w, s);
+		s->off = off;
 		s->is_write = w;
 		a->batch[n++] = &s->cb;
 	}
@@ -95,14 +92,14 @@ static int aio_fill(struct aio_state *a, struct job *j)
 		return 0;
 	t = now_ns();
 	for (i = 0; i < n; i++)
-		((struct slot *)a->batch[i]->data)->submit_ns = t;
-	ret = io_submit(a->ctx, (long)n, a->batch);
+		((struct slot *)baio_cb_data(a->batch[i]))->submit_ns = t;
+	ret = baio_submit(a->ctx, (long)n, a->batch);
 	if (ret < 0)
 		return ret;
 	/* Slots not accepted go back to the free list. */
 	for (i = (unsigned int)ret; i < n; i++)
 		a->free_idx[a->nfree++] = (unsigned int)
-			((struct slot *)a->batch[i]->data - a->slots);
+			((struct slot *)baio_cb_data(a->batch[i]) - a->slots);
 	return ret ? 0 : -EAGAIN;
 }
 
@@ -111,19 +108,18 @@ static int aio_reap(struct aio_state *a, struct job *j, unsigned int min)
 	uint64_t t;
 	int n, i;
 
-	n = io_getevents(a->ctx, (long)min, (long)a->depth, a->events, NULL);
+	n = baio_getevents(a->ctx, (long)min, (long)a->depth, a->events);
 	if (n < 0)
 		return n == -EINTR ? 0 : n;
 	t = now_ns();
 	for (i = 0; i < n; i++) {
-		struct slot *s = a->events[i].data;
+		struct slot *s = baio_ev_data(&a->events[i]);
+		long res = baio_ev_res(&a->events[i]);
 
 		a->free_idx[a->nfree++] = (unsigned int)(s - a->slots);
-		if (a->events[i].res != j->o->bs) {
-			long res = (long)a->events[i].res;
-
+		if (res != (long)j->o->bs) {
 			j->err = res < 0 ? (int)-res : EIO;
-			j->err_off = (uint64_t)s->cb.u.c.offset;
+			j->err_off = s->off;
 			j->err_write = s->is_write;
 			continue;
 		}

@@ -1,2 +1,4 @@
 # Extra link flags for build/pcache-bench (included by the top-level Makefile).
-pcache-bench_LIBS := -laio -lm
+# libaio when libaio-dev is installed (tools/deps/bench.txt); without it
+# aio_sys.h makes the AIO system calls itself.
+pcache-bench_LIBS := $(if $(wildcard /usr/include/libaio.h),-laio) -lm
