@@ -66,8 +66,13 @@ mkdir -p "$KM"
 cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$KM/"
 rm -f "$KM/dm-pcache.mod.c"
 [ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" "$KM/"
-$kmake -j"$(nproc)" >"$W/build.log" 2>&1 ||
-	bail "module builds against $KVER headers" "$W/build.log"
+# (objtool needs /proc, also inside a chroot)
+[ -n "$PR" ] && ! mountpoint -q "$PR/proc" && mount -t proc proc "$PR/proc" &&
+	umount_proc=1
+$kmake -j"$(nproc)" >"$W/build.log" 2>&1
+rc=$?
+[ -n "${umount_proc:-}" ] && umount "$PR/proc"
+[ $rc = 0 ] || bail "module builds against $KVER headers" "$W/build.log"
 if grep -q "warning:" "$W/build.log"; then
 	tap notok "module builds against $KVER headers without warnings"
 else

@@ -21,5 +21,7 @@ mkdir -p "$root/build/pcache"
 cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" \
 	"$top/lib/layout/pcache_layout.h" "$root/build/pcache/"
 rm -f "$root/build/pcache/dm-pcache.mod.c"
+# objtool needs /proc
+mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc"; trap 'umount "$root/proc"' EXIT; }
 chroot "$root" make -C "/usr/src/$(basename "$kdir")" M=/build/pcache modules
 echo "sid-build: built $root/build/pcache/dm-pcache.ko against $(basename "$kdir")"
