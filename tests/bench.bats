@@ -284,9 +284,10 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 		 .crc_4k_bytes_per_s, .crc_hot_bytes_per_s,
 		 .crc_portable_bytes_per_s, .crc_vs_mem_read] | all(type == "number")),
 		.format.seg_num, .kset_append.ksets, .kset_append.keys, .replay.keys,
-		.format_max.seg_num, .format_max.extrapolated, .scan.segments] |
+		.format_max.seg_num, .format_max.extrapolated, .scan.segments,
+		.scan.fsck_kernel_accepts, (.scan.fsck_findings | type)] |
 		map(tostring) | join(" ")' <<< "$output"
-	[ "$output" = "lib true 63 false string true 63 300 38400 38400 31 false 31" ]
+	[ "$output" = "lib true 63 false string true 63 300 38400 38400 31 false 31 true number" ]
 	[ -z "$(ls "$BATS_TEST_TMPDIR/t")" ]
 }
 

@@ -71,6 +71,9 @@ struct lb_scan {
 	uint32_t segments;
 	double open_s;		/* pc_cache_open: sb, info, chain, tails */
 	double replay_s;	/* pc_replay of the (empty) log */
+	double fsck_s;		/* pc_check_run(), read-only */
+	uint64_t fsck_findings;
+	bool fsck_accepts;	/* the checker says the kernel would load it */
 };
 
 struct lb_results {

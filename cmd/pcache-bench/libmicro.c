@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "check.h"
 #include "libbench.h"
 
 double lb_now(void)
@@ -329,6 +330,36 @@ int lb_replay_bench(const char *path, struct lb_replay *res, struct pc_err *err)
 	return ret;
 }
 
+/* The offline checker (lib/check, what pcache-fsck -n runs) over @path. */
+static int fsck_run(const char *path, struct lb_scan *res, struct pc_err *err)
+{
+	struct pc_check_opts co = { .data_crc = -1, .repair = PC_REPAIR_NONE,
+				    .cancel = &bench_stop };
+	struct pc_check *ck;
+	struct pc_dev *dev;
+	size_t n = 0;
+	double t0;
+	int ret;
+
+	ret = pc_dev_open(path, 0, &dev, err);
+	if (ret)
+		return ret;
+	t0 = lb_now();
+	ck = pc_check_new(dev, &co);
+	ret = ck ? pc_check_run(ck) : -ENOMEM;
+	res->fsck_s = lb_now() - t0;
+	if (ck) {
+		pc_check_findings(ck, &n);
+		res->fsck_findings = n;
+		res->fsck_accepts = pc_check_kernel_accepts(ck);
+		if (ret && ret != -ECANCELED)
+			pc_err_set(err, ret, "%s", pc_check_error(ck)->msg);
+		pc_check_free(ck);
+	}
+	pc_dev_close(dev);
+	return ret == -ECANCELED ? 0 : ret;
+}
+
 int lb_scan_bench(const char *path, struct lb_scan *res, struct pc_err *err)
 {
 	struct pc_replay r;
@@ -349,9 +380,11 @@ int lb_scan_bench(const char *path, struct lb_scan *res, struct pc_err *err)
 	res->segments = c->info.n_segs;
 	if (ret)
 		pc_err_set(err, ret, "%s", r.err.msg);
-	res->done = !ret;
 	pc_replay_free(&r);
 	pc_cache_free(c);
 	pc_dev_close(dev);
+	if (!ret && !bench_stop)
+		ret = fsck_run(path, res, err);
+	res->done = !ret && !bench_stop;
 	return ret;
 }

@@ -76,10 +76,15 @@ static void human_replay(const struct lb_replay *r, FILE *f)
 
 static void human_scan(const struct lb_scan *s, FILE *f)
 {
-	fprintf(f, "scan: %u segments, cache open %.3f s (%.2f us/segment, %.0f segments/s), replay %.3f s\n",
-		s->segments, s->open_s,
-		s->segments ? s->open_s * 1e6 / s->segments : 0,
-		per_s(s->segments, s->open_s), s->replay_s);
+	double n = s->segments ? s->segments : 1;
+
+	fprintf(f, "scan: %u segments\n", s->segments);
+	fprintf(f, "  fsck (lib/check, read-only) %.3f s: %.2f us/segment, %.0f segments/s, %llu findings%s\n",
+		s->fsck_s, s->fsck_s * 1e6 / n, per_s(s->segments, s->fsck_s),
+		(unsigned long long)s->fsck_findings,
+		s->fsck_accepts ? "" : " (kernel would refuse it!)");
+	fprintf(f, "  cache open %.3f s (%.2f us/segment), replay %.3f s\n",
+		s->open_s, s->open_s * 1e6 / n, s->replay_s);
 }
 
 void lb_report_human(const struct lb_results *r, FILE *f)
@@ -181,8 +186,13 @@ static json_object *json_scan(const struct lb_scan *s)
 	ADD(o, "segments", U(s->segments));
 	ADD(o, "open_seconds", D(s->open_s));
 	ADD(o, "replay_seconds", D(s->replay_s));
-	ADD(o, "per_segment_ns", D(s->segments ? s->open_s * 1e9 / s->segments : 0));
-	ADD(o, "segments_per_s", D(per_s(s->segments, s->open_s)));
+	ADD(o, "fsck_seconds", D(s->fsck_s));
+	ADD(o, "fsck_findings", U(s->fsck_findings));
+	ADD(o, "fsck_kernel_accepts", json_object_new_boolean(s->fsck_accepts));
+	ADD(o, "per_segment_ns", D(s->segments ? s->fsck_s * 1e9 / s->segments : 0));
+	ADD(o, "segments_per_s", D(per_s(s->segments, s->fsck_s)));
+	ADD(o, "open_per_segment_ns",
+	    D(s->segments ? s->open_s * 1e9 / s->segments : 0));
 	return o;
 }
 
