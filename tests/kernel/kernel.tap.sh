@@ -282,7 +282,17 @@ if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 		tap notok "kcrc-crash: backing after replay + writeback equals kcrc-clean.backing"
 fi
 
-# 6. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
+# 6. power cut while writes, writeback and GC are busy
+if want cutload; then
+	ram_zero
+	rm -f "$W/back2.img"
+	truncate -s 1G "$W/back2.img"
+	run_vm cutload "$W/back2.img" '512M!1G' 400 cut
+	run_vm cutreplay "$W/back2.img" '512M!1G' 400
+	fsck_after cutreplay "$W/back2.img" 512
+fi
+
+# 7. overwrite-heavy and larger-than-cache workload on a 512 MiB cache
 if want workload; then
 	ram_zero
 	rm -f "$W/back2.img"
