@@ -248,6 +248,19 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	[ "$(jf .total.write.ios)" -gt 0 ]
 }
 
+@test "an I/O error ends the run with 1 and names device, job, offset and error" {
+	mkdir "$WORK/small"
+	mount -t tmpfs -o size=64k tmpfs "$WORK/small" 2>/dev/null ||
+		skip "cannot mount a small tmpfs (needs root)"
+	truncate -s 1M "$WORK/small/f"
+	run "$B" io --rw write --size 1M "$WORK/small/f"
+	umount "$WORK/small"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pcache-bench: $WORK/small/f: job 0: write at offset "*" failed: No space left on device"* ]]
+	# what was measured before the error is still reported
+	[[ "$output" == *"total: 1 jobs"* ]]
+}
+
 @test "dm-pcache status samples become the pcache report" {
 	need_jq
 	# --status-from (hidden, for tests) feeds status lines instead of the

@@ -87,7 +87,9 @@ int job_fsync_due(struct job *j)
 	j->writes_since_fsync = 0;
 	if (fsync(j->fd)) {
 		j->err = errno;
-		return -errno;
+		j->err_write = true;
+		j->err_off = UINT64_MAX;	/* not an I/O at an offset */
+		return -j->err;
 	}
 	j->fsyncs++;
 	return 0;

@@ -53,9 +53,13 @@ static int report_errors(const struct run *r)
 
 		if (!j->err)
 			continue;
-		bench_err("%s: job %u: %s at offset %llu failed: %s", r->t->path,
-			  j->id, j->err_write ? "write" : "read",
-			  (unsigned long long)j->err_off, strerror(j->err));
+		if (j->err_off == UINT64_MAX)
+			bench_err("%s: job %u: fsync failed: %s", r->t->path, j->id,
+				  strerror(j->err));
+		else
+			bench_err("%s: job %u: %s at offset %llu failed: %s",
+				  r->t->path, j->id, j->err_write ? "write" : "read",
+				  (unsigned long long)j->err_off, strerror(j->err));
 		ret = -EIO;
 	}
 	return ret;
