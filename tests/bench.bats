@@ -59,6 +59,9 @@ ext4_image() {
 	run "$B" lib --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--format-size"* ]]
+	run "$B" io -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Usage: pcache-bench io [OPTION...] DEVICE"* ]]
 }
 
 @test "usage errors exit 2 and name the problem" {

@@ -40,6 +40,8 @@ static const struct poptOption lib_table[] = {
 	{ "quiet", 0, POPT_ARG_NONE, NULL, 'Q', "no progress lines", NULL },
 	{ "version", 'V', POPT_ARG_NONE, NULL, L_VERSION,
 	  "print the version and exit", NULL },
+	{ NULL, 'h', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'h',
+	  "show this help", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
 };
@@ -85,11 +87,17 @@ static int lib_parse_opts(int argc, const char **argv, struct lb_opts *o)
 	o->crc_size = 256ULL << 20;
 	o->ksets = 10000;
 	o->min_time = 0.5;
+	argv[0] = "pcache-bench lib";	/* as --help shows it */
 	ctx = poptGetContext("pcache-bench lib", argc, argv, lib_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] [IMAGE]");
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == L_VERSION) {
 			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+			ret = 1;
+			goto out;
+		}
+		if (rc == 'h') {
+			poptPrintHelp(ctx, stdout, 0);
 			ret = 1;
 			goto out;
 		}

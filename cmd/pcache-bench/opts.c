@@ -60,7 +60,7 @@ static const struct poptOption io_table[] = {
 	{ "fsync-every", 0, POPT_ARG_STRING, &arg, OPT_FSYNC,
 	  "fsync after every N writes of a job (default 0: never)", "N" },
 	{ "seed", 0, POPT_ARG_STRING, &arg, OPT_SEED,
-	  "seed of the offset generator (default 1)", "N" },
+	  "seed of the offset and data generator (default 1)", "N" },
 	{ "rwmixread", 0, POPT_ARG_STRING, &arg, OPT_MIX,
 	  "percentage of reads in randrw (default 50)", "PCT" },
 	{ "interval", 0, POPT_ARG_STRING, &arg, OPT_INTERVAL,
@@ -76,6 +76,8 @@ static const struct poptOption io_table[] = {
 	  "no progress line", NULL },
 	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
 	  "print the version and exit", NULL },
+	{ NULL, 'h', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'h',
+	  "show this help", NULL },
 	POPT_AUTOHELP
 	POPT_TABLEEND
 };
@@ -173,11 +175,17 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 	int rc, ret = 0;
 
 	io_defaults(o);
+	argv[0] = "pcache-bench io";	/* as --help shows it */
 	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
 	while ((rc = poptGetNextOpt(ctx)) > 0) {
 		if (rc == OPT_VERSION) {
 			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+			ret = 1;
+			goto out;
+		}
+		if (rc == 'h') {
+			poptPrintHelp(ctx, stdout, 0);
 			ret = 1;
 			goto out;
 		}
