@@ -8,19 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "pcache.h"
 
 static int push_key(struct pc_replay *r, const struct pc_rkey *rk)
 {
-	if (r->n_keys == r->cap_keys) {
-		size_t cap = r->cap_keys ? r->cap_keys * 2 : 1024;
-		void *v = realloc(r->keys, cap * sizeof(*r->keys));
-
-		if (!v)
-			return -ENOMEM;
-		r->keys = v;
-		r->cap_keys = cap;
-	}
+	if (pc_grow(&r->keys, r->n_keys, &r->cap_keys, sizeof(*r->keys), 1024))
+		return -ENOMEM;
 	r->keys[r->n_keys++] = *rk;
 	return 0;
 }

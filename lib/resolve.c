@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "pcache.h"
 
 struct event {
@@ -81,15 +82,8 @@ static int emit(struct out *o, const struct pc_rkey *rk, uint64_t from,
 		e->whole_key = e->len == rk->k.len;
 		return 0;
 	}
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
-		void *v = realloc(o->v, cap * sizeof(*o->v));
-
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (pc_grow(&o->v, o->n, &o->cap, sizeof(*o->v), 256))
+		return -ENOMEM;
 	e = &o->v[o->n++];
 	e->off = from;
 	e->len = (uint32_t)(to - from);
