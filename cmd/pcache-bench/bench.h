@@ -26,7 +26,18 @@
 
 /* ---- util.c ----------------------------------------------------------- */
 
+/* Set by SIGINT/SIGTERM, read by every thread: atomic, lock-free int. */
 extern volatile sig_atomic_t bench_stop;
+
+static inline bool stop_requested(void)
+{
+	return __atomic_load_n(&bench_stop, __ATOMIC_RELAXED);
+}
+
+static inline void stop_request(void)
+{
+	__atomic_store_n(&bench_stop, 1, __ATOMIC_RELAXED);
+}
 
 void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_size(const char *s, uint64_t *out);

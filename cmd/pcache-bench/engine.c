@@ -31,7 +31,7 @@ static uint64_t job_deadline;	/* per-job duration in ns, 0: none */
 
 bool job_should_stop(struct job *j)
 {
-	if (bench_stop || j->err)
+	if (stop_requested() || j->err)
 		return true;
 	if (j->limit_ios && j->issued >= j->limit_ios)
 		return true;
@@ -266,7 +266,7 @@ int engine_run(struct run *r, void (*tick)(struct run *r, void *arg), void *arg)
 	ret = start_threads(r, tid, &started);
 	if (ret) {
 		bench_err("cannot start job threads: %s", strerror(-ret));
-		bench_stop = 1;
+		stop_request();
 		__atomic_sub_fetch(&jobs_running, r->njobs - started,
 				   __ATOMIC_RELEASE);
 	}
@@ -280,7 +280,7 @@ int engine_run(struct run *r, void (*tick)(struct run *r, void *arg), void *arg)
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	r->end_ns = now_ns();
-	r->interrupted = bench_stop && !ret;
+	r->interrupted = stop_requested() && !ret;
 	free(tid);
 	return ret;
 }

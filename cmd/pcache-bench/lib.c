@@ -189,7 +189,7 @@ static int run_large(const struct lb_opts *o, const char *image,
 	if (ret)
 		ret = fail(o, &e, "format (large)");
 	phase(o, "scan");
-	if (!ret && !bench_stop && lb_scan_bench(path, &r->scan, &e))
+	if (!ret && !stop_requested() && lb_scan_bench(path, &r->scan, &e))
 		ret = fail(o, &e, "scan");
 	unlink(path);
 	free(path);
@@ -208,23 +208,23 @@ static int run_all(const struct lb_opts *o, const char *image,
 		return -EILSEQ;
 	}
 	phase(o, "format");
-	if (!bench_stop && lb_format_image(image, o->size, &r->format, &e))
+	if (!stop_requested() && lb_format_image(image, o->size, &r->format, &e))
 		return fail(o, &e, "format");
 	r->size = r->format.size;
 	r->seg_num = r->format.seg_num;
 	phase(o, "kset append");
-	if (!bench_stop && lb_append_bench(image, o->ksets, &r->append, &e))
+	if (!stop_requested() && lb_append_bench(image, o->ksets, &r->append, &e))
 		return fail(o, &e, "kset append");
 	phase(o, "replay");
-	if (!bench_stop && lb_replay_bench(image, &r->replay, &e))
+	if (!stop_requested() && lb_replay_bench(image, &r->replay, &e))
 		return fail(o, &e, "replay");
-	if (!bench_stop && r->replay.keys != r->append.keys) {
+	if (!stop_requested() && r->replay.keys != r->append.keys) {
 		bench_err("%s: replay found %llu keys, %llu were appended", image,
 			  (unsigned long long)r->replay.keys,
 			  (unsigned long long)r->append.keys);
 		return -EIO;
 	}
-	if (bench_stop)
+	if (stop_requested())
 		return 0;
 	return run_large(o, image, r);
 }
@@ -254,7 +254,7 @@ int cmd_lib(int argc, const char **argv)
 	r.image = image;
 	ret = run_all(&o, image, &r);
 	phase(&o, "");
-	r.interrupted = bench_stop;
+	r.interrupted = stop_requested();
 	if (o.json)
 		lb_report_json(&r);
 	else

@@ -46,7 +46,7 @@ static uint64_t mem_read(const uint64_t *p, size_t words)
 		stmt;							\
 		__n++;							\
 		__el = lb_now() - __t0;					\
-	} while (__el < (min_s) && !bench_stop);			\
+	} while (__el < (min_s) && !stop_requested());			\
 	(double)(bytes) * (double)__n / __el;				\
 })
 
@@ -86,7 +86,7 @@ int lb_crc_bench(const struct lb_opts *o, struct lb_crc *res)
 					(const uint8_t *)buf, len));
 	res->portable_bps = RATE(t, hot, sink += pc_crc32c_portable(PCD_CRC_SEED,
 								 buf, hot));
-	res->done = !bench_stop;
+	res->done = !stop_requested();
 	free(buf);
 	return 0;
 }
@@ -279,7 +279,7 @@ int lb_append_bench(const char *path, uint64_t ksets, struct lb_append *res,
 	a->rng = 42;
 	res->segments = 1;
 	t0 = lb_now();
-	while (res->ksets < ksets && !bench_stop) {
+	while (res->ksets < ksets && !stop_requested()) {
 		ret = append_one(a, res, err);
 		if (ret == -ENOSPC) {	/* log half full: stop there */
 			ret = 0;
@@ -291,7 +291,7 @@ int lb_append_bench(const char *path, uint64_t ksets, struct lb_append *res,
 	if (!ret)
 		ret = pc_dev_flush(dev, err);
 	res->seconds = lb_now() - t0;
-	res->done = !ret && !bench_stop;
+	res->done = !ret && !stop_requested();
 	free(a);
 out:
 	pc_cache_free(c);
@@ -383,8 +383,8 @@ int lb_scan_bench(const char *path, struct lb_scan *res, struct pc_err *err)
 	pc_replay_free(&r);
 	pc_cache_free(c);
 	pc_dev_close(dev);
-	if (!ret && !bench_stop)
+	if (!ret && !stop_requested())
 		ret = fsck_run(path, res, err);
-	res->done = !ret && !bench_stop;
+	res->done = !ret && !stop_requested();
 	return ret;
 }

@@ -118,11 +118,14 @@ void fmt_ns(char *buf, size_t len, double ns)
 /* The first signal asks the run to stop; a second one ends the program. */
 static void on_sigint(int sig)
 {
-	if (bench_stop) {
+	int saved = errno;
+
+	if (stop_requested()) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
-	bench_stop = 1;
+	stop_request();
+	errno = saved;
 }
 
 /* No SA_RESTART: the main thread's sleep returns at once on Ctrl-C. */
