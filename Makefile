@@ -98,14 +98,16 @@ $(BUILD)/libpcache.pc: lib/libpcache.pc.in
 deps:
 	tools/install-deps.sh base
 
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
 check-build: deps
-	$(MAKE) --no-print-directory all $(SANBUILD)/tools.stamp
+	$(MAKE) --no-print-directory -j$(JOBS) all $(SANBUILD)/tools.stamp
 
 check: check-build
 	@tests/run.sh $(BUILD) $(SANBUILD)
 
 demo: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory -j$(JOBS) all
 	@tools/demo.sh $(BUILD)
 
 kernel:
