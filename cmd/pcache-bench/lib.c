@@ -252,6 +252,7 @@ int cmd_lib(int argc, const char **argv)
 	if (!image)
 		return EXIT_FAIL;
 	r.image = image;
+	lb_progress = !o.quiet && !o.json && stderr_is_tty();
 	ret = run_all(&o, image, &r);
 	phase(&o, "");
 	r.interrupted = stop_requested();

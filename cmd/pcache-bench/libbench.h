@@ -91,6 +91,7 @@ struct lb_results {
 };
 
 /* libmicro.c */
+extern bool lb_progress;	/* show progress on stderr (a terminal) */
 double lb_now(void);
 int lb_crc_bench(const struct lb_opts *o, struct lb_crc *res);
 int lb_format_image(const char *path, uint64_t size, struct lb_format *res,

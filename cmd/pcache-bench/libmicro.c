@@ -15,6 +15,8 @@
 #include "check.h"
 #include "libbench.h"
 
+bool lb_progress;
+
 double lb_now(void)
 {
 	return (double)now_ns() / 1e9;
@@ -118,6 +120,15 @@ static int make_sparse(const char *path, uint64_t size, uint64_t *made)
 	return ret;
 }
 
+/* Percent done of a format, on a terminal only (lib.c sets lb_progress). */
+static void format_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	if (total)
+		fprintf(stderr, "\r\033[Kformat... %3.0f %%",
+			100.0 * (double)done / (double)total);
+}
+
 int lb_format_image(const char *path, uint64_t size, struct lb_format *res,
 		    struct pc_err *err)
 {
@@ -126,6 +137,9 @@ int lb_format_image(const char *path, uint64_t size, struct lb_format *res,
 	struct pc_dev *dev;
 	double t0;
 	int ret;
+
+	if (lb_progress)
+		fo.progress = format_progress;
 
 	res->target_size = size;
 	res->target_segs = (uint32_t)((size - PCD_SEGS_OFF) / PCD_SEG_SIZE);
