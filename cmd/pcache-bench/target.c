@@ -84,6 +84,10 @@ int target_open(struct target *t, const struct io_opts *o)
 		t->minor = minor(st.st_rdev);
 		read_dm_name(t);
 	}
+	/* Refuse before opening for writing: the target stays untouched. */
+	ret = target_check_safe(t, o);
+	if (ret)
+		return ret;
 	t->fd = open(t->path, open_flags(o, &st) | O_CLOEXEC);
 	if (t->fd < 0) {
 		ret = -errno;
