@@ -1,7 +1,7 @@
 #!/bin/sh
 # tools/bench-fsck.sh [BUILD_DIR] [SIZE] - how long a full pcache-fsck of a
 # large sparse cache image takes (default 16 TiB less 4 KiB, the largest
-# file ext4 allows: 1,048,574 segments).
+# file ext4 allows: 1,048,575 segments).
 #
 # Creates SIZE as a sparse file (truncate), formats it with pcache-format
 # (every segment's metadata written, as the kernel does), writes a small
@@ -24,6 +24,8 @@ t0=$(date +%s.%N)
 "$build/pcache-format" -q "$img"
 t1=$(date +%s.%N)
 echo "format: $(echo "$t1 - $t0" | bc) s for $size ($(du -h "$img" | cut -f1) allocated)"
+# The first run may read the metadata pages from disk (image file), the
+# second finds them in the page cache, closer to what a pmem device gives.
 for mode in -n -n; do
 	t0=$(date +%s.%N)
 	rc=0
