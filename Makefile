@@ -96,7 +96,7 @@ $(BUILD)/libpcache.pc: lib/libpcache.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 deps:
-	tools/install-deps.sh base
+	tools/install-deps.sh base bench dump
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 

@@ -64,39 +64,39 @@ ext4_image() {
 	[[ "$output" == "Usage: pcache-bench io [OPTION...] DEVICE"* ]]
 }
 
-@test "usage errors exit 2 and name the problem" {
+@test "usage errors exit 16 and name the problem" {
 	run "$B"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 	run "$B" frobnicate
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 	[[ "$output" == *"unknown command 'frobnicate'"* ]]
 	run "$B" io --bogus "$F"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 	[[ "$output" == "pcache-bench: --bogus: unknown option"* ]]
 	run "$B" io
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 	[[ "$output" == *"missing DEVICE"* ]]
 	run "$B" io a b
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 }
 
-@test "bad option values exit 2 and name the option" {
+@test "bad option values exit 16 and name the option" {
 	sparse "$F" 1M
 	for bad in "--rw sideways" "--bs 0" "--bs 4q" "--jobs 0" \
 		"--iodepth x" "--runtime -1" "--rwmixread 101" "--size 0"; do
 		run "$B" io $bad "$F"
-		[ "$status" -eq 2 ]
+		[ "$status" -eq 16 ]
 		[[ "$output" == *"invalid value for ${bad%% *}"* ]]
 	done
 }
 
-@test "a size larger than the target, or --direct with an odd --bs, exits 2" {
+@test "a size larger than the target, or --direct with an odd --bs, exits 16" {
 	sparse "$F" 1M
 	run "$B" io --size 2M "$F"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 	[[ "$output" == *"$F"*"larger than the device"* ]]
 	run "$B" io --direct --bs 1000 --size 1M "$F"
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 }
 
 @test "a missing target or a directory fails (1) naming it" {
@@ -338,5 +338,5 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	[[ "$output" == *"$F: holds an existing ext4 signature"* ]]
 	[ "$(sum "$F")" = "$before" ]
 	run "$B" lib --size 1M
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 16 ]
 }

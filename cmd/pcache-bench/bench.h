@@ -22,7 +22,7 @@
 /* Exit codes (documented in pcache-bench.8). */
 #define EXIT_OK		0
 #define EXIT_FAIL	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	16	/* as every pcache tool, see cmd/common/cli.h */
 
 /* ---- util.c ----------------------------------------------------------- */
 

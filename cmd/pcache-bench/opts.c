@@ -166,7 +166,7 @@ static int io_check(struct io_opts *o)
 
 /*
  * Fills *o. Returns 0 to run, 1 when --help/--version was handled (exit 0),
- * or -EINVAL on a usage error (exit 2).
+ * or -EINVAL on a usage error (exit 16).
  */
 int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 {
