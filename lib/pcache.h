@@ -342,6 +342,8 @@ struct pc_replay {
 int pc_replay(struct pc_cache *c, uint64_t backing_size, unsigned int flags,
 	      struct pc_replay *r);
 void pc_replay_free(struct pc_replay *r);
+/* Append a key to r->keys (growing it); 0 or -ENOMEM. */
+int pc_replay_push(struct pc_replay *r, const struct pc_rkey *rk);
 /*
  * Resolve "newest wins" over @n keys (given in log order) into sorted,
  * disjoint extents. Stale keys are skipped.

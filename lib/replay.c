@@ -11,7 +11,7 @@
 #include "grow.h"
 #include "pcache.h"
 
-static int push_key(struct pc_replay *r, const struct pc_rkey *rk)
+int pc_replay_push(struct pc_replay *r, const struct pc_rkey *rk)
 {
 	if (pc_grow(&r->keys, r->n_keys, &r->cap_keys, sizeof(*r->keys), 1024))
 		return -ENOMEM;
@@ -49,7 +49,7 @@ static int replay_kset(struct pc_cache *c, const struct pc_kset_view *v,
 			r->n_stale++;
 		else
 			r->seg_used[rk.k.cache_seg_id] = true;
-		if (push_key(r, &rk))
+		if (pc_replay_push(r, &rk))
 			return -ENOMEM;
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_int.h"
+#include "grow.h"
 
 struct pc_check *pc_check_new(struct pc_dev *dev,
 			      const struct pc_check_opts *opts)
@@ -50,15 +51,8 @@ long pc_ck_add(struct pc_check *ck, enum pc_code code, const char *structure,
 		ck->reject = true;
 	if (ck->counts[code] > PC_FINDINGS_PER_CODE)
 		return -1;
-	if (ck->n_f == ck->cap_f) {
-		size_t cap = ck->cap_f ? ck->cap_f * 2 : 32;
-		void *v = realloc(ck->f, cap * sizeof(*ck->f));
-
-		if (!v)
-			return -1;
-		ck->f = v;
-		ck->cap_f = cap;
-	}
+	if (pc_grow(&ck->f, ck->n_f, &ck->cap_f, sizeof(*ck->f), 32))
+		return -1;
 	f = &ck->f[ck->n_f];
 	memset(f, 0, sizeof(*f));
 	f->code = code;
@@ -93,15 +87,8 @@ bool pc_ck_plan(struct pc_check *ck, long idx, const struct pc_repair *rp)
 		return false;
 	if (fix == PC_FIX_YES && ck->o.repair != PC_REPAIR_ALL)
 		return false;
-	if (ck->n_rp == ck->cap_rp) {
-		size_t cap = ck->cap_rp ? ck->cap_rp * 2 : 16;
-		void *v = realloc(ck->rp, cap * sizeof(*ck->rp));
-
-		if (!v)
-			return false;
-		ck->rp = v;
-		ck->cap_rp = cap;
-	}
+	if (pc_grow(&ck->rp, ck->n_rp, &ck->cap_rp, sizeof(*ck->rp), 16))
+		return false;
 	ck->rp[ck->n_rp] = *rp;
 	ck->rp[ck->n_rp].finding = (size_t)idx;
 	ck->n_rp++;

@@ -10,21 +10,6 @@
 
 #include "check_keys.h"
 
-static int push_key(struct pc_replay *r, const struct pc_rkey *rk)
-{
-	if (r->n_keys == r->cap_keys) {
-		size_t cap = r->cap_keys ? r->cap_keys * 2 : 1024;
-		void *v = realloc(r->keys, cap * sizeof(*r->keys));
-
-		if (!v)
-			return -ENOMEM;
-		r->keys = v;
-		r->cap_keys = cap;
-	}
-	r->keys[r->n_keys++] = *rk;
-	return 0;
-}
-
 static const enum pc_code key_err_code[] = {
 	[PC_KEY_LEN_ZERO] = PCK_KEY_LEN_ZERO,
 	[PC_KEY_BEYOND_BACKING] = PCK_KEY_BACKING,
@@ -138,7 +123,7 @@ static int one_key(struct kctx *x, bool after, bool at_tail)
 			ck->u.dirty_key_bytes += k->len;
 	}
 	rk.seq = ck->r.n_keys;
-	return push_key(&ck->r, &rk);
+	return pc_replay_push(&ck->r, &rk);
 }
 
 int pc_ck_keys(struct pc_check *ck, const struct pc_kset_view *v, bool after,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check_walk.h"
+#include "grow.h"
 
 int pc_lw_init(struct pc_lwalk *lw, struct pc_cache *c, struct pc_pos from)
 {
@@ -54,15 +55,8 @@ static bool spos_has(const struct pc_lwalk *lw, uint32_t off)
 
 static int spos_push(struct pc_lwalk *lw, uint32_t off)
 {
-	if (lw->n_spos == lw->cap_spos) {
-		size_t cap = lw->cap_spos ? lw->cap_spos * 2 : 256;
-		void *v = realloc(lw->spos, cap * sizeof(*lw->spos));
-
-		if (!v)
-			return -ENOMEM;
-		lw->spos = v;
-		lw->cap_spos = cap;
-	}
+	if (pc_grow(&lw->spos, lw->n_spos, &lw->cap_spos, sizeof(*lw->spos), 256))
+		return -ENOMEM;
 	lw->spos[lw->n_spos++] = off;
 	return 0;
 }
