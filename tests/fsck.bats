@@ -165,7 +165,13 @@ case_check() {
 @test "C2 PC-SB-UNFORMATTED-USED" { case_check sb-zero PC-SB-UNFORMATTED-USED 4 4; }
 @test "C3 PC-SB-MAGIC" { case_check sb-magic PC-SB-MAGIC 4 4; }
 @test "C4 PC-SB-CRC" { case_check sb-crc PC-SB-CRC 4 4; }
-@test "C5 PC-SB-ENDIAN" { case_check sb-endian PC-SB-ENDIAN 4 4; }
+@test "C5 PC-SB-ENDIAN: a big-endian image decodes; the flag is the only reject" {
+	case_check sb-endian PC-SB-ENDIAN 4 4
+	# every native field is swapped: the rest of the cache reads as valid
+	jq -e '[.findings[] | select(.severity == "reject") | .code] == ["PC-SB-ENDIAN"]' "$W/sb-endian.1.json"
+	jq -e '[.findings[] | select(.severity != "info") | .code] == ["PC-SB-ENDIAN"]' "$W/sb-endian.1.json"
+	jq -e '.usage.loaded and .usage.keys == 4 and .usage.verified_keys == 4' "$W/sb-endian.1.json"
+}
 @test "C6 PC-SB-FLAGS" { case_check sb-flags PC-SB-FLAGS 0 0; }
 @test "C7 PC-SB-SEG-NUM" { case_check sb-seg-num PC-SB-SEG-NUM 4 4; }
 @test "C8 PC-SB-UNUSED" { case_check unused PC-SB-UNUSED 0 0; }

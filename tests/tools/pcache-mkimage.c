@@ -321,7 +321,106 @@ static void c_small(struct img *im)
 static void c_sb_zero(struct img *im) { base(im); zero(im, PCD_SB_OFF, 24); }
 static void c_sb_magic(struct img *im) { base(im); flip(im, PCD_SB_OFF + 9); }
 static void c_sb_crc(struct img *im) { base(im); flip(im, PCD_SB_OFF); }
-static void c_sb_endian(struct img *im) { base(im); put_sb(im, SEGS, 1); }
+/*
+ * Byte-swap the native fields of a dual-slot record of @size bytes at @off
+ * (the meta header, then @n32 32-bit and @n64 64-bit fields) and re-seal
+ * its CRC, stored big-endian too. Never-written (all-zero) slots stay.
+ */
+static void swap_rec(struct img *im, uint64_t off, unsigned int size,
+		     unsigned int n32, unsigned int n64)
+{
+	static const uint8_t zeros[24];
+	struct pc_err err = { 0 };
+	uint8_t raw[24];
+	struct pcd_meta_hdr *h = (void *)raw;
+
+	check(pc_dev_read(im->dev, off, raw, size, &err), &err, "read");
+	if (!memcmp(raw, zeros, size))
+		return;
+	h->res = pcd_swap16(h->res);
+	for (unsigned int i = 0; i < n32; i++) {
+		uint32_t v;
+
+		memcpy(&v, raw + 8 + 4 * i, 4);
+		v = pcd_swap32(v);
+		memcpy(raw + 8 + 4 * i, &v, 4);
+	}
+	for (unsigned int i = 0; i < n64; i++) {
+		uint64_t v;
+
+		memcpy(&v, raw + 8 + 4 * n32 + 8 * i, 8);
+		v = pcd_swap64(v);
+		memcpy(raw + 8 + 4 * n32 + 8 * i, &v, 8);
+	}
+	h->crc = pcd_swap32(pc_meta_crc(raw, size));
+	wr(im, off, raw, size);
+}
+
+static void swap_key(struct pcd_key *k)
+{
+	k->off = pcd_swap64(k->off);
+	k->len = pcd_swap32(k->len);
+	k->flags = pcd_swap32(k->flags);
+	k->cache_seg_id = pcd_swap32(k->cache_seg_id);
+	k->cache_seg_off = pcd_swap32(k->cache_seg_off);
+	k->seg_gen = pcd_swap64(k->seg_gen);
+	k->data_crc = pcd_swap32(k->data_crc);
+	k->reserved = pcd_swap32(k->reserved);
+}
+
+/* The base log (one segment, key_tail at 0:0 up to key_head), swapped. */
+static void swap_log(struct img *im)
+{
+	static uint8_t buf[PCD_KSET_SIZE_MAX];
+	struct pcd_kset *ks = (void *)buf;
+	uint64_t base = pcd_data_offset((uint32_t)pc_cache_phys(im->c, 0), 0);
+	struct pc_err err = { 0 };
+	uint32_t off = 0, size, n;
+
+	while (off < im->head.off) {
+		check(pc_dev_read(im->dev, base + off, buf, PCD_KSET_HDR_SIZE,
+				  &err), &err, "read kset");
+		n = ks->key_num;
+		if (n > PCD_KSET_KEYS_MAX || (ks->flags & PCD_KSET_F_LAST))
+			die("swap_log: unexpected kset at 0:%u", off);
+		size = pcd_kset_size(n);
+		check(pc_dev_read(im->dev, base + off, buf, size, &err), &err,
+		      "read kset");
+		for (uint32_t i = 0; i < n; i++)
+			swap_key(&ks->keys[i]);
+		ks->key_num = pcd_swap32(ks->key_num);
+		ks->magic = pcd_swap64(ks->magic);
+		ks->flags = pcd_swap64(ks->flags);
+		ks->crc = pcd_swap32(pc_meta_crc(buf, size));
+		wr(im, base + off, buf, size);
+		off += size;
+	}
+}
+
+/*
+ * The base image as a big-endian host writes it: every native field
+ * byte-swapped, CRCs re-sealed in big-endian order, BIGENDIAN set.
+ */
+static void c_sb_endian(struct img *im)
+{
+	base(im);
+	for (int i = 0; i < PCD_SLOTS; i++) {
+		swap_rec(im, PCD_INFO_OFF + i * PCD_INFO_STRIDE, 24, 4, 0);
+		swap_rec(im, PCD_KEY_TAIL_OFF + i * PCD_POS_STRIDE, 16, 2, 0);
+		swap_rec(im, PCD_DIRTY_TAIL_OFF + i * PCD_POS_STRIDE, 16, 2, 0);
+	}
+	for (uint32_t p = 0; p < SEGS; p++) {
+		uint64_t seg = pcd_seg_offset(p);
+
+		for (int i = 0; i < PCD_SLOTS; i++) {
+			swap_rec(im, seg + i * PCD_SEG_INFO_STRIDE, 16, 2, 0);
+			swap_rec(im, seg + PCD_SEG_CTRL_OFF +
+				 i * PCD_SEG_GEN_STRIDE, 16, 0, 1);
+		}
+	}
+	swap_log(im);
+	put_sb(im, SEGS, 1);
+}
 static void c_sb_flags(struct img *im) { base(im); put_sb(im, SEGS, 0x20); }
 static void c_sb_seg_num(struct img *im) { base(im); put_sb(im, 1000, 0); }
 
