@@ -96,25 +96,35 @@ static uint32_t shift_op(size_t nbytes)
 	return r;
 }
 
-#define STREAM_BLOCK 4096	/* bytes per stream per round */
+/*
+ * Stream block sizes, largest first: a buffer is cut into rounds of three
+ * blocks of the largest size that fits, so 4 KiB keys get three streams too.
+ */
+static const size_t stream_block[] = { 4096, 1024, 256 };
+#define N_TIERS (sizeof(stream_block) / sizeof(stream_block[0]))
 
-static uint32_t shift_table[4][256];
+/* Per tier: shift_op(block) applied to a 32-bit register, bytewise. */
+static uint32_t shift_table[N_TIERS][4][256];
 static pthread_once_t shift_once = PTHREAD_ONCE_INIT;
 
-/* Tables applying shift_op(STREAM_BLOCK) to a 32-bit register, bytewise. */
 static void build_shift(void)
 {
-	uint32_t op = shift_op(STREAM_BLOCK);
+	for (size_t t = 0; t < N_TIERS; t++) {
+		uint32_t op = shift_op(stream_block[t]);
 
-	for (int byte = 0; byte < 4; byte++)
-		for (uint32_t v = 0; v < 256; v++)
-			shift_table[byte][v] = gf2_mul(v << (8 * byte), op);
+		for (int byte = 0; byte < 4; byte++)
+			for (uint32_t v = 0; v < 256; v++)
+				shift_table[t][byte][v] = gf2_mul(v << (8 * byte),
+								  op);
+	}
 }
 
-static inline uint32_t shift_block(uint32_t crc)
+static inline uint32_t shift_block(size_t t, uint32_t crc)
 {
-	return shift_table[0][crc & 0xFF] ^ shift_table[1][(crc >> 8) & 0xFF] ^
-	       shift_table[2][(crc >> 16) & 0xFF] ^ shift_table[3][crc >> 24];
+	return shift_table[t][0][crc & 0xFF] ^
+	       shift_table[t][1][(crc >> 8) & 0xFF] ^
+	       shift_table[t][2][(crc >> 16) & 0xFF] ^
+	       shift_table[t][3][crc >> 24];
 }
 
 __attribute__((target("sse4.2")))
@@ -139,34 +149,45 @@ static uint32_t crc_hw_serial(uint32_t crc, const uint8_t *p, size_t len)
 	return (uint32_t)c;
 }
 
-/*
- * Three streams over consecutive STREAM_BLOCK blocks. Stream b starts from
- * 0; since the CRC is linear, crc(A||B) = shift(crc(A)) ^ crc0(B).
- */
+/* One round: three consecutive blocks of @bs bytes as independent streams. */
 __attribute__((target("sse4.2")))
+static uint32_t crc_hw_round(uint32_t crc, const uint8_t *p, size_t bs,
+			     size_t t)
+{
+	uint64_t a = crc, b = 0, c = 0;
+	const uint8_t *pb = p + bs, *pc = p + 2 * bs;
+
+	for (size_t i = 0; i < bs; i += 8) {
+		uint64_t va, vb, vc;
+
+		memcpy(&va, p + i, 8);
+		memcpy(&vb, pb + i, 8);
+		memcpy(&vc, pc + i, 8);
+		a = __builtin_ia32_crc32di(a, va);
+		b = __builtin_ia32_crc32di(b, vb);
+		c = __builtin_ia32_crc32di(c, vc);
+	}
+	return shift_block(t, shift_block(t, (uint32_t)a) ^ (uint32_t)b) ^
+	       (uint32_t)c;
+}
+
+/*
+ * Streams b and c start from 0; since the CRC is linear,
+ * crc(A||B) = shift(crc(A)) ^ crc0(B).
+ */
 static uint32_t crc_hw(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	pthread_once(&shift_once, build_shift);
-	while (len >= 3 * STREAM_BLOCK) {
-		uint64_t a = crc, b = 0, c = 0;
-		const uint8_t *pb = p + STREAM_BLOCK, *pc = p + 2 * STREAM_BLOCK;
+	for (size_t t = 0; t < N_TIERS; t++) {
+		size_t round = 3 * stream_block[t];
 
-		for (size_t i = 0; i < STREAM_BLOCK; i += 8) {
-			uint64_t va, vb, vc;
-
-			memcpy(&va, p + i, 8);
-			memcpy(&vb, pb + i, 8);
-			memcpy(&vc, pc + i, 8);
-			a = __builtin_ia32_crc32di(a, va);
-			b = __builtin_ia32_crc32di(b, vb);
-			c = __builtin_ia32_crc32di(c, vc);
+		while (len >= round) {
+			crc = crc_hw_round(crc, p, stream_block[t], t);
+			p += round;
+			len -= round;
 		}
-		crc = shift_block(shift_block((uint32_t)a) ^ (uint32_t)b) ^
-		      (uint32_t)c;
-		p += 3 * STREAM_BLOCK;
-		len -= 3 * STREAM_BLOCK;
 	}
 	return crc_hw_serial(crc, p, len);
 }

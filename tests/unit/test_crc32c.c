@@ -43,8 +43,8 @@ static void agreement(void)
 	ok(!bad, "%s agrees with the portable path (%d mismatches)",
 	   pc_crc32c_impl(), bad);
 	/* Incremental use equals one call. */
-	ok(pc_crc32c(pc_crc32c(PCD_CRC_SEED, buf, 5000), buf + 5000, 40000) ==
-	   pc_crc32c(PCD_CRC_SEED, buf, 45000), "chained calls compose");
+	ok(pc_crc32c(pc_crc32c(PCD_CRC_SEED, buf, 5000), buf + 5000, 30000) ==
+	   pc_crc32c(PCD_CRC_SEED, buf, 35000), "chained calls compose");
 	free(buf);
 }
 
