@@ -201,3 +201,46 @@ setup() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"contains a clean dm-pcache cache (63 segments, 0 B cached)"* ]]
 }
+
+# A loop device over an image: the block-device path (size by ioctl,
+# exclusive open, DAX check) without pmem.
+loop_over() {
+	[ "$(id -u)" = 0 ] || skip "needs root for a loop device"
+	LOOP=$(losetup -f --show "$1" 2>/dev/null) || skip "no loop device"
+}
+
+teardown() {
+	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
+	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+	true
+}
+
+@test "a block device: formatted like an image, with a warning that it lacks DAX" {
+	have_fixtures || skip "no fixtures"
+	sparse "$IMG" 1G
+	loop_over "$IMG"
+	run "$F" -q "$LOOP"
+	[ "$status" -eq 0 ]
+	[ "$output" = "pcache-format: warning: $LOOP does not support DAX; the kernel will refuse it as a cache device (EOPNOTSUPP)" ]
+	losetup -d "$LOOP"
+	LOOP=
+	[ "$(sum "$IMG")" = "$(sum "$(fixture kfresh.pmem)")" ]
+}
+
+@test "a block device in use (held open exclusively) is refused, unchanged" {
+	sparse "$IMG" 1G
+	loop_over "$IMG"
+	"$PY" -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+print("held", flush=True)
+time.sleep(60)' "$LOOP" > "$BATS_TEST_TMPDIR/held" &
+	HOLDER=$!
+	for _ in $(seq 50); do
+		[ -s "$BATS_TEST_TMPDIR/held" ] && break
+		sleep 0.1
+	done
+	run "$F" --force "$LOOP"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache-format: $LOOP: device is in use (mounted, mapped by device-mapper or opened exclusively)" ]
+	[ "$(stat -c %b "$IMG")" -eq 0 ]
+}
