@@ -54,7 +54,8 @@ static struct poptOption options[] = {
 	{ "backing-size", 0, POPT_ARG_STRING, &opt.backing_size, 0,
 	  "backing device size in bytes, to bound keys", "BYTES" },
 	{ "backing", 0, POPT_ARG_STRING, &opt.backing, 0,
-	  "backing device, to bound keys by its size", "DEVICE" },
+	  "backing device: bound keys by its size, compare the data that "
+	  "should already be on it", "DEVICE" },
 	{ "verify-data", 0, POPT_ARG_NONE, &opt.verify_data, 0,
 	  "verify the data CRC of every key (caches with data_crc)", NULL },
 	{ "data-crc", 0, POPT_ARG_STRING, &opt.data_crc, 0,
@@ -111,20 +112,20 @@ static void progress(void *ctx, const char *phase, uint64_t done,
 		cli_progress(phase, done, total ? total : done);
 }
 
-static int backing_size(uint64_t *out)
+/* Open the backing device read-only: its size, and its bytes for C54. */
+static int open_backing(struct pc_check_opts *o)
 {
-	struct pc_dev *dev;
 	struct pc_err err = { 0 };
 	int ret;
 
-	ret = pc_dev_open(opt.backing, 0, &dev, &err);
+	ret = pc_dev_open(opt.backing, 0, &o->backing, &err);
 	if (ret) {
 		cli_err("%s", err.msg);
 		return ret;
 	}
 	/* The kernel sees the backing device in 512-byte sectors. */
-	*out = pc_dev_size(dev) & ~(uint64_t)(PCD_SECTOR_SIZE - 1);
-	pc_dev_close(dev);
+	o->backing_size = pc_dev_size(o->backing) &
+			  ~(uint64_t)(PCD_SECTOR_SIZE - 1);
 	return 0;
 }
 
@@ -202,6 +203,11 @@ static void text_usage(const struct pc_check_usage *u)
 		printf("data crc: %" PRIu64 " keys, %s verified\n",
 		       u->verified_keys,
 		       cli_size(u->verified_bytes, a, sizeof(a)));
+	if (u->backing_compared)
+		printf("backing: %" PRIu64 " extents, %s compared, %" PRIu64
+		       " differ\n", u->backing_extents,
+		       cli_size(u->backing_bytes, a, sizeof(a)),
+		       u->backing_diffs);
 	printf("status after activation: %s\n", u->status_line);
 	if (!opt.verbose)
 		return;
@@ -343,6 +349,14 @@ static struct json_object *jusage(const struct pc_check_usage *u)
 			       cli_json_u64(u->verified_keys));
 	json_object_object_add(o, "verified_bytes",
 			       cli_json_u64(u->verified_bytes));
+	json_object_object_add(o, "backing_compared",
+			       json_object_new_boolean(u->backing_compared));
+	json_object_object_add(o, "backing_extents",
+			       cli_json_u64(u->backing_extents));
+	json_object_object_add(o, "backing_bytes",
+			       cli_json_u64(u->backing_bytes));
+	json_object_object_add(o, "backing_diffs",
+			       cli_json_u64(u->backing_diffs));
 	json_object_object_add(o, "live_bytes", cli_json_u64(u->live_bytes));
 	json_object_object_add(o, "dirty_bytes", cli_json_u64(u->dirty_bytes));
 	json_object_object_add(o, "dirty_key_bytes",
@@ -522,7 +536,7 @@ int main(int argc, const char **argv)
 	path = parse_args(argc, argv);
 	cli_quiet = opt.quiet;
 	o = make_opts();
-	if (opt.backing && backing_size(&o.backing_size))
+	if (opt.backing && open_backing(&o))
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -558,6 +572,7 @@ int main(int argc, const char **argv)
 out:
 	pc_check_free(ck);
 	pc_dev_close(dev);
+	pc_dev_close(o.backing);
 	free(path);
 	return code;
 }

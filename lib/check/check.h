@@ -108,6 +108,7 @@ enum pc_fix {
 	X(KEY_RESERVED, "C51", HARMLESS, NEVER)				\
 	X(BACKING_UNKNOWN, "C36", HARMLESS, NEVER)			\
 	X(DIRTY_DATA, "C53", INFO, NEVER)				\
+	X(BACKING_DIFF, "C54", INCONSISTENT, NEVER)			\
 	X(FIX_SLOT, "-", INFO, NEVER)					\
 	X(FIX_LOG_END, "-", INFO, NEVER)				\
 	X(FIX_DIRTY_TAIL, "-", INFO, NEVER)				\
@@ -169,6 +170,11 @@ struct pc_check_opts {
 	uint64_t backing_size;	/* 0: unknown */
 	int data_crc;		/* -1 unknown, else the table line's option */
 	bool verify_data;
+	/*
+	 * The backing device, opened read-only, or NULL: with it, every
+	 * extent that should already be on it is compared with it (C54).
+	 */
+	struct pc_dev *backing;
 	enum pc_repair_mode repair;
 	/* phase name, done, total; may be NULL */
 	void (*progress)(void *ctx, const char *phase, uint64_t done,
@@ -211,6 +217,9 @@ struct pc_check_usage {
 	uint64_t dirty_bytes;	/* live, non-CLEAN, at or after dirty_tail */
 	uint64_t dirty_key_bytes;	/* sum of dirty keys' len after dirty_tail */
 	uint64_t clean_bytes;
+	/* C54, with opts.backing: compared extents, bytes; differing ones */
+	bool backing_compared;
+	uint64_t backing_extents, backing_bytes, backing_diffs;
 	char status_line[160];
 };
 

@@ -92,6 +92,8 @@ int pc_ck_info(struct pc_check *ck);
 int pc_ck_chain(struct pc_check *ck);
 int pc_ck_tails(struct pc_check *ck);
 int pc_ck_log(struct pc_check *ck);
+/* C54: compare the extents that should be on the backing device with it. */
+int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log);
 int pc_ck_repair(struct pc_check *ck);
 
 /* Is anything on the device a sign of a cache that was used? */
