@@ -16,7 +16,9 @@ setup_file() {
 	for f in kfresh kcrc-clean kcrc-crash; do
 		zstd -q -d "$FIX/$f.pmem.zst" -o "$W/$f.pmem"
 	done
-	zstd -q -d "$FIX/kcrc-clean.backing.zst" -o "$W/kcrc-clean.backing"
+	for f in kcrc-clean kcrc-crash; do
+		zstd -q -d "$FIX/$f.backing.zst" -o "$W/$f.backing"
+	done
 }
 
 sum() { "$BIN/testtools/pcache-sparsesum" "$1"; }
@@ -102,6 +104,51 @@ fsck_json() {
 	[ "$rc" -eq 0 ]
 	[ "$(jq -r .usage.dirty_bytes "$W/c.json")" -eq 0 ]
 	! codes "$W/c.json" | grep -qx PC-BACKING-UNKNOWN
+}
+
+# ---- C54: the backing device's bytes ------------------------------------
+
+@test "C54: kcrc-clean matches its backing device; --backing-size compares nothing" {
+	fsck_json "$W/c.json" --backing "$W/kcrc-clean.backing" "$W/kcrc-clean.pmem"
+	[ "$rc" -eq 0 ]
+	! codes "$W/c.json" | grep -qx PC-BACKING-DIFF
+	jq -e '.usage | .backing_compared and .backing_extents == 482 and .backing_bytes == .live_bytes and .backing_diffs == 0' "$W/c.json"
+	fsck_json "$W/s.json" --backing-size $BACK "$W/kcrc-clean.pmem"
+	[ "$rc" -eq 0 ]
+	jq -e '.usage | (.backing_compared | not) and .backing_extents == 0' "$W/s.json"
+}
+
+@test "C54: kcrc-clean against a zero backing device: every extent differs" {
+	fsck_json "$W/z.json" --backing "$W/kcrc-crash.backing" "$W/kcrc-clean.pmem"
+	[ "$rc" -eq 4 ]
+	jq -e '.summary.by_code == {"PC-BACKING-DIFF": 482} and .usage.backing_diffs == 482' "$W/z.json"
+	jq -e '.summary.kernel_accepts and .summary.unrepaired_errors == 482' "$W/z.json"
+	# listed up to the per-code cap, each naming its backing range
+	jq -e '[.findings[] | select(.code == "PC-BACKING-DIFF")] | length == 16 and all(.severity == "inconsistent" and (.ranges | length) == 1 and .dev_offset != null)' "$W/z.json"
+}
+
+@test "C54: kcrc-crash holds only dirty data: nothing to compare" {
+	fsck_json "$W/d.json" --backing "$W/kcrc-crash.backing" "$W/kcrc-crash.pmem"
+	[ "$rc" -eq 0 ]
+	! codes "$W/d.json" | grep -qx PC-BACKING-DIFF
+	jq -e '.usage | .backing_compared and .backing_extents == 0 and .dirty_bytes == .live_bytes' "$W/d.json"
+}
+
+@test "C54: one changed byte in a clean extent's backing is one PC-BACKING-DIFF" {
+	"$MK" "$W/bk.img" backing-ok
+	fsck_json "$W/bk.json" --backing "$W/bk.img.backing" "$W/bk.img"
+	[ "$rc" -eq 0 ]
+	# the written-back extent before dirty_tail and the clean one
+	jq -e '.usage | .backing_extents == 2 and .backing_bytes == 73728 and .backing_diffs == 0' "$W/bk.json"
+	"$MK" "$W/bd.img" backing-diff
+	fsck_json "$W/bd.json" --backing "$W/bd.img.backing" "$W/bd.img"
+	[ "$rc" -eq 4 ]
+	jq -e '.summary.by_code["PC-BACKING-DIFF"] == 1 and .usage.backing_diffs == 1' "$W/bd.json"
+	jq -e '[.findings[] | select(.code == "PC-BACKING-DIFF") | .ranges] == [[{"offset": 1048576, "length": 8192}]]' "$W/bd.json"
+	run "$FSCK" --backing "$W/bd.img.backing" "$W/bd.img"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"PC-BACKING-DIFF"*"backing bytes 1048576+8192 differ"*"from backing byte 1052673"* ]]
+	[[ "$output" == *"backing: 2 extents, 72.00 KiB compared, 1 differ"* ]]
 }
 
 @test "--data-crc against the cache's flag (C12)" {

@@ -6,6 +6,8 @@
  * written with the library's log writer: kset A (a dirty and a clean key)
  * and kset B (two dirty keys), in cache segment 0, data in another segment.
  *
+ * The backing-* cases also write IMAGE.backing, a backing device for C54.
+ *
  *   pcache-mkimage IMAGE CASE      build IMAGE with corruption CASE
  *   pcache-mkimage --list          print the cases
  */
@@ -687,6 +689,38 @@ static void c_key_overlap(struct img *im)
 	append(im, k, 2, 0);
 }
 
+/*
+ * A backing device (IMAGE.backing, 256 MiB) for C54, with dirty_tail moved
+ * to kset B: kset A (dirty 0+65536, clean 1 MiB+8192) is written back and
+ * must match; kset B stays dirty and is left out (zeros). With @poke, one
+ * byte of the clean extent differs.
+ */
+static void backing(struct img *im, bool poke)
+{
+	static uint8_t buf[1 << 16];
+	char path[4096];
+	int fd;
+
+	base(im);
+	put_pos(im, 1, 1, 2, im->kset_b.seg, im->kset_b.off);
+	snprintf(path, sizeof(path), "%s.backing", im->path);
+	make_file(path, 256 << 20);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	fill(buf, 65536, 0);
+	if (pwrite(fd, buf, 65536, 0) != 65536)
+		die("%s: write failed", path);
+	fill(buf, 8192, 1 << 20);
+	if (poke)
+		buf[4097] ^= 0x01;
+	if (pwrite(fd, buf, 8192, 1 << 20) != 8192 || close(fd))
+		die("%s: write failed", path);
+}
+
+static void c_backing_ok(struct img *im) { backing(im, false); }
+static void c_backing_diff(struct img *im) { backing(im, true); }
+
 static const struct mkcase {
 	const char *name;
 	void (*fn)(struct img *im);
@@ -728,6 +762,7 @@ static const struct mkcase {
 	{ "stale-tail", c_stale_tail }, { "stale", c_stale },
 	{ "gen-ahead", c_gen_ahead }, { "key-in-key-seg", c_key_in_key_seg },
 	{ "key-overlap", c_key_overlap }, { "key-reserved", c_key_reserved },
+	{ "backing-ok", c_backing_ok }, { "backing-diff", c_backing_diff },
 };
 
 int main(int argc, char **argv)
