@@ -230,15 +230,7 @@ teardown() {
 @test "a block device in use (held open exclusively) is refused, unchanged" {
 	sparse "$IMG" 1G
 	loop_over "$IMG"
-	"$PY" -c 'import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
-print("held", flush=True)
-time.sleep(60)' "$LOOP" > "$BATS_TEST_TMPDIR/held" &
-	HOLDER=$!
-	for _ in $(seq 50); do
-		[ -s "$BATS_TEST_TMPDIR/held" ] && break
-		sleep 0.1
-	done
+	hold_exclusively "$LOOP"
 	run "$F" --force "$LOOP"
 	[ "$status" -eq 1 ]
 	[ "$output" = "pcache-format: $LOOP: device is in use (mounted, mapped by device-mapper or opened exclusively)" ]

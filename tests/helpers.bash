@@ -77,3 +77,20 @@ bytes_at() {
 json() {
 	"$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
+
+# Hold block device $1 open exclusively in the background, the way
+# device-mapper or a mount does; HOLDER gets the holder's pid (kill it in
+# teardown).
+hold_exclusively() {
+	local ready=$BATS_TEST_TMPDIR/held.$$
+	"$PY" -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+print("held", flush=True)
+time.sleep(60)' "$1" > "$ready" &
+	HOLDER=$!
+	for _ in $(seq 50); do
+		[ -s "$ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -294,18 +294,7 @@ PY
 @test "refuses a cache device in use (held open exclusively)" {
 	[ "$(id -u)" = 0 ] || skip "needs root for a loop device"
 	LOOP=$(losetup -f --show "$C" 2>/dev/null) || skip "no loop device"
-	py=/usr/bin/python3
-	[ -x "$py" ] || py=python3
-	# hold it the way device-mapper does: an exclusive open
-	"$py" -c 'import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
-print("held", flush=True)
-time.sleep(60)' "$LOOP" > "$BATS_TEST_TMPDIR/held" &
-	HOLDER=$!
-	for _ in $(seq 50); do
-		[ -s "$BATS_TEST_TMPDIR/held" ] && break
-		sleep 0.1
-	done
+	hold_exclusively "$LOOP"
 	stamp=$(stat -c %y "$B")
 	run "$W" "$LOOP" "$B"
 	[ "$status" -eq 1 ]

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include <json-c/json.h>
+#include <popt.h>
 
 #define BENCH_NAME	"pcache-bench"
 #define BENCH_VERSION	"0.1.0"
@@ -40,6 +41,8 @@ static inline void stop_request(void)
 }
 
 void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int bench_popt_loop(poptContext ctx, int version_val, char **argp,
+		    int (*handle)(int val, void *o), void *o);
 int parse_size(const char *s, uint64_t *out);
 int parse_seconds(const char *s, double *out);
 uint64_t now_ns(void);

@@ -46,6 +46,13 @@ static const struct poptOption lib_table[] = {
 	POPT_TABLEEND
 };
 
+static int lib_handle(int rc, struct lb_opts *o);
+
+static int lib_handle_cb(int rc, void *o)
+{
+	return lib_handle(rc, o);
+}
+
 static int lib_handle(int rc, struct lb_opts *o)
 {
 	const char *what = NULL;
@@ -79,7 +86,7 @@ static int lib_handle(int rc, struct lb_opts *o)
 static int lib_parse_opts(int argc, const char **argv, struct lb_opts *o)
 {
 	poptContext ctx;
-	int rc, ret = 0;
+	int ret = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->size = 1ULL << 30;
@@ -90,29 +97,9 @@ static int lib_parse_opts(int argc, const char **argv, struct lb_opts *o)
 	argv[0] = "pcache-bench lib";	/* as --help shows it */
 	ctx = poptGetContext("pcache-bench lib", argc, argv, lib_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] [IMAGE]");
-	while ((rc = poptGetNextOpt(ctx)) > 0) {
-		if (rc == L_VERSION) {
-			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
-			ret = 1;
-			goto out;
-		}
-		if (rc == 'h') {
-			poptPrintHelp(ctx, stdout, 0);
-			ret = 1;
-			goto out;
-		}
-		ret = lib_handle(rc, o);
-		free(larg);
-		larg = NULL;
-		if (ret)
-			goto out;
-	}
-	if (rc < -1) {
-		bench_err("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
-			  poptStrerror(rc));
-		ret = -EINVAL;
+	ret = bench_popt_loop(ctx, L_VERSION, &larg, lib_handle_cb, o);
+	if (ret)
 		goto out;
-	}
 	if (poptPeekArg(ctx))
 		o->image = strdup(poptGetArg(ctx));
 	if (poptPeekArg(ctx)) {

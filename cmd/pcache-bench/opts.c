@@ -164,6 +164,45 @@ static int io_check(struct io_opts *o)
 	return 0;
 }
 
+static int io_handle_cb(int rc, void *o)
+{
+	return io_handle(rc, o);
+}
+
+/*
+ * The option loop of both subcommands: --help and --version print and
+ * return 1, every other option goes to @handle, after which the option's
+ * string argument (*@argp) is released. 0 when every option was taken,
+ * -EINVAL on a usage error, or what @handle returned.
+ */
+int bench_popt_loop(poptContext ctx, int version_val, char **argp,
+		    int (*handle)(int val, void *o), void *o)
+{
+	int rc, ret;
+
+	while ((rc = poptGetNextOpt(ctx)) > 0) {
+		if (rc == version_val) {
+			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+			return 1;
+		}
+		if (rc == 'h') {
+			poptPrintHelp(ctx, stdout, 0);
+			return 1;
+		}
+		ret = handle(rc, o);
+		free(*argp);
+		*argp = NULL;
+		if (ret)
+			return ret;
+	}
+	if (rc < -1) {
+		bench_err("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
+			  poptStrerror(rc));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Fills *o. Returns 0 to run, 1 when --help/--version was handled (exit 0),
  * or -EINVAL on a usage error (exit 16).
@@ -172,35 +211,15 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 {
 	const char *dev;
 	poptContext ctx;
-	int rc, ret = 0;
+	int ret = 0;
 
 	io_defaults(o);
 	argv[0] = "pcache-bench io";	/* as --help shows it */
 	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
-	while ((rc = poptGetNextOpt(ctx)) > 0) {
-		if (rc == OPT_VERSION) {
-			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
-			ret = 1;
-			goto out;
-		}
-		if (rc == 'h') {
-			poptPrintHelp(ctx, stdout, 0);
-			ret = 1;
-			goto out;
-		}
-		ret = io_handle(rc, o);
-		free(arg);
-		arg = NULL;
-		if (ret)
-			goto out;
-	}
-	if (rc < -1) {
-		bench_err("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
-			  poptStrerror(rc));
-		ret = -EINVAL;
+	ret = bench_popt_loop(ctx, OPT_VERSION, &arg, io_handle_cb, o);
+	if (ret)
 		goto out;
-	}
 	dev = poptGetArg(ctx);
 	if (!dev || poptPeekArg(ctx)) {
 		bench_err(dev ? "io: exactly one DEVICE expected" :
