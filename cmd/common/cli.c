@@ -75,6 +75,15 @@ struct json_object *cli_json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+struct json_object *cli_json_pos(struct pc_pos p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "seg", json_object_new_int64(p.seg));
+	json_object_object_add(o, "off", json_object_new_int64(p.off));
+	return o;
+}
+
 struct json_object *cli_json_doc(void)
 {
 	struct json_object *doc = json_object_new_object();

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pcache.h"
+
 #define CLI_EXIT_OK	0
 #define CLI_EXIT_FAIL	1
 #define CLI_EXIT_USAGE	16
@@ -37,6 +39,8 @@ struct json_object *cli_json_doc(void);
 /* Print pretty JSON to stdout, with a newline; 0 or -errno. */
 int cli_json_print(struct json_object *doc);
 struct json_object *cli_json_u64(uint64_t v);
+/* A log position: {"seg": cache segment id, "off": data offset}. */
+struct json_object *cli_json_pos(struct pc_pos p);
 /* Progress "what: done/total (p%)" on stderr when it is a terminal. */
 void cli_progress(const char *what, uint64_t done, uint64_t total);
 void cli_progress_done(void);

@@ -62,7 +62,6 @@ struct dump {
 };
 
 /* Small helpers (main.c). */
-struct json_object *jpos(struct pc_pos p);
 const char *fmt_pos(struct pc_pos p, char *buf, size_t len);
 bool out_broken(void);
 /* Run the replay once (needed by several sections); 0 or -errno. */

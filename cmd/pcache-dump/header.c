@@ -173,7 +173,7 @@ static struct json_object *pos_fields(const struct pc_dual *d, int i,
 	struct pc_pos p;
 
 	pos_raw(d, i, swap, &p);
-	json_object_object_add(o, "pos", jpos(p));
+	json_object_object_add(o, "pos", cli_json_pos(p));
 	return o;
 }
 
@@ -297,7 +297,7 @@ static struct json_object *tails_json(const struct pc_cache *c)
 
 		if (dl->chosen >= 0) {
 			pos_raw(dl, dl->chosen, c->swap, &p);
-			json_object_object_add(j, "pos", jpos(p));
+			json_object_object_add(j, "pos", cli_json_pos(p));
 		} else {
 			json_object_object_add(j, "pos", NULL);
 		}
@@ -365,9 +365,9 @@ static struct json_object *summary_json(struct dump *d, struct summary *s)
 	struct json_object *o = json_object_new_object();
 	struct pc_replay *r = &d->r;
 
-	json_object_object_add(o, "key_tail", jpos(d->c->key_tail));
-	json_object_object_add(o, "dirty_tail", jpos(d->c->dirty_tail));
-	json_object_object_add(o, "key_head", jpos(r->head));
+	json_object_object_add(o, "key_tail", cli_json_pos(d->c->key_tail));
+	json_object_object_add(o, "dirty_tail", cli_json_pos(d->c->dirty_tail));
+	json_object_object_add(o, "key_head", cli_json_pos(r->head));
 	json_object_object_add(o, "log_end", json_object_new_string(
 			       pc_walk_end_name(r->end)));
 	json_object_object_add(o, "dirty_tail_on_log", json_object_new_boolean(

@@ -68,7 +68,7 @@ static struct json_object *kset_json(const struct pc_kset_view *v, int wb)
 	struct json_object *o = json_object_new_object();
 	bool last = v->kind == PC_KSET_LAST;
 
-	json_object_object_add(o, "pos", jpos(v->pos));
+	json_object_object_add(o, "pos", cli_json_pos(v->pos));
 	json_object_object_add(o, "kind", json_object_new_string(
 			       last ? "last" : "keys"));
 	json_object_object_add(o, "size", cli_json_u64(v->size));
@@ -152,7 +152,7 @@ void dump_log(struct dump *d)
 	if (d->json) {
 		o = json_object_new_object();
 		lw.arr = json_object_new_array();
-		json_object_object_add(o, "from", jpos(from));
+		json_object_object_add(o, "from", cli_json_pos(from));
 	} else {
 		if (d->sections & (SEC_HEADER | SEC_SEGMENTS | SEC_SEGMENT))
 			printf("\n");
@@ -189,8 +189,8 @@ void dump_log(struct dump *d)
 		json_object_object_add(o, "ksets", lw.arr);
 		json_object_object_add(o, "truncated",
 				       json_object_new_boolean(lw.truncated));
-		json_object_object_add(e, "pos", lw.truncated ? jpos(w.pos) :
-				       jpos(v.pos));
+		json_object_object_add(e, "pos", lw.truncated ? cli_json_pos(w.pos) :
+				       cli_json_pos(v.pos));
 		json_object_object_add(e, "reason", json_object_new_string(
 				       lw.truncated ? "limit" :
 				       pc_walk_end_name(w.end)));

@@ -15,15 +15,6 @@
 
 static const char *const usage_tail = "DEVICE";
 
-struct json_object *jpos(struct pc_pos p)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "seg", json_object_new_int64(p.seg));
-	json_object_object_add(o, "off", json_object_new_int64(p.off));
-	return o;
-}
-
 const char *fmt_pos(struct pc_pos p, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u:%u", p.seg, p.off);

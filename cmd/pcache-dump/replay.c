@@ -62,7 +62,7 @@ static struct json_object *extent_json(struct dump *d,
 						    e->seg, e->seg_off })));
 	json_object_object_add(o, "dirty", json_object_new_boolean(e->dirty));
 	json_object_object_add(o, "key_flags", cli_json_u64(e->flags));
-	json_object_object_add(o, "kset", jpos(e->kset));
+	json_object_object_add(o, "kset", cli_json_pos(e->kset));
 	json_object_object_add(o, "key_seq", cli_json_u64(e->seq));
 	json_object_object_add(o, "whole_key", json_object_new_boolean(
 			       e->whole_key));
@@ -129,9 +129,9 @@ void dump_replay_section(struct dump *d)
 	if (d->json) {
 		o = json_object_new_object();
 		arr = json_object_new_array();
-		json_object_object_add(o, "key_tail", jpos(d->c->key_tail));
-		json_object_object_add(o, "dirty_tail", jpos(d->c->dirty_tail));
-		json_object_object_add(o, "key_head", jpos(r->head));
+		json_object_object_add(o, "key_tail", cli_json_pos(d->c->key_tail));
+		json_object_object_add(o, "dirty_tail", cli_json_pos(d->c->dirty_tail));
+		json_object_object_add(o, "key_head", cli_json_pos(r->head));
 	} else {
 		if (d->sections & ~SEC_REPLAY)
 			printf("\n");

@@ -260,15 +260,6 @@ static void text_report(const char *path, const struct pc_check *ck,
 
 /* ---- JSON report ------------------------------------------------------ */
 
-static struct json_object *jpos(struct pc_pos p)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "seg", json_object_new_int64(p.seg));
-	json_object_object_add(o, "off", json_object_new_int64(p.off));
-	return o;
-}
-
 static struct json_object *jint_or_null(int64_t v)
 {
 	return v < 0 ? NULL : json_object_new_int64(v);
@@ -331,9 +322,9 @@ static struct json_object *jusage(const struct pc_check_usage *u)
 	json_object_object_add(o, "gc_percent", cli_json_u64(u->gc_percent));
 	json_object_object_add(o, "data_crc",
 			       json_object_new_boolean(u->data_crc));
-	json_object_object_add(o, "key_tail", jpos(u->key_tail));
-	json_object_object_add(o, "dirty_tail", jpos(u->dirty_tail));
-	json_object_object_add(o, "key_head", jpos(u->key_head));
+	json_object_object_add(o, "key_tail", cli_json_pos(u->key_tail));
+	json_object_object_add(o, "dirty_tail", cli_json_pos(u->dirty_tail));
+	json_object_object_add(o, "key_head", cli_json_pos(u->key_head));
 	json_object_object_add(o, "log_end", json_object_new_string(
 		u->loaded ? pc_walk_end_name(u->log_end) : "not walked"));
 	json_object_object_add(o, "ksets", cli_json_u64(u->ksets));

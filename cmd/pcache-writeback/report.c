@@ -25,15 +25,6 @@ void wb_refuse(struct wb *w, const char *fmt, ...)
 	cli_err("%s", w->error);
 }
 
-static struct json_object *jpos(struct pc_pos p)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "seg", json_object_new_int64(p.seg));
-	json_object_object_add(o, "off", json_object_new_int64(p.off));
-	return o;
-}
-
 static struct json_object *item_json(const struct wb *w,
 				     const struct wb_item *it)
 {
@@ -48,7 +39,7 @@ static struct json_object *item_json(const struct wb *w,
 	json_object_object_add(o, "len", cli_json_u64(e->len));
 	json_object_object_add(o, "seg", cli_json_u64(e->seg));
 	json_object_object_add(o, "seg_off", cli_json_u64(e->seg_off));
-	json_object_object_add(o, "kset", jpos(e->kset));
+	json_object_object_add(o, "kset", cli_json_pos(e->kset));
 	json_object_object_add(o, "action", json_object_new_string(action));
 	json_object_object_add(o, "reason", it->why ?
 			       json_object_new_string(it->why) : NULL);
@@ -74,7 +65,7 @@ static struct json_object *stale_json(const struct wb *w)
 				       rk->k.seg_gen));
 		json_object_object_add(o, "gen", cli_json_u64(
 				       w->c->segs[rk->k.cache_seg_id].gen));
-		json_object_object_add(o, "kset", jpos(rk->kset));
+		json_object_object_add(o, "kset", cli_json_pos(rk->kset));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -100,12 +91,12 @@ static void report_json(struct wb *w)
 	json_object_object_add(doc, "error", w->error[0] ?
 			       json_object_new_string(w->error) : NULL);
 	json_object_object_add(doc, "key_tail", have ?
-			       jpos(w->c->key_tail) : NULL);
+			       cli_json_pos(w->c->key_tail) : NULL);
 	json_object_object_add(doc, "dirty_tail_before", have ?
-			       jpos(w->dirty_before) : NULL);
+			       cli_json_pos(w->dirty_before) : NULL);
 	json_object_object_add(doc, "dirty_tail_after", have ?
-			       jpos(w->c->dirty_tail) : NULL);
-	json_object_object_add(doc, "key_head", have ? jpos(w->r.head) : NULL);
+			       cli_json_pos(w->c->dirty_tail) : NULL);
+	json_object_object_add(doc, "key_head", have ? cli_json_pos(w->r.head) : NULL);
 	json_object_object_add(doc, "tail_written", json_object_new_boolean(
 			       w->tail_written));
 	for (size_t i = 0; i < w->n_items; i++)
