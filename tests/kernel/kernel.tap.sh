@@ -2,8 +2,8 @@
 # Kernel tests for our dm-pcache target (TAP output).
 #
 # Builds kernel/ against Debian's kernel headers, then boots Debian's kernel
-# under qemu (TCG) with the module, a legacy pmem region (memmap=) backed by
-# a host file and a virtio-blk backing disk, and runs the guest scenarios of
+# under qemu (TCG, see vm.sh) with the module, a pmem region backed by a host
+# file and a virtio-blk backing disk, and runs the guest scenarios of
 # tests/kernel/guest/. Killing qemu is the power cut.
 #
 # Environment: PCT_WORK (scratch dir, default under /tmp), PCT_KEEP=1 keeps
@@ -44,102 +44,17 @@ bail() {
 "$top/tools/install-deps.sh" kernel >"$W/deps.log" 2>&1 ||
 	bail "install kernel test dependencies" "$W/deps.log"
 
-# Newest Debian amd64 kernel that has an image, modules and headers, on this
-# system or in the chroot PCT_ROOT (e.g. a sid chroot, see sid-build.sh).
-PR=${PCT_ROOT:-}
-KVER=
-for v in $(ls "$PR/boot" | sed -n 's/^vmlinuz-\(.*-amd64\)$/\1/p' | sort -V); do
-	[ -d "$PR/usr/src/linux-headers-$v" ] && [ -d "$PR/lib/modules/$v" ] && KVER=$v
-done
-[ -n "$KVER" ] || bail "find a Debian kernel image with headers"
-
-# Build a copy, so that a concurrent "make kernel" in the tree is not disturbed.
-if [ -n "$PR" ]; then
-	KM=$PR/build/pcache-test
-	kmake="chroot $PR make -C /build/pcache-test KDIR=/usr/src/linux-headers-$KVER PCACHE_LAYOUT=/build/pcache-test"
-else
-	KM=$W/kmod
-	kmake="make -C $KM KDIR=/usr/src/linux-headers-$KVER PCACHE_LAYOUT=$top/lib/layout"
-fi
-rm -rf "$KM"
-mkdir -p "$KM"
-cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$KM/"
-rm -f "$KM/dm-pcache.mod.c"
-[ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" "$KM/"
-# (objtool needs /proc, also inside a chroot)
-[ -n "$PR" ] && ! mountpoint -q "$PR/proc" && mount -t proc proc "$PR/proc" &&
-	umount_proc=1
-$kmake -j"$(nproc)" >"$W/build.log" 2>&1
-rc=$?
-[ -n "${umount_proc:-}" ] && umount "$PR/proc"
-[ $rc = 0 ] || bail "module builds against $KVER headers" "$W/build.log"
+. "$here/vm.sh"
+vm_find_kernel || bail "$VM_ERR"
+vm_build_module || bail "$VM_ERR" "$VM_LOG"
 if grep -q "warning:" "$W/build.log"; then
 	tap notok "module builds against $KVER headers without warnings"
 else
 	tap ok "module builds against $KVER headers without warnings"
 fi
-gcc -static -O2 -Wall -Werror -o "$W/pcpat" "$here/pcpat.c" ||
-	bail "build the pattern tool"
-gcc -static -O2 -Wall -Werror -I"$top/lib/layout" -o "$W/pcimg" \
-	"$here/pcimg.c" || bail "build the image editing tool"
-
-# ---- initramfs --------------------------------------------------------
-R=$W/root
-mkdir -p "$R/bin" "$R/lib/mod" "$R/scen" "$R/proc" "$R/sys" "$R/dev"
-cp /bin/busybox "$R/bin/busybox"
-cp "$W/pcpat" "$W/pcimg" "$R/bin/"
-cp "$here/guest/init" "$R/init"
-chmod +x "$R/init"
-cp "$here"/guest/*.sh "$R/scen/"
-[ -f "$FIX/expect-sha256.txt" ] && cp "$FIX/expect-sha256.txt" "$R/scen/"
-dms=$(command -v dmsetup || echo /sbin/dmsetup)
-cp "$dms" "$R/bin/dmsetup"
-for l in $(ldd "$dms" | grep -o '/[^ ]*'); do
-	mkdir -p "$R$(dirname "$l")"
-	cp -L "$l" "$R$l"
-done
-: >"$R/lib/mod/order"
-# PCT_UPSTREAM=1 loads the kernel's own dm-pcache instead of ours (manual
-# cross-checks on a kernel that has it).
-mods="virtio_pci virtio_blk dm_mod nd_e820 nd_pmem"
-[ "${PCT_UPSTREAM:-0}" = 1 ] && mods="$mods dm_pcache"
-for m in $mods; do
-	modprobe ${PR:+-d "$PR"} -S "$KVER" --show-depends "$m" |
-		awk '$1 == "insmod" { print $2 }'
-done | awk '!seen[$0]++' | while read -r ko; do
-	[ -f "$ko" ] || ko=$PR$ko
-	b=$(basename "$ko")
-	case "$ko" in
-	*.xz) xz -dc "$ko" >"$R/lib/mod/${b%.xz}"; b=${b%.xz} ;;
-	*.zst) zstd -qdc "$ko" >"$R/lib/mod/${b%.zst}"; b=${b%.zst} ;;
-	*) cp "$ko" "$R/lib/mod/$b" ;;
-	esac
-	echo "$b" >>"$R/lib/mod/order"
-done
-if [ "${PCT_UPSTREAM:-0}" = 1 ]; then
-	: >"$R/lib/mod/upstream"	# already in the order list
-else
-	cp "$KM/dm-pcache.ko" "$R/lib/mod/"
-fi
-(cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$W/initrd.gz" ||
-	bail "build the initramfs"
-
-# ---- qemu -------------------------------------------------------------
-RAM=$W/ram.img
-
-ram_zero() {
-	rm -f "$RAM"
-	truncate -s 3G "$RAM"
-}
-
-ram_load() {	# ram_load IMAGE: put a pmem image at guest physical 1 GiB
-	ram_zero
-	dd if="$1" of="$RAM" bs=1M seek=1024 conv=notrunc status=none
-}
-
-ram_pmem() {	# ram_pmem [MIB]: the pmem region (default 1 GiB) to stdout
-	dd if="$RAM" bs=1M skip=1024 count="${1:-1024}" status=none
-}
+vm_build_tools || bail "$VM_ERR"
+# pcache-bench (when built) and jq for the live-device benchmark scenario.
+vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" || bail "$VM_ERR"
 
 # fsck_after NAME BACKING [MIB]: our offline checker must find nothing
 # wrong with what the module left on the cache device (when it is built).
@@ -158,33 +73,7 @@ fsck_after() {
 
 # run_vm NAME BACKING MEMMAP TIMEOUT [cut]
 run_vm() {
-	name=$1 back=$2 mm=$3 tmo=$4 cut=${5:-}
-	log=$W/$name.log
-	rm -f "$log"
-	qemu-system-x86_64 -machine pc,memory-backend=ram -m 3G -smp 2 \
-		-cpu max -accel tcg,thread=single \
-		-object memory-backend-file,id=ram,size=3G,mem-path="$RAM",share=on \
-		-kernel "$PR/boot/vmlinuz-$KVER" -initrd "$W/initrd.gz" \
-		-append "console=ttyS0 memmap=$mm pct=$name panic=-1 loglevel=4" \
-		-drive file="$back",format=raw,if=virtio,cache=unsafe \
-		-display none -serial file:"$log" -monitor none -no-reboot \
-		</dev/null >"$W/$name.qemu" 2>&1 &
-	qpid=$!
-	s=$(date +%s)
-	while kill -0 $qpid 2>/dev/null; do
-		if [ -n "$cut" ] && grep -q PCT-CUT "$log" 2>/dev/null; then
-			kill -9 $qpid
-			break
-		fi
-		if [ $(($(date +%s) - s)) -ge "$tmo" ]; then
-			kill -9 $qpid
-			echo "PCT-TIMEOUT" >>"$log"
-			break
-		fi
-		sleep 1
-	done
-	wait $qpid 2>/dev/null
-	echo "# $name: $(($(date +%s) - s)) s"
+	vm_boot "$@"
 	tr -d '\r' <"$log" | sed -n 's/^PCT: \(ok\|not ok\) - \(.*\)$/\1|\2/p' |
 		while IFS='|' read -r r t; do
 			if [ "$r" = ok ]; then echo "T ok $name: $t"; else echo "T notok $name: $t"; fi
@@ -316,6 +205,15 @@ if want workload; then
 	truncate -s 1G "$W/back2.img"
 	run_vm workload "$W/back2.img" '512M!1G' 900
 	fsck_after workload "$W/back2.img" 512
+fi
+
+# 8. pcache-bench on a live device: status sampling (when it is built)
+if want bench && [ -x "$top/build/pcache-bench" ] && command -v jq >/dev/null; then
+	ram_zero
+	rm -f "$W/back3.img"
+	truncate -s 2G "$W/back3.img"
+	run_vm bench "$W/back3.img" '1G!1G' 600
+	rm -f "$W/back3.img"
 fi
 
 finish
