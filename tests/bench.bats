@@ -224,6 +224,31 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	[ "$status" -eq 0 ]
 }
 
+@test "tool_ns_per_io: run time minus summed latency per I/O, null with AIO" {
+	need_jq
+	sparse "$F" 1M
+	run "$B" io --json --jobs 2 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" > "$WORK/out.json"
+	# Recompute it from the other fields (mean latency is exact); the
+	# elapsed times are rounded to ns, hence the tolerance.
+	run jq -e '[.jobs[] | (.elapsed_s * 1e9 - .write.lat_ns.mean * .write.ios)]
+	  as $out | (($out | add) / .total.write.ios) as $want |
+	  .total.tool_ns_per_io >= 0 and
+	  (.total.tool_ns_per_io - $want | fabs) < 2 and
+	  (.jobs[0] | .tool_ns_per_io - ((.elapsed_s * 1e9 -
+	    .write.lat_ns.mean * .write.ios) / .write.ios) | fabs) < 2' \
+	  "$WORK/out.json"
+	[ "$status" -eq 0 ]
+	run "$B" io --json --direct --iodepth 4 --size 1M "$F"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s' "$output" | jq -c '[.total.tool_ns_per_io, .jobs[0].tool_ns_per_io]')" = "[null,null]" ]
+	run "$B" io --size 1M "$F"
+	[[ "$output" == *"own time "*" per I/O outside the timed calls"* ]]
+	run "$B" io --direct --iodepth 4 --size 1M "$F"
+	[[ "$output" != *"own time"* ]]
+}
+
 @test "the human report has per-job and total lines" {
 	sparse "$F" 1M
 	run "$B" io --jobs 2 --size 1M "$F"

@@ -4,12 +4,22 @@
 # difference. Needs fio and jq (tools/install-deps.sh bench).
 #
 # Usage: compare-fio.sh [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR]
-#                       DEVICE [WORKLOAD...]
-# RAWDIR receives every run's iops, p50 and p99 (WORKLOAD.fio, WORKLOAD.pb).
+#                       [-p PRE] DEVICE [WORKLOAD...]
+# PRE is a shell command run before every run, e.g. one that waits until a
+# dm-pcache device has written its dirty data back, so that every run
+# starts from the same state of the cache.
+# RAWDIR receives every run's iops, p50, p99 and own_ns (WORKLOAD.fio,
+# WORKLOAD.pb).
 # A WORKLOAD is "rw:bs:jobs:iodepth", e.g. randwrite:4k:1:1 (the default set
 # is below). Every run uses O_DIRECT; iodepth 1 runs use fio's psync engine,
 # deeper ones libaio with batched submission and reaping, as pcache-bench
 # does. The device is overwritten.
+# Latency: at iodepth 1 pcache-bench times the system call, which is fio's
+# completion latency (clat, the percentiles fio prints by default); deeper,
+# it times from io_submit to the reap, fio's total latency (lat).
+# own_ns (iodepth 1): the time per I/O each tool spent outside its timed
+# calls (fio: job_runtime / total_ios - mean clat; pcache-bench:
+# tool_ns_per_io). The IOPS differ by about the difference of this row.
 # Each workload runs RUNS times per tool, alternating fio and pcache-bench.
 # "fio" and "pcache-bench" are the medians of each figure, "diff" compares
 # those, and "paired" is the median over the runs of each pcache-bench run
@@ -22,18 +32,20 @@ bench=${PCACHE_BENCH:-build/pcache-bench}
 runtime=10
 runs=5
 raw=
-while getopts b:t:n:o: opt; do
+pre=
+while getopts b:t:n:o:p: opt; do
 	case $opt in
 	b) bench=$OPTARG ;;
 	t) runtime=$OPTARG ;;
 	n) runs=$OPTARG ;;
 	o) raw=$OPTARG ;;
-	*) echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] DEVICE [rw:bs:jobs:iodepth...]" >&2
+	p) pre=$OPTARG ;;
+	*) echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] [-p PRE] DEVICE [rw:bs:jobs:iodepth...]" >&2
 	   exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] DEVICE [WORKLOAD...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 [-b PCACHE_BENCH] [-t SECONDS] [-n RUNS] [-o RAWDIR] [-p PRE] DEVICE [WORKLOAD...]" >&2; exit 2; }
 dev=$1
 shift
 [ $# -gt 0 ] || set -- randwrite:4k:1:1 randwrite:4k:2:1 randwrite:4k:32:1 \
@@ -52,7 +64,7 @@ median() { # median of column $1 of file $2
 
 paired() { # median over runs of pcache-bench / fio - 1 for column $1, in percent
 	paste "$tmp/fio.txt" "$tmp/pb.txt" | awk -v c="$1" '
-		{ f = $c; p = $(c + 3); if (f > 0) print (p - f) * 100 / f }' |
+		{ f = $c; p = $(c + 4); if (f > 0) print (p - f) * 100 / f }' |
 		sort -g | awk '{ v[NR] = $1 } END {
 			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			printf "%+.1f%%", m }'
@@ -73,21 +85,30 @@ EOF
 	[ "$depth" -gt 1 ] && engine="--ioengine=libaio
 		--iodepth_batch_submit=$depth --iodepth_batch_complete_max=$depth"
 	d=$(dir_of "$rw")
+	lat=clat_ns
+	[ "$depth" -gt 1 ] && lat=lat_ns
 	: > "$tmp/fio.txt"
 	: > "$tmp/pb.txt"
 	i=0
 	while [ $i -lt "$runs" ]; do
 		i=$((i + 1))
+		[ -z "$pre" ] || sh -c "$pre"
 		fio --name=cmp --filename="$dev" --rw="$rw" --bs="$bs" \
 			--numjobs="$jobs" --iodepth="$depth" $engine \
 			--direct=1 --runtime="$runtime" --time_based --norandommap \
 			--group_reporting --lat_percentiles=1 --output-format=json |
-			jq -r ".jobs[0].$d | [.iops, .lat_ns.percentile[\"50.000000\"],
-				.lat_ns.percentile[\"99.000000\"]] | @tsv" >> "$tmp/fio.txt"
+			jq -r --arg d "$d" --arg l "$lat" '.jobs[0] as $j | $j[$d] |
+				[.iops, .[$l].percentile["50.000000"],
+				 .[$l].percentile["99.000000"],
+				 (if .total_ios > 0 then $j.job_runtime * 1e6 /
+				  .total_ios - .clat_ns.mean else 0 end)] | @tsv' \
+			>> "$tmp/fio.txt"
+		[ -z "$pre" ] || sh -c "$pre"
 		"$bench" io --rw "$rw" --bs "$bs" --jobs "$jobs" --iodepth "$depth" \
 			--direct --runtime "$runtime" --force --json "$dev" |
-			jq -r ".total.$d | [.iops, .lat_ns.p50, .lat_ns.p99] | @tsv" \
-			>> "$tmp/pb.txt"
+			jq -r --arg d "$d" '.total as $t | $t[$d] |
+				[.iops, .lat_ns.p50, .lat_ns.p99,
+				 ($t.tool_ns_per_io // 0)] | @tsv' >> "$tmp/pb.txt"
 	done
 	if [ -n "$raw" ]; then
 		mkdir -p "$raw"
@@ -106,4 +127,9 @@ EOF
 		"$(pct "$f_p50" "$p_p50")" "$(paired 2)"
 	printf '%-22s %-6s %12.0f %12.0f %8s %8s\n' "" p99_ns "$f_p99" "$p_p99" \
 		"$(pct "$f_p99" "$p_p99")" "$(paired 3)"
+	[ "$depth" -gt 1 ] && continue
+	f_own=$(median 4 "$tmp/fio.txt")
+	p_own=$(median 4 "$tmp/pb.txt")
+	printf '%-22s %-6s %12.0f %12.0f %8s %8s\n' "" own_ns "$f_own" "$p_own" \
+		"$(pct "$f_own" "$p_own")" "$(paired 4)"
 done

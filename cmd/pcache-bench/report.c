@@ -3,6 +3,7 @@
  * report.c - results of "pcache-bench io", for people and as JSON.
  * Both carry the same figures; the JSON schema is in docs/bench.md.
  */
+#include <math.h>
 #include <string.h>
 
 #include "bench.h"
@@ -49,6 +50,34 @@ static void total_stats(const struct run *r, struct dir_stats *rd,
 		hist_merge(&wr->lat, &j->wr.lat);
 		*fsyncs += j->fsyncs;
 	}
+}
+
+/*
+ * Time per I/O that jobs [first, first + n) spent outside their timed
+ * calls: choosing offsets, accounting, reading the clock, fsync. It is what
+ * separates IOPS from 1 / mean latency, and what differs between two load
+ * generators on a fast device. NAN when I/Os overlap (iodepth > 1) or none
+ * completed.
+ */
+static double tool_ns_per_io(const struct run *r, unsigned int first,
+			     unsigned int n)
+{
+	double outside = 0;
+	uint64_t ios = 0;
+	unsigned int i;
+
+	if (r->o->iodepth > 1)
+		return NAN;
+	for (i = first; i < first + n && i < r->njobs; i++) {
+		const struct job *j = &r->jobs[i];
+
+		outside += (double)(j->end_ns - j->start_ns) - j->rd.lat.sum -
+			   j->wr.lat.sum;
+		ios += j->rd.ios + j->wr.ios;
+	}
+	if (!ios)
+		return NAN;
+	return outside > 0 ? outside / (double)ios : 0;
 }
 
 /* ---- human ------------------------------------------------------------ */
@@ -132,7 +161,7 @@ void report_human(const struct run *r, const struct dm_sampler *s, FILE *f)
 	struct dir_stats rd, wr;
 	uint64_t start, end, fsyncs;
 	unsigned int i;
-	double el;
+	double el, tool;
 
 	human_header(r, f);
 	for (i = 0; i < r->njobs; i++) {
@@ -153,6 +182,13 @@ void report_human(const struct run *r, const struct dm_sampler *s, FILE *f)
 	fputc('\n', f);
 	human_dir(f, "read", &rd, el);
 	human_dir(f, "write", &wr, el);
+	tool = tool_ns_per_io(r, 0, r->njobs);
+	if (!isnan(tool)) {
+		char t[32];
+
+		fmt_ns(t, sizeof(t), tool);
+		fprintf(f, "  own time %s per I/O outside the timed calls\n", t);
+	}
 	human_pcache(s, f);
 }
 
@@ -196,11 +232,12 @@ static json_object *json_dir(const struct dir_stats *d, double el)
 
 static json_object *json_stats(const struct dir_stats *rd,
 			       const struct dir_stats *wr, uint64_t fsyncs,
-			       double el)
+			       double el, double tool)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "elapsed_s", jd(el));
+	json_object_object_add(o, "tool_ns_per_io", isnan(tool) ? NULL : jd(tool));
 	json_object_object_add(o, "read", json_dir(rd, el));
 	json_object_object_add(o, "write", json_dir(wr, el));
 	json_object_object_add(o, "fsyncs", ju(fsyncs));
@@ -307,7 +344,8 @@ json_object *report_json(const struct run *r, const struct dm_sampler *s)
 	for (i = 0; i < r->njobs; i++) {
 		const struct job *j = &r->jobs[i];
 		json_object *jo = json_stats(&j->rd, &j->wr, j->fsyncs,
-					     secs(j->end_ns - j->start_ns));
+					     secs(j->end_ns - j->start_ns),
+					     tool_ns_per_io(r, i, 1));
 
 		json_object_object_add(jo, "job", ju(j->id));
 		json_object_array_add(jobs, jo);
@@ -316,7 +354,8 @@ json_object *report_json(const struct run *r, const struct dm_sampler *s)
 	run_span(r, &start, &end);
 	total_stats(r, &rd, &wr, &fsyncs);
 	json_object_object_add(root, "total",
-			       json_stats(&rd, &wr, fsyncs, secs(end - start)));
+			       json_stats(&rd, &wr, fsyncs, secs(end - start),
+					  tool_ns_per_io(r, 0, r->njobs)));
 	json_object_object_add(root, "pcache", json_pcache(s, r->o->interval));
 	return root;
 }
