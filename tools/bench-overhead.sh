@@ -20,6 +20,10 @@ while getopts b:n: opt; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- randwrite:4k randread:4k
+for p in valgrind fio "$bench"; do
+	command -v "$p" >/dev/null ||
+		{ echo "bench-overhead: $p: not found (apt-get install valgrind fio; make)" >&2; exit 1; }
+done
 dir=/dev/shm
 [ -d "$dir" ] || dir=${TMPDIR:-/tmp}
 tmp=$(mktemp -d "$dir/pcache-overhead.XXXXXX")
@@ -34,7 +38,7 @@ target() {	# target BYTES: the file, written once in full (no page is
 
 bytes() { numfmt --from=iec "$(echo "$1" | tr 'kmg' 'KMG')"; }
 
-count() {	# count ios command...: callgrind's instruction total
+count() {	# count COMMAND...: callgrind's instruction total of one run
 	out=$tmp/cg.out
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$@" \
 		>/dev/null 2>"$tmp/cg.err" || { cat "$tmp/cg.err" >&2; exit 1; }
