@@ -10,7 +10,7 @@
  * Offsets are asserted explicitly rather than trusted to the compiler.
  * Only the superblock is little-endian by definition; every other field is
  * in the byte order of the host that formatted the device, recorded by
- * PCD_SB_F_BIGENDIAN (see ../../../shared/docs/FORMAT.md, section 1.1).
+ * PCD_SB_F_BIGENDIAN (see docs/FORMAT.md, section 1.1).
  */
 #ifndef PCACHE_LAYOUT_H
 #define PCACHE_LAYOUT_H
