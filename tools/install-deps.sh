@@ -18,5 +18,8 @@ echo "install-deps: installing:$missing" >&2
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# A dpkg run that was interrupted earlier (a killed session) blocks apt:
+# finish it first. apt itself waits for a lock another apt holds.
+$SUDO dpkg --configure -a >/dev/null 2>&1 || true
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
