@@ -19,7 +19,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 # A dpkg run that was interrupted earlier (a killed session) blocks apt:
-# finish it first. apt itself waits for a lock another apt holds.
+# finish it first. Another apt-get holding the lock is waited for.
 $SUDO dpkg --configure -a >/dev/null 2>&1 || true
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
