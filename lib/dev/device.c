@@ -172,6 +172,11 @@ int pc_dev_open(const char *path, unsigned int flags, struct pc_dev **out,
 	ret = probe_kind(dev, err);
 	if (ret)
 		goto fail;
+	if (!(flags & PC_OPEN_NOLOCK)) {
+		ret = pc_lock_fd(dev->fd, path, flags & PC_OPEN_RDWR, err);
+		if (ret)
+			goto fail;
+	}
 	/* PCACHE_FORCE_PMEM2=1 maps regular files too: tests use it to run
 	 * the devdax code path without DAX hardware. */
 	if (dev->kind == PC_DEV_DEVDAX ||
