@@ -13,7 +13,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include "device.h"
 
@@ -58,8 +57,8 @@ static long lock_holder(int fd)
 		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", type, &pid,
 			   &ma, &mi, &ino) != 5 || strcmp(type, "FLOCK"))
 			continue;
-		if (makedev(ma, mi) == st.st_dev && ino == st.st_ino &&
-		    pid > 0 && pid != (long)getpid())
+		/* our own pid too: a second open in this process conflicts */
+		if (makedev(ma, mi) == st.st_dev && ino == st.st_ino && pid > 0)
 			found = pid;
 	}
 	fclose(f);
