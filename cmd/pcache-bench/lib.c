@@ -256,8 +256,10 @@ int cmd_lib(int argc, const char **argv)
 	memset(&r, 0, sizeof(r));
 	if (o.image) {
 		ret = check_image(&o);
-		if (ret)
+		if (ret) {
+			free((char *)o.image);
 			return ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		}
 		image = strdup(o.image);
 	} else {
 		image = temp_image();
