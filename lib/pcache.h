@@ -102,6 +102,7 @@ enum pc_dev_id_kind {
 	PC_ID_FILE,		/* a: st_dev, b: st_ino */
 	PC_ID_BLOCK,		/* a: st_rdev */
 	PC_ID_PART_OF,		/* a: st_rdev of the disk of a partition */
+	PC_ID_CHAR,		/* a: st_rdev of a character (devdax) device */
 };
 
 #define PC_DEV_ID_KEYS 4

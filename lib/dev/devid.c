@@ -93,8 +93,12 @@ int pc_dev_id_get(const char *path, struct pc_dev_id *id, struct pc_err *err)
 		pc_err_set(err, ret, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
+	if (S_ISCHR(st.st_mode)) {
+		/* devdax: any node of the same device number */
+		id_add(id, PC_ID_CHAR, st.st_rdev, 0);
+		return 0;
+	}
 	if (!S_ISBLK(st.st_mode)) {
-		/* files, and character (devdax) devices by their node */
 		id_add(id, PC_ID_FILE, st.st_dev, st.st_ino);
 		return 0;
 	}
@@ -116,6 +120,8 @@ static const char *key_overlap(const struct pc_dev_id_key *a,
 		return "the same file";
 	if (a->kind == PC_ID_BLOCK && b->kind == PC_ID_BLOCK && a->a == b->a)
 		return "the same block device";
+	if (a->kind == PC_ID_CHAR && b->kind == PC_ID_CHAR && a->a == b->a)
+		return "the same character device";
 	/* a disk and one of its partitions; two partitions do not overlap */
 	if (a->kind == PC_ID_BLOCK && b->kind == PC_ID_PART_OF && a->a == b->a)
 		return "a disk and one of its partitions";
