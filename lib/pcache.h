@@ -91,6 +91,14 @@ const char *pc_dev_kind_name(enum pc_dev_kind kind);
 
 /* The lock pc_dev_open() takes, for a descriptor opened otherwise. */
 int pc_lock_fd(int fd, const char *path, bool exclusive, struct pc_err *err);
+/*
+ * The second lock pc_dev_open() takes on a loop device @path: on the file it
+ * is bound to, so tools on the loop device and on the file exclude each
+ * other. *@lock_fd gets the descriptor that holds it (close to release), or
+ * -1 when @path is no loop device or its file cannot be reached.
+ */
+int pc_lock_loop_file(const char *path, bool exclusive, int *lock_fd,
+		      struct pc_err *err);
 
 /*
  * Identity of the storage a path reaches, to refuse one device given

@@ -300,3 +300,19 @@ same_device_refused() {
 	[ "$status" -eq 8 ]
 	[ "$output" = "pcache-fsck: $WORK/f: locked by pcache-bench (pid $HOLDER)" ]
 }
+
+@test "locks: a loop device over a locked image is refused too, naming both" {
+	loop_over "$C"
+	hold_lock -x "$C"
+	snap
+	run "$W" "$LOOP" "$B"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache-writeback: $LOOP (loop device over $C): locked by flock (pid $HOLDER)" ]
+	run "$K" -n "$LOOP"
+	[ "$status" -eq 8 ]
+	[ "$output" = "pcache-fsck: $LOOP (loop device over $C): locked by flock (pid $HOLDER)" ]
+	run "$BENCH" io --force --rw write --size 64k "$LOOP"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache-bench: $LOOP (loop device over $C): locked by flock (pid $HOLDER)" ]
+	unchanged
+}

@@ -71,6 +71,7 @@ int target_open(struct target *t, const struct io_opts *o)
 	memset(t, 0, sizeof(*t));
 	t->path = o->device;
 	t->fd = -1;
+	t->lock_fd = -1;
 	t->lbs = 512;
 	if (stat(t->path, &st)) {
 		bench_err("%s: %s", t->path, strerror(errno));
@@ -100,6 +101,9 @@ int target_open(struct target *t, const struct io_opts *o)
 	/* a shared lock for reading, an exclusive one for writing, as
 	 * every pcache tool takes; --force does not override it */
 	ret = pc_lock_fd(t->fd, t->path, rw_writes(o->rw), &err);
+	if (!ret && t->is_block)
+		ret = pc_lock_loop_file(t->path, rw_writes(o->rw),
+					&t->lock_fd, &err);
 	if (ret) {
 		bench_err("%s", err.msg);
 		return ret;
@@ -120,7 +124,10 @@ void target_close(struct target *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
 	t->fd = -1;
+	t->lock_fd = -1;
 }
 
 /* Name of a filesystem/raid/partition-table signature, or NULL. */

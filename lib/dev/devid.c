@@ -80,6 +80,41 @@ static int loop_backing(const char *path, dev_t disk, uint64_t *fdev,
 	return 1;
 }
 
+int pc_loop_file_open(const char *path, char *name, size_t len)
+{
+	uint64_t fdev, fino;
+	char sys[PATH_MAX];
+	struct stat st;
+	dev_t disk;
+	FILE *f;
+	int fd;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return -1;
+	disk = parent_disk(st.st_rdev);
+	if (!disk)
+		disk = st.st_rdev;
+	if (!loop_backing(path, disk, &fdev, &fino))
+		return -1;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/loop/backing_file",
+		 major(disk), minor(disk));
+	f = fopen(sys, "r");
+	if (!f)
+		return -1;
+	if (!fgets(name, (int)len, f))
+		name[0] = '\0';
+	fclose(f);
+	name[strcspn(name, "\n")] = '\0';
+	fd = name[0] ? open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+	/* the path may name another file by now (renamed, replaced) */
+	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != fdev ||
+			st.st_ino != fino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int pc_dev_id_get(const char *path, struct pc_dev_id *id, struct pc_err *err)
 {
 	uint64_t fdev, fino;

@@ -8,11 +8,13 @@
  * holds the device. flock(1) takes the same kind of lock from a shell.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "device.h"
 
@@ -63,6 +65,26 @@ static long lock_holder(int fd)
 	}
 	fclose(f);
 	return found;
+}
+
+int pc_lock_loop_file(const char *path, bool exclusive, int *lock_fd,
+		      struct pc_err *err)
+{
+	char name[PATH_MAX], what[PATH_MAX + 64];
+	int fd = pc_loop_file_open(path, name, sizeof(name));
+	int ret;
+
+	*lock_fd = -1;
+	if (fd < 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s (loop device over %s)", path, name);
+	ret = pc_lock_fd(fd, what, exclusive, err);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	*lock_fd = fd;
+	return 0;
 }
 
 int pc_lock_fd(int fd, const char *path, bool exclusive, struct pc_err *err)
