@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Device identity: whether two paths reach the same storage. A path names
- * a file (its st_dev and st_ino) or a block device (its st_rdev). A loop
+ * a file (its st_dev and st_ino), a block device or a devdax character
+ * device (its st_rdev, whichever node names it). A loop
  * device also reaches the file it is bound to, and a partition lies inside
  * its disk, so both keep that too. Symlinks, "./" and hard links need no
  * care: stat() already sees through them to the same inode.
  *
  * Stacked devices (device-mapper, md) are not followed: a writer opens
  * block devices with O_EXCL, which fails on a device another one holds.
+ * Two partitions of one loop device count as the same device (their file
+ * matches): a refusal too many, never one too few.
  */
 #include <errno.h>
 #include <fcntl.h>
