@@ -60,6 +60,13 @@ enum pc_dev_kind {
 
 #define PC_OPEN_RDWR	0x1	/* default: read-only */
 #define PC_OPEN_EXCL	0x2	/* O_EXCL on block devices: fail if in use */
+/*
+ * Without it, pc_dev_open() takes an advisory flock(2), exclusive with
+ * PC_OPEN_RDWR and shared otherwise, and fails at once with -EBUSY and
+ * "PATH: locked by COMM (pid N)" when another process holds a conflicting
+ * one.
+ */
+#define PC_OPEN_NOLOCK	0x4
 
 struct pc_dev;
 
@@ -81,6 +88,51 @@ const char *pc_dev_path(const struct pc_dev *dev);
 enum pc_dev_kind pc_dev_kind(const struct pc_dev *dev);
 bool pc_dev_writable(const struct pc_dev *dev);
 const char *pc_dev_kind_name(enum pc_dev_kind kind);
+
+/* The lock pc_dev_open() takes, for a descriptor opened otherwise. */
+int pc_lock_fd(int fd, const char *path, bool exclusive, struct pc_err *err);
+/*
+ * The second lock pc_dev_open() takes on a loop device @path: on the file it
+ * is bound to, so tools on the loop device and on the file exclude each
+ * other. *@lock_fd gets the descriptor that holds it (close to release), or
+ * -1 when @path is no loop device or its file cannot be reached.
+ */
+int pc_lock_loop_file(const char *path, bool exclusive, int *lock_fd,
+		      struct pc_err *err);
+
+/*
+ * Identity of the storage a path reaches, to refuse one device given
+ * twice: a file by st_dev/st_ino (so ./x, symlinks and hard links match), a
+ * block device by st_rdev, plus the disk of a partition and the file a
+ * loop device is bound to (LOOP_GET_STATUS64 lo_device/lo_inode).
+ */
+enum pc_dev_id_kind {
+	PC_ID_FILE,		/* a: st_dev, b: st_ino */
+	PC_ID_BLOCK,		/* a: st_rdev */
+	PC_ID_PART_OF,		/* a: st_rdev of the disk of a partition */
+	PC_ID_CHAR,		/* a: st_rdev of a character (devdax) device */
+};
+
+#define PC_DEV_ID_KEYS 4
+
+struct pc_dev_id {
+	unsigned int n;
+	struct pc_dev_id_key {
+		enum pc_dev_id_kind kind;
+		uint64_t a, b;
+	} key[PC_DEV_ID_KEYS];
+};
+
+int pc_dev_id_get(const char *path, struct pc_dev_id *id, struct pc_err *err);
+/* NULL when @a and @b do not overlap, else how they do ("the same file"). */
+const char *pc_dev_id_same(const struct pc_dev_id *a,
+			   const struct pc_dev_id *b);
+/*
+ * 0 when paths @a and @b reach different storage; -EEXIST with "A and B
+ * are the same device (why)" when they overlap; -errno when one cannot be
+ * examined.
+ */
+int pc_dev_check_distinct(const char *a, const char *b, struct pc_err *err);
 
 /* ---- Dual-slot records ------------------------------------------------ */
 
@@ -198,6 +250,29 @@ void pc_cache_free(struct pc_cache *c);
 
 int pc_sb_read(struct pc_dev *dev, struct pc_sb *sb, struct pc_err *err);
 bool pc_sb_valid(const struct pc_sb *sb);
+
+/*
+ * Is there a cache on @dev, even one whose superblock is zeroed or damaged?
+ * For every tool about to write a device it did not format itself. Reads
+ * the header records and the first PC_PROBE_SEGS segments only.
+ */
+#define PC_PROBE_SEGS 16
+
+struct pc_probe {
+	bool found;		/* any of the below */
+	bool sb_magic;		/* superblock magic present */
+	bool sb_valid;		/* ... and its CRC matches */
+	unsigned int info_valid;	/* CRC-valid cache_info copies */
+	unsigned int tails_valid;	/* CRC-valid key/dirty_tail copies */
+	uint32_t segs_probed;
+	uint32_t segs_info_valid;	/* with a CRC-valid segment_info */
+	uint32_t segs_kset;	/* whose data area starts with a kset magic */
+};
+
+/* 1 found, 0 not, -errno when the superblock cannot be read. */
+int pc_probe_cache(struct pc_dev *dev, struct pc_probe *p, struct pc_err *err);
+/* "a dm-pcache superblock", or what was found without one. */
+const char *pc_probe_describe(const struct pc_probe *p, char *buf, size_t len);
 
 /* Physical id of cache segment @seg, or -1 when out of range. */
 int64_t pc_cache_phys(const struct pc_cache *c, uint32_t seg);

@@ -110,6 +110,7 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o);
 struct target {
 	const char *path;
 	int fd;
+	int lock_fd;		/* a loop device's file, locked; or -1 */
 	bool is_block;
 	uint64_t size;		/* bytes */
 	unsigned int lbs;	/* logical block size */

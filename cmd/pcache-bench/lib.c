@@ -35,7 +35,8 @@ static const struct poptOption lib_table[] = {
 	{ "keep", 0, POPT_ARG_NONE, NULL, 'K',
 	  "keep the temporary image", NULL },
 	{ "force", 'f', POPT_ARG_NONE, NULL, 'f',
-	  "overwrite IMAGE even if it holds a filesystem", NULL },
+	  "overwrite IMAGE even if it is not empty or holds a cache or a "
+	  "filesystem", NULL },
 	{ "json", 'J', POPT_ARG_NONE, NULL, 'J', "print results as JSON", NULL },
 	{ "quiet", 0, POPT_ARG_NONE, NULL, 'Q', "no progress lines", NULL },
 	{ "version", 'V', POPT_ARG_NONE, NULL, L_VERSION,
@@ -132,17 +133,43 @@ static char *temp_image(void)
 	return path;
 }
 
-static int check_image(const struct lb_opts *o)
+/*
+ * The benchmarks format IMAGE and the large format writes IMAGE.max, then
+ * removes it: both must be new or empty files, unless --force. A file
+ * holding a cache or a signature gets the io command's message.
+ */
+static int check_file(const char *path, bool force)
 {
 	struct stat st;
+	int ret;
 
-	if (stat(o->image, &st))
+	if (stat(path, &st))
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISREG(st.st_mode)) {
-		bench_err("%s: IMAGE must be a regular file", o->image);
+		bench_err("%s: IMAGE must be a regular file", path);
 		return -EINVAL;
 	}
-	return path_check_safe(o->image, o->force);
+	ret = path_check_safe(path, force);
+	if (ret || force || !st.st_size)
+		return ret;
+	bench_err("%s: exists and is not empty (%lld bytes); refusing to "
+		  "overwrite it (use --force, or name a new or empty file)",
+		  path, (long long)st.st_size);
+	return -EEXIST;
+}
+
+static int check_image(const struct lb_opts *o)
+{
+	char *max;
+	int ret = check_file(o->image, o->force);
+
+	if (ret || !o->format_size)
+		return ret;
+	if (asprintf(&max, "%s.max", o->image) < 0)
+		return -ENOMEM;
+	ret = check_file(max, o->force);
+	free(max);
+	return ret;
 }
 
 static void phase(const struct lb_opts *o, const char *what)
@@ -229,8 +256,10 @@ int cmd_lib(int argc, const char **argv)
 	memset(&r, 0, sizeof(r));
 	if (o.image) {
 		ret = check_image(&o);
-		if (ret)
+		if (ret) {
+			free((char *)o.image);
 			return ret == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+		}
 		image = strdup(o.image);
 	} else {
 		image = temp_image();

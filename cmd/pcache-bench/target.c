@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 
 #include "bench.h"
+#include "pcache.h"
 
 static void read_dm_name(struct target *t)
 {
@@ -63,12 +64,14 @@ static int open_flags(const struct io_opts *o, const struct stat *st)
 
 int target_open(struct target *t, const struct io_opts *o)
 {
+	struct pc_err err = { 0 };
 	struct stat st;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
 	t->path = o->device;
 	t->fd = -1;
+	t->lock_fd = -1;
 	t->lbs = 512;
 	if (stat(t->path, &st)) {
 		bench_err("%s: %s", t->path, strerror(errno));
@@ -95,6 +98,16 @@ int target_open(struct target *t, const struct io_opts *o)
 			  errno == EBUSY ? " (mounted or in use; --force overrides)" : "");
 		return ret;
 	}
+	/* a shared lock for reading, an exclusive one for writing, as
+	 * every pcache tool takes; --force does not override it */
+	ret = pc_lock_fd(t->fd, t->path, rw_writes(o->rw), &err);
+	if (!ret && t->is_block)
+		ret = pc_lock_loop_file(t->path, rw_writes(o->rw),
+					&t->lock_fd, &err);
+	if (ret) {
+		bench_err("%s", err.msg);
+		return ret;
+	}
 	if (t->is_block) {
 		ret = block_geometry(t);
 		if (ret) {
@@ -111,7 +124,10 @@ void target_close(struct target *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
 	t->fd = -1;
+	t->lock_fd = -1;
 }
 
 /* Name of a filesystem/raid/partition-table signature, or NULL. */
@@ -181,11 +197,32 @@ static bool has_holders(const struct target *t)
 }
 
 /*
+ * libblkid does not know dm-pcache: our own probe, which also finds a cache
+ * whose superblock is gone. Description in @what, or NULL.
+ */
+static bool holds_cache(const char *path, char *what, size_t len)
+{
+	struct pc_dev *dev;
+	struct pc_probe p;
+	bool found;
+
+	if (pc_dev_open(path, PC_OPEN_NOLOCK, &dev, NULL))
+		return false;
+	found = pc_probe_cache(dev, &p, NULL) > 0;
+	if (found)
+		pc_probe_describe(&p, what, len);
+	pc_dev_close(dev);
+	return found;
+}
+
+/*
  * A write workload destroys data: refuse one on a device that is mounted,
- * held by another device, or carries a recognised signature, unless --force.
+ * held by another device, or carries a recognised signature or a pcache
+ * cache, unless --force.
  */
 int target_check_safe(const struct target *t, const struct io_opts *o)
 {
+	char what[256];
 	char *sig;
 
 	if (!rw_writes(o->rw) || o->force)
@@ -198,6 +235,11 @@ int target_check_safe(const struct target *t, const struct io_opts *o)
 		bench_err("%s: is in use by another device; refusing to write (use --force)",
 			  t->path);
 		return -EBUSY;
+	}
+	if (holds_cache(t->path, what, sizeof(what))) {
+		bench_err("%s: holds %s; refusing to write (use --force)",
+			  t->path, what);
+		return -EEXIST;
 	}
 	sig = probe_signature(t->path);
 	if (sig) {

@@ -291,7 +291,10 @@ static int open_devices(struct dump *d)
 	struct pc_err err = { 0 };
 	int ret;
 
-	ret = pc_dev_open(d->path, 0, &d->dev, &err);
+	ret = d->backing_path ?
+	      pc_dev_check_distinct(d->path, d->backing_path, &err) : 0;
+	if (!ret)
+		ret = pc_dev_open(d->path, 0, &d->dev, &err);
 	if (ret) {
 		cli_err("%s", err.msg);
 		return ret;

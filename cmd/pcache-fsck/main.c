@@ -112,13 +112,18 @@ static void progress(void *ctx, const char *phase, uint64_t done,
 		cli_progress(phase, done, total ? total : done);
 }
 
-/* Open the backing device read-only: its size, and its bytes for C54. */
-static int open_backing(struct pc_check_opts *o)
+/*
+ * Open the backing device read-only: its size, and its bytes for C54. The
+ * cache device @path given again as the backing one is refused.
+ */
+static int open_backing(struct pc_check_opts *o, const char *path)
 {
 	struct pc_err err = { 0 };
 	int ret;
 
-	ret = pc_dev_open(opt.backing, 0, &o->backing, &err);
+	ret = pc_dev_check_distinct(path, opt.backing, &err);
+	if (!ret)
+		ret = pc_dev_open(opt.backing, 0, &o->backing, &err);
 	if (ret) {
 		cli_err("%s", err.msg);
 		return ret;
@@ -527,7 +532,7 @@ int main(int argc, const char **argv)
 	path = parse_args(argc, argv);
 	cli_quiet = opt.quiet;
 	o = make_opts();
-	if (opt.backing && open_backing(&o))
+	if (opt.backing && open_backing(&o, path))
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

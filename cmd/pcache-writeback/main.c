@@ -15,13 +15,16 @@
 static void parse_args(int argc, const char **argv, struct wb *w)
 {
 	int dry_run = 0, json = 0, skip_bad = 0, verbose = 0, quiet = 0;
-	int version = 0;
+	int version = 0, force = 0;
 	struct poptOption table[] = {
 		{ "dry-run", 'n', POPT_ARG_NONE, &dry_run, 0,
 		  "list what would be written; change nothing", NULL },
 		{ "skip-bad", 0, POPT_ARG_NONE, &skip_bad, 0,
 		  "write the other extents when some fail their data CRC, "
 		  "and report each skipped range", NULL },
+		{ "force", 'f', POPT_ARG_NONE, &force, 0,
+		  "write even to a backing device that holds dm-pcache "
+		  "metadata", NULL },
 		{ "json", 'j', POPT_ARG_NONE, &json, 0,
 		  "JSON report (schema: docs/json-writeback.md)", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0,
@@ -60,6 +63,7 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 	w->dry_run = dry_run;
 	w->json = json;
 	w->skip_bad = skip_bad;
+	w->force = force;
 	w->verbose = verbose;
 	cli_quiet = quiet || json;
 	poptFreeContext(pc);

@@ -12,15 +12,39 @@
 
 #include "wb.h"
 
+/* A backing device holding a cache is most likely the wrong argument. */
+static int backing_not_cache(struct wb *w, struct pc_err *err)
+{
+	struct pc_probe p;
+	char what[256];
+	int ret;
+
+	if (w->force)
+		return 0;
+	ret = pc_probe_cache(w->bdev, &p, err);
+	if (ret <= 0)
+		return ret;
+	pc_err_set(err, -EEXIST, "%s: the backing device holds %s; refusing "
+		   "to write dirty data over it (--force overrides)",
+		   w->backing_path, pc_probe_describe(&p, what, sizeof(what)));
+	return -EEXIST;
+}
+
 int wb_open(struct wb *w)
 {
 	unsigned int flags = PC_OPEN_EXCL | (w->dry_run ? 0 : PC_OPEN_RDWR);
 	struct pc_err err = { 0 };
 	int ret;
 
-	ret = pc_dev_open(w->cache_path, flags, &w->dev, &err);
+	/* before opening: the second open of one device would meet our
+	 * own lock and name ourselves as the holder */
+	ret = pc_dev_check_distinct(w->cache_path, w->backing_path, &err);
+	if (!ret)
+		ret = pc_dev_open(w->cache_path, flags, &w->dev, &err);
 	if (!ret)
 		ret = pc_dev_open(w->backing_path, flags, &w->bdev, &err);
+	if (!ret)
+		ret = backing_not_cache(w, &err);
 	if (ret) {
 		wb_refuse(w, "%s", err.msg);
 		return ret;

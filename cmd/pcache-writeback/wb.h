@@ -28,6 +28,7 @@ struct wb {
 	bool dry_run;
 	bool json;
 	bool skip_bad;
+	bool force;		/* write a backing device holding a cache */
 	bool verbose;
 
 	/* state */

@@ -154,6 +154,7 @@ int pc_dev_open(const char *path, unsigned int flags, struct pc_dev **out,
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
+	dev->lock_fd = -1;
 	dev->path = strdup(path);
 	dev->writable = flags & PC_OPEN_RDWR;
 	dev->ops = &pc_dev_fd_ops;
@@ -172,6 +173,16 @@ int pc_dev_open(const char *path, unsigned int flags, struct pc_dev **out,
 	ret = probe_kind(dev, err);
 	if (ret)
 		goto fail;
+	if (!(flags & PC_OPEN_NOLOCK)) {
+		ret = pc_lock_fd(dev->fd, path, flags & PC_OPEN_RDWR, err);
+		/* writers through a loop device and on its file exclude each
+		 * other as well */
+		if (!ret && dev->kind == PC_DEV_BLOCK)
+			ret = pc_lock_loop_file(path, flags & PC_OPEN_RDWR,
+						&dev->lock_fd, err);
+		if (ret)
+			goto fail;
+	}
 	/* PCACHE_FORCE_PMEM2=1 maps regular files too: tests use it to run
 	 * the devdax code path without DAX hardware. */
 	if (dev->kind == PC_DEV_DEVDAX ||
@@ -196,6 +207,8 @@ void pc_dev_close(struct pc_dev *dev)
 		dev->ops->close(dev);
 	if (dev->fd >= 0)
 		close(dev->fd);
+	if (dev->lock_fd >= 0)
+		close(dev->lock_fd);
 	free(dev->path);
 	free(dev);
 }

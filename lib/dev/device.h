@@ -23,9 +23,17 @@ struct pc_dev {
 	void *priv;		/* backend state */
 	uint64_t next_data;	/* cached SEEK_DATA answer, see is_hole */
 	bool next_data_valid;
+	int lock_fd;		/* a loop device's file, locked; or -1 */
 };
 
 extern const struct pc_dev_ops pc_dev_fd_ops;
+/*
+ * A read-only descriptor of the file loop device @path is bound to (its
+ * name in @name), checked against the inode the loop driver holds; -1
+ * when @path is no bound loop device or the file cannot be reached.
+ */
+int pc_loop_file_open(const char *path, char *name, size_t len);
+
 /* Set up the libpmem2 backend on dev->fd; 0 or negative errno. */
 int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err);
 
