@@ -15,6 +15,7 @@
 static void parse_args(int argc, const char **argv, struct wb *w)
 {
 	int dry_run = 0, json = 0, skip_bad = 0, verbose = 0, quiet = 0;
+	int salvage = 0;
 	int version = 0;
 	struct poptOption table[] = {
 		{ "dry-run", 'n', POPT_ARG_NONE, &dry_run, 0,
@@ -22,6 +23,10 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 		{ "skip-bad", 0, POPT_ARG_NONE, &skip_bad, 0,
 		  "write the other extents when some fail their data CRC, "
 		  "and report each skipped range", NULL },
+		{ "salvage", 0, POPT_ARG_NONE, &salvage, 0,
+		  "also write back the keys of valid ksets past a damaged "
+		  "kset that ends the log (newest wins), then leave an empty "
+		  "log the kernel accepts", NULL },
 		{ "json", 'j', POPT_ARG_NONE, &json, 0,
 		  "JSON report (schema: docs/json-writeback.md)", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0,
@@ -60,6 +65,7 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 	w->dry_run = dry_run;
 	w->json = json;
 	w->skip_bad = skip_bad;
+	w->salvage = salvage;
 	w->verbose = verbose;
 	cli_quiet = quiet || json;
 	poptFreeContext(pc);
@@ -80,7 +86,7 @@ static int run(struct wb *w)
 	}
 	ret = wb_copy(w);
 	if (!ret)
-		ret = wb_finish(w);
+		ret = w->salvaging ? wb_salvage_finish(w) : wb_finish(w);
 	return ret;
 }
 
@@ -100,6 +106,7 @@ int main(int argc, char **argv)
 	free(w.items);
 	if (w.replayed)
 		pc_replay_free(&w.r);
+	pc_salvage_free(&w.past);
 	pc_cache_free(w.c);
 	pc_dev_close(w.dev);
 	pc_dev_close(w.bdev);

@@ -29,6 +29,7 @@ struct wb {
 	bool json;
 	bool skip_bad;
 	bool verbose;
+	bool salvage;		/* also write the keys past the log's end */
 
 	/* state */
 	struct pc_dev *dev;
@@ -37,6 +38,9 @@ struct wb {
 	struct pc_cache *c;
 	struct pc_replay r;
 	bool replayed;
+	struct pc_salvage past;	/* valid ksets past the kernel's end */
+	size_t n_log_keys;	/* r.keys from the kernel's log; then salvaged */
+	bool salvaging;		/* --salvage and something to salvage */
 	struct pc_pos dirty_before;
 	struct wb_item *items;
 	size_t n_items;
@@ -57,6 +61,9 @@ int wb_plan(struct wb *w);
 /* copy.c */
 int wb_copy(struct wb *w);
 int wb_finish(struct wb *w);
+/* salvage.c */
+int wb_past_end(struct wb *w);
+int wb_salvage_finish(struct wb *w);
 /* report.c */
 void wb_report(struct wb *w);
 void wb_refuse(struct wb *w, const char *fmt, ...)
