@@ -199,13 +199,17 @@ static void past_end_ksets(struct dump *d, const struct pc_salvage *p,
 	pc_walk_fini(&w);
 }
 
-static void dump_past_end_log(struct dump *d, struct json_object *o)
+static void dump_past_end_log(struct dump *d, struct json_object *o,
+			      bool wanted)
 {
-	const struct pc_salvage *p = dump_past_end(d);
+	const struct pc_salvage *p = wanted ? dump_past_end(d) : NULL;
 	struct json_object *pe, *arr;
 
-	if (!p)
+	if (!p) {
+		if (d->json)
+			json_object_object_add(o, "past_end", NULL);
 		return;
+	}
 	if (d->json) {
 		pe = json_object_new_object();
 		arr = json_object_new_array();
@@ -313,6 +317,6 @@ void dump_log(struct dump *d)
 	if (!lw.truncated && w.end >= PC_ERR_NEXT_RANGE)
 		d->failed = true;
 	pc_walk_fini(&w);
-	if (!lw.truncated && !d->from_set && c->stage >= PC_STAGE_READY)
-		dump_past_end_log(d, o);
+	dump_past_end_log(d, o, !lw.truncated && !d->from_set &&
+			  c->stage >= PC_STAGE_READY);
 }
