@@ -390,6 +390,9 @@ struct pc_salvage_run {
 	enum pc_walk_end end_why;
 	bool stale;		/* judged a remnant of an older lap */
 	uint64_t live_keys;	/* keys that decode and are not stale */
+	/* keys of the damaged kset at gap, taken because each one's data
+	 * CRC proves it (caches with data CRCs only) */
+	uint32_t damaged_keys;
 };
 
 struct pc_salvage {

@@ -239,6 +239,50 @@ static int walk_run(struct scan *sc, struct pc_salvage_run *run,
 	return 1;
 }
 
+/*
+ * The damaged kset's own keys, when the break is exactly one kset long
+ * (the run starts 24 + 40 k bytes after it, k <= 128) and every key can be
+ * proven by its data CRC: a 40-byte record that passes the decode checks
+ * and matches the CRC of the data it names is that key. Without data CRCs
+ * nothing vouches for them and they are left out.
+ */
+static int add_damaged(struct scan *sc, struct pc_salvage_run *run)
+{
+	struct pc_salvage *s = sc->s;
+	struct pc_kset_view v = { .kind = PC_KSET_KEYS, .pos = run->gap };
+	uint32_t gap = run->from.off - run->gap.off;
+	int64_t phys = pc_cache_phys(sc->c, run->gap.seg);
+	struct pcd_key raw[PCD_KSET_KEYS_MAX];
+	int ret;
+
+	if (!pc_cache_data_crc(sc->c) || phys < 0 ||
+	    run->from.seg != run->gap.seg || run->from.off <= run->gap.off ||
+	    gap < PCD_KSET_HDR_SIZE || (gap - PCD_KSET_HDR_SIZE) % PCD_KEY_SIZE ||
+	    gap > PCD_KSET_SIZE_MAX)
+		return 0;
+	v.key_num = (gap - PCD_KSET_HDR_SIZE) / PCD_KEY_SIZE;
+	ret = pc_dev_read(sc->c->dev, pcd_data_offset((uint32_t)phys,
+			  run->gap.off + PCD_KSET_HDR_SIZE), raw,
+			  v.key_num * sizeof(*raw), &s->err);
+	if (ret)
+		return ret;
+	for (uint32_t i = 0; i < v.key_num; i++) {
+		struct pcd_key k;
+
+		pc_key_decode(sc->c, &raw[i], &k);
+		if (pc_key_check(sc->c, &k, sc->backing_size, true, NULL) !=
+		    PC_KEY_OK || k.seg_gen < sc->c->segs[k.cache_seg_id].gen)
+			return 0;
+	}
+	v.keys = raw;
+	ret = add_keys(sc, &v, run);
+	if (!ret) {
+		run->damaged_keys = v.key_num;
+		run->live_keys = 0;	/* the run must prove itself (rule 3) */
+	}
+	return ret;
+}
+
 static int new_run(struct scan *sc, struct pc_pos gap, enum pc_walk_end why,
 		   struct pc_pos from)
 {
@@ -254,7 +298,9 @@ static int new_run(struct scan *sc, struct pc_pos gap, enum pc_walk_end why,
 	run->gap = gap;
 	run->gap_why = why;
 	run->from = from;
-	ret = walk_run(sc, run, first_key);
+	ret = add_damaged(sc, run);
+	if (!ret)
+		ret = walk_run(sc, run, first_key);
 	if (run->stale)
 		s->n_keys = first_key;	/* an older lap's keys are not taken */
 	else

@@ -102,6 +102,24 @@ with open(path, 'r+b') as f:
 PYEOF
 }
 
+# no_data_crc FILE: a newer valid cache_info copy without DATA_CRC (slot 0,
+# seq 2, flags 0x1182): the data CRCs in the keys mean nothing any more.
+no_data_crc() {
+	"$PY" - "$@" <<'PYEOF'
+import struct, sys
+def crc32c(data, crc=0x3B15A):
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc
+body = struct.pack('<BBHIIII', 2, 0, 0, 0, 63, 0x1182, 0)
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(8192)
+    f.write(struct.pack('<I', crc32c(body)) + body)
+PYEOF
+}
+
 # Ranges (OFF+LEN, 512-byte granules) where two files differ.
 differ() {
 	"$PY" - "$1" "$2" <<'PYEOF'
@@ -141,7 +159,11 @@ ranges_of() {
 		"\(.offset)+\(.length)"] | join(" ")' "$WORK/f.json"
 }
 
-ALL_BUT_FIRST="8388608+2097152 104861696+1048576 209715200+3670016 67108864+528384 65536+131072 105902080+16384"
+# The dirty ranges the kernel drops when the first kset is damaged: all of
+# them, the damaged kset's own 1 MiB at 0 included (its key is proven by
+# its data CRC); without data CRCs that key is left out.
+AFTER_FIRST="8388608+2097152 104861696+1048576 209715200+3670016 67108864+528384 65536+131072 105902080+16384"
+ALL="0+1048576 $AFTER_FIRST"
 
 # ---- fsck ------------------------------------------------------------------
 
@@ -163,24 +185,30 @@ check_truncated() {
 
 @test "fsck: one flipped CRC byte of the first kset is a truncation (loss, exit 4)" {
 	crc_flip 0
-	check_truncated "$ALL_BUT_FIRST"
+	check_truncated "$ALL"
 }
 
 @test "fsck: random bytes over the first kset's header are a truncation" {
 	garbage 0
-	check_truncated "$ALL_BUT_FIRST"
+	check_truncated "$ALL"
 }
 
 @test "fsck: key_num above 128 in the first kset is a truncation" {
 	key_num 0 c8000000
-	check_truncated "$ALL_BUT_FIRST"
+	check_truncated "$ALL"
 }
 
 @test "fsck: a smaller wrong key_num (5 for 8) in the second kset is a truncation" {
 	key_num 64 05000000
-	check_truncated "104861696+1048576 209715200+3670016 67108864+528384 65536+131072 105902080+16384"
+	check_truncated "$AFTER_FIRST"
 	# what the kernel still sees: the first kset's 1 MiB
 	[[ " $codes" == *" PC-DIRTY-DATA "* ]]
+}
+
+@test "fsck: without data CRCs the damaged kset's own keys are not vouched for" {
+	no_data_crc "$C"
+	crc_flip 0
+	check_truncated "$AFTER_FIRST"
 }
 
 @test "fsck: a torn final write (last kset's CRC) stays PC-LOG-TORN, harmless" {
@@ -217,11 +245,12 @@ check_truncated() {
 	[[ "$output" == *"nothing to write"* ]]
 }
 
-# A torn kset at key_head (a copy of the first kset, CRC byte flipped),
-# then a valid kset (a copy of 0:23248) and a LAST kset linking to NEXT.
+# A torn kset at key_head (a copy of the first kset, a byte of its key's
+# data CRC flipped: no longer provable), then a valid kset (a copy of
+# 0:23248) and a LAST kset linking to NEXT.
 lap_image() {
 	copy "$C" "$(doff 0 0)" "$(doff 0 24720)" 64
-	crc_flip 24720
+	put "$C" $(($(doff 0 24720) + 24 + 32)) ff
 	copy "$C" "$(doff 0 23248)" "$(doff 0 24784)" 104
 	last_kset "$C" "$(doff 0 24888)" "$1"
 }
@@ -269,7 +298,7 @@ lap_image() {
 	[ "$(echo "$output" | jq -c '.log.past_end.runs[0].from')" = '{"seg":0,"off":64}' ]
 	[ "$(echo "$output" | jq -c '.log.past_end.runs[0].end')" = '{"seg":0,"off":24720}' ]
 	[ "$(echo "$output" | jq '[.log.past_end.runs[0].ksets[] | select(.past_end)] | length')" -eq 9 ]
-	[ "$(echo "$output" | jq '.summary.past_end.dirty_keys')" -eq 482 ]
+	[ "$(echo "$output" | jq '.summary.past_end.dirty_keys')" -eq 483 ]
 	[ "$(echo "$output" | jq '[.log.ksets[] | select(.past_end)] | length')" -eq 0 ]
 	# a healthy log: nothing past its end
 	run "$D" --json "$(fixture kcrc-crash.pmem)"
@@ -312,29 +341,36 @@ salvage_to() {
 	[ "$(echo "$output" | jq -r '.log.past_end.verdict')" = none ]
 }
 
-@test "writeback: CRC flip of the first kset: refused; --salvage loses only that kset's unrewritten data" {
+@test "writeback: CRC flip of the first kset: refused; --salvage gives kcrc-clean exactly" {
+	crc_flip 0
+	check_refused
+	salvage_to none
+}
+
+@test "writeback: random header over the first kset: refused; --salvage gives kcrc-clean" {
+	garbage 0
+	check_refused
+	salvage_to none
+}
+
+@test "writeback: key_num 200 in the first kset: refused; --salvage gives kcrc-clean" {
+	key_num 0 c8000000
+	check_refused
+	salvage_to none
+}
+
+@test "writeback: wrong key_num in the second kset: refused; --salvage gives kcrc-clean" {
+	key_num 64 05000000
+	check_refused
+	salvage_to none
+}
+
+@test "writeback: without data CRCs --salvage loses the damaged kset's data not rewritten later" {
+	no_data_crc "$C"
 	crc_flip 0
 	check_refused
 	# W1's 1 MiB at 0 was in the damaged kset; W6 rewrote 64 KiB..192 KiB
 	salvage_to "0+65536 196608+851968"
-}
-
-@test "writeback: random header: refused; --salvage gives the same result" {
-	garbage 0
-	check_refused
-	salvage_to "0+65536 196608+851968"
-}
-
-@test "writeback: key_num 200: refused; --salvage gives the same result" {
-	key_num 0 c8000000
-	check_refused
-	salvage_to "0+65536 196608+851968"
-}
-
-@test "writeback: wrong key_num in the second kset: --salvage loses only W2" {
-	key_num 64 05000000
-	check_refused
-	salvage_to "8388608+2097152"
 }
 
 @test "writeback: damage to a kset whose keys were all overwritten later: --salvage gives kcrc-clean exactly" {
@@ -363,7 +399,7 @@ salvage_to() {
 	before=$(sum "$C")
 	run "$FMT" -f "$C"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"valid ksets past it hold 482 dirty keys"*"--discard-dirty"* ]]
+	[[ "$output" == *"valid ksets past it hold 483 dirty keys"*"--discard-dirty"* ]]
 	[ "$(sum "$C")" = "$before" ]
 	run "$FMT" -f --discard-dirty "$C"
 	[ "$status" -eq 0 ]

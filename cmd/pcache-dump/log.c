@@ -144,6 +144,8 @@ static struct json_object *run_json(const struct pc_salvage_run *run)
 	json_object_object_add(o, "stale", json_object_new_boolean(
 			       run->stale));
 	json_object_object_add(o, "live_keys", cli_json_u64(run->live_keys));
+	json_object_object_add(o, "damaged_keys", cli_json_u64(
+			       run->damaged_keys));
 	json_object_object_add(o, "ksets", json_object_new_array());
 	return o;
 }
@@ -156,6 +158,9 @@ static void run_print(const struct pc_salvage_run *run)
 	       fmt_pos(run->gap, a, sizeof(a)), pc_walk_end_name(run->gap_why),
 	       fmt_pos(run->from, b, sizeof(b)),
 	       run->stale ? " (an older lap: ignored)" : "");
+	if (run->damaged_keys && !run->stale)
+		printf("       the damaged kset's %u keys are proven by their "
+		       "data CRCs and taken\n", run->damaged_keys);
 }
 
 /* The ksets past the kernel's end, each shown as the log section shows one. */

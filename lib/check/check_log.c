@@ -62,13 +62,15 @@ static bool truncated(struct pc_check *ck, const struct pc_lwalk *lw,
 	idx = pc_ck_add(ck, PCK_LOG_TRUNCATED, "kset", -1, v->pos.seg,
 			pos_dev(ck, v->pos), "the log ends at %u:%u (%s) but "
 			"%zu valid ksets follow from %u:%u to %u:%u, with %llu "
-			"dirty keys (%llu bytes): the kernel drops them "
+			"dirty keys (%llu bytes)%s: the kernel drops them "
 			"(pcache-writeback --salvage rescues them)",
 			v->pos.seg, v->pos.off, pc_walk_end_name(lw->w.end),
 			s.n_ksets, first->from.seg, first->from.off,
 			s.resume.seg, s.resume.off,
 			(unsigned long long)s.n_dirty,
-			(unsigned long long)s.dirty_bytes);
+			(unsigned long long)s.dirty_bytes,
+			first->damaged_keys ? ", the damaged kset's keys "
+			"included (their data CRCs prove them)" : "");
 	f = pc_ck_get(ck, idx);
 	for (size_t i = 0; f && i < s.n_keys; i++)
 		if (!s.keys[i].stale && !(s.keys[i].k.flags & PCD_KEY_F_CLEAN))
