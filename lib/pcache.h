@@ -423,6 +423,15 @@ struct pc_salvage {
  */
 int pc_salvage_scan(struct pc_cache *c, const struct pc_replay *r,
 		    uint64_t backing_size, struct pc_salvage *s);
+/*
+ * The same, but the log is known to resume at @at (a valid kset): the run
+ * from there is taken whatever the older-lap rule says (the caller vouches
+ * for it), then the scan goes on as usual. -EINVAL (in s->err) when @at is
+ * out of range or holds no valid kset.
+ */
+int pc_salvage_scan_at(struct pc_cache *c, const struct pc_replay *r,
+		       uint64_t backing_size, struct pc_pos at,
+		       struct pc_salvage *s);
 void pc_salvage_free(struct pc_salvage *s);
 const char *pc_salvage_verdict_name(enum pc_salvage_verdict v);
 

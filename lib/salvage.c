@@ -30,6 +30,7 @@ struct scan {
 	bool *entered;		/* segments a run has walked into */
 	struct pc_walk w;
 	uint8_t *buf;
+	bool forced;		/* the next run was named by the caller */
 };
 
 static bool in_segs(const struct pc_cache *c, uint32_t seg)
@@ -215,14 +216,17 @@ static int walk_run(struct scan *sc, struct pc_salvage_run *run,
 		if (sc->used[v.key_num] || sc->entered[v.key_num]) {
 			run->end = v.pos;
 			run->end_why = PC_END_NONE;
-			stale(sc, run, "a LAST kset links into a segment the "
-			      "log already uses", v.pos);
+			if (!sc->forced)
+				stale(sc, run, "a LAST kset links into a "
+				      "segment the log already uses", v.pos);
 			return 0;
 		}
 		sc->entered[v.key_num] = sc->key_seg[v.key_num] = true;
 	}
 	run->end = v.pos;
 	run->end_why = w->end;
+	if (sc->forced)
+		goto judged;
 	for (size_t i = first_key; i < sc->s->n_keys && !run->stale; i++)
 		if (!sc->s->keys[i].stale &&
 		    sc->key_seg[sc->s->keys[i].k.cache_seg_id])
@@ -231,6 +235,7 @@ static int walk_run(struct scan *sc, struct pc_salvage_run *run,
 	if (!run->stale && !run->live_keys)
 		stale(sc, run, "no key is live (all stale or undecodable)",
 		      run->from);
+judged:
 	if (run->stale)
 		return 0;
 	if (w->end >= PC_ERR_NEXT_RANGE || w->end == PC_END_READ ||
@@ -298,9 +303,10 @@ static int new_run(struct scan *sc, struct pc_pos gap, enum pc_walk_end why,
 	run->gap = gap;
 	run->gap_why = why;
 	run->from = from;
-	ret = add_damaged(sc, run);
+	ret = sc->forced ? 0 : add_damaged(sc, run);
 	if (!ret)
 		ret = walk_run(sc, run, first_key);
+	sc->forced = false;
 	if (run->stale)
 		s->n_keys = first_key;	/* an older lap's keys are not taken */
 	else
@@ -308,17 +314,26 @@ static int new_run(struct scan *sc, struct pc_pos gap, enum pc_walk_end why,
 	return ret;
 }
 
-static int scan(struct scan *sc, struct pc_pos gap, enum pc_walk_end why)
+/* Runs from @gap on; a caller's @start (not NULL) is the first one. */
+static int scan(struct scan *sc, struct pc_pos gap, enum pc_walk_end why,
+		const struct pc_pos *start)
 {
 	for (uint32_t rounds = 0; rounds <= sc->c->info.n_segs * 2u + 2;
 	     rounds++) {
 		struct pc_salvage_run *run;
 		uint32_t at = 0;
-		int ret = find_kset(sc, gap.seg, gap.off, &at);
+		int ret = start ? 1 : find_kset(sc, gap.seg, gap.off, &at);
 
 		if (ret < 0)
 			return ret;
-		if (ret == 1) {
+		if (start) {
+			sc->forced = true;
+			if (start->seg != gap.seg)
+				sc->entered[start->seg] =
+					sc->key_seg[start->seg] = true;
+			ret = new_run(sc, gap, why, *start);
+			start = NULL;
+		} else if (ret == 1) {
 			ret = new_run(sc, gap, why, (struct pc_pos){ gap.seg,
 								     at });
 		} else {
@@ -366,8 +381,19 @@ static bool scannable(struct scan *sc, const struct pc_replay *r)
 	}
 }
 
-int pc_salvage_scan(struct pc_cache *c, const struct pc_replay *r,
-		    uint64_t backing_size, struct pc_salvage *s)
+/* Not a part of the kernel's log: after the head, or in a segment it
+ * does not use. */
+static bool past_head(struct scan *sc, const struct pc_replay *r,
+		      struct pc_pos p)
+{
+	if (p.seg == r->head.seg)
+		return p.off > r->head.off;
+	return !sc->used[p.seg];
+}
+
+static int scan_from(struct pc_cache *c, const struct pc_replay *r,
+		     uint64_t backing_size, const struct pc_pos *start,
+		     struct pc_salvage *s)
 {
 	struct scan sc = { .c = c, .s = s, .backing_size = backing_size,
 			   .seq = r->n_keys };
@@ -389,12 +415,24 @@ int pc_salvage_scan(struct pc_cache *c, const struct pc_replay *r,
 		goto out;
 	}
 	pc_walk_init(&sc.w, c, r->head);
-	if (sc.w.end == PC_END_NONE) {
-		mark_used(&sc, r);
-		if (scannable(&sc, r))
-			ret = scan(&sc, r->head, r->end);
-	} else {
+	if (sc.w.end != PC_END_NONE) {
 		ret = -ENOMEM;
+	} else if (start && !valid_at(&sc, *start)) {
+		pc_err_set(&s->err, -EINVAL, "%s: no valid kset at %u:%u",
+			   pc_dev_path(c->dev), start->seg, start->off);
+		ret = -EINVAL;
+	} else {
+		mark_used(&sc, r);
+		if (start && !past_head(&sc, r, *start)) {
+			pc_err_set(&s->err, -EINVAL, "%s: %u:%u is not past "
+				   "the end of the log (%u:%u): the kernel "
+				   "replays it", pc_dev_path(c->dev),
+				   start->seg, start->off, r->head.seg,
+				   r->head.off);
+			ret = -EINVAL;
+		} else if (start || scannable(&sc, r)) {
+			ret = scan(&sc, r->head, r->end, start);
+		}
 	}
 	pc_walk_fini(&sc.w);
 	if (!ret)
@@ -405,6 +443,28 @@ out:
 	free(sc.entered);
 	free(sc.buf);
 	return ret;
+}
+
+int pc_salvage_scan(struct pc_cache *c, const struct pc_replay *r,
+		    uint64_t backing_size, struct pc_salvage *s)
+{
+	return scan_from(c, r, backing_size, NULL, s);
+}
+
+int pc_salvage_scan_at(struct pc_cache *c, const struct pc_replay *r,
+		       uint64_t backing_size, struct pc_pos at,
+		       struct pc_salvage *s)
+{
+	if (at.seg >= c->info.n_segs || at.off % 8 ||
+	    at.off > PCD_SEG_DATA_SIZE - PCD_KSET_HDR_SIZE) {
+		memset(s, 0, sizeof(*s));
+		pc_err_set(&s->err, -EINVAL, "%s: position %u:%u out of range "
+			   "(n_segs %u, data offsets 0..%u, multiples of 8)",
+			   pc_dev_path(c->dev), at.seg, at.off, c->info.n_segs,
+			   PCD_SEG_DATA_SIZE - PCD_KSET_HDR_SIZE);
+		return -EINVAL;
+	}
+	return scan_from(c, r, backing_size, &at, s);
 }
 
 void pc_salvage_free(struct pc_salvage *s)

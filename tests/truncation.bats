@@ -285,6 +285,41 @@ lap_image() {
 	[ "$(echo "$output" | jq -c '.summary.dirty_tail')" = '{"seg":5,"off":64}' ]
 }
 
+@test "writeback --from: a run the rule calls an older lap can be vouched for" {
+	lap_image 0
+	run "$W" --salvage --dry-run "$C" "$B"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing valid past the end"* ]]
+	run "$W" --from 0:24784 "$C" "$B"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"salvaged 2 ksets past the damaged kset at 0:24720"* ]]
+	cmp "$B" "$CLEAN_B"
+	run "$D" --json -s "$C"
+	[ "$(echo "$output" | jq -c '.summary.key_tail')" = '{"seg":0,"off":24888}' ]
+}
+
+@test "writeback --from: bad positions are refused, nothing written" {
+	crc_flip 0
+	local before
+	before="$(sum "$C") $(sum "$B")"
+	run "$W" --from x "$C" "$B"
+	[ "$status" -eq 16 ]
+	run "$W" --from 0:100 "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0:100 out of range"* ]]
+	run "$W" --from 0:72 "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no valid kset at 0:72"* ]]
+	run "$W" --from 1:0 "$C" "$B"
+	[ "$status" -eq 1 ]
+	[ "$(sum "$C") $(sum "$B")" = "$before" ]
+	# a position on the log the kernel replays is not "past the end"
+	cp --sparse=always "$(fixture kcrc-crash.pmem)" "$C"
+	run "$W" --from 0:64 "$C" "$B"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not past the end of the log"* ]]
+}
+
 # ---- dump ------------------------------------------------------------------
 
 @test "dump: the ksets past the kernel's end of log are listed and marked" {

@@ -16,6 +16,7 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 {
 	int dry_run = 0, json = 0, skip_bad = 0, verbose = 0, quiet = 0;
 	int salvage = 0;
+	char *from = NULL;
 	int version = 0;
 	struct poptOption table[] = {
 		{ "dry-run", 'n', POPT_ARG_NONE, &dry_run, 0,
@@ -27,6 +28,9 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 		  "also write back the keys of valid ksets past a damaged "
 		  "kset that ends the log (newest wins), then leave an empty "
 		  "log the kernel accepts", NULL },
+		{ "from", 0, POPT_ARG_STRING, &from, 0,
+		  "like --salvage, but the log resumes at this position (as "
+		  "pcache-dump shows it); implies --salvage", "SEG:OFF" },
 		{ "json", 'j', POPT_ARG_NONE, &json, 0,
 		  "JSON report (schema: docs/json-writeback.md)", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0,
@@ -65,7 +69,15 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 	w->dry_run = dry_run;
 	w->json = json;
 	w->skip_bad = skip_bad;
-	w->salvage = salvage;
+	w->salvage = salvage || from;
+	if (from && cli_parse_pos(from, &w->from)) {
+		cli_err("--from: expected SEG:OFF, got '%s'", from);
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			cli_tool);
+		exit(CLI_EXIT_USAGE);
+	}
+	w->from_set = from != NULL;
+	free(from);
 	w->verbose = verbose;
 	cli_quiet = quiet || json;
 	poptFreeContext(pc);

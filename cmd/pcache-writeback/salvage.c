@@ -49,11 +49,17 @@ int wb_past_end(struct wb *w)
 	int ret;
 
 	w->n_log_keys = w->r.n_keys;
-	ret = pc_salvage_scan(w->c, &w->r, w->backing_size, s);
+	if (w->from_set)
+		ret = pc_salvage_scan_at(w->c, &w->r, w->backing_size, w->from,
+					 s);
+	else
+		ret = pc_salvage_scan(w->c, &w->r, w->backing_size, s);
 	if (ret) {
-		wb_refuse(w, "%s: scan past the end of the log: %s",
-			  w->cache_path, s->err.msg[0] ? s->err.msg :
-			  strerror(-ret));
+		if (s->err.msg[0])
+			wb_refuse(w, "%s", s->err.msg);
+		else
+			wb_refuse(w, "%s: scan past the end of the log: %s",
+				  w->cache_path, strerror(-ret));
 		return ret;
 	}
 	if (s->verdict != PC_SALV_TRUNCATED) {

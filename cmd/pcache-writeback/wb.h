@@ -30,6 +30,8 @@ struct wb {
 	bool skip_bad;
 	bool verbose;
 	bool salvage;		/* also write the keys past the log's end */
+	bool from_set;		/* --from: where the log resumes */
+	struct pc_pos from;
 
 	/* state */
 	struct pc_dev *dev;
