@@ -426,6 +426,90 @@ int pc_replay_push(struct pc_replay *r, const struct pc_rkey *rk);
 int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 	       size_t *n_out);
 
+/* ---- Salvage: valid ksets past the kernel's end of log ---------------- */
+
+/*
+ * A damaged kset (bad CRC, bad key count, garbage over its header) ends the
+ * kernel's walk; everything logged after it is silently dropped. The scan
+ * looks past that end for the rest of the log (docs/salvage.md gives the
+ * rule): from the damaged position it searches the rest of the
+ * segment at 8-byte steps for a valid kset, follows the log from there by
+ * the kernel's rules (LAST links included), and repeats at each further
+ * damaged position. Every segment is entered at most once and scanned
+ * forward only. A run of ksets is taken as part of this lap of the log
+ * only if its LAST links lead to segments the kernel's log does not use,
+ * none of its keys points into a key segment, and it holds a live key;
+ * otherwise it is a remnant of an older lap and the scan stops there.
+ * An end of log at 24 zero bytes is the kernel's own terminator: the scan
+ * does not start there, and a run that reaches one ends the scan.
+ */
+enum pc_salvage_verdict {
+	PC_SALV_NONE,		/* nothing valid past the end (or not scanned) */
+	PC_SALV_TRUNCATED,	/* ksets of this lap follow: the kernel drops them */
+	PC_SALV_STALE,		/* only ksets of an older lap follow */
+};
+
+struct pc_salvage_kset {
+	struct pc_pos pos;
+	uint32_t size;
+	uint32_t key_num;	/* keys; LAST: next cache segment id */
+	bool last;
+	uint32_t run;		/* index in runs[] */
+};
+
+struct pc_salvage_run {
+	struct pc_pos gap;	/* where the log breaks (a damaged kset) */
+	enum pc_walk_end gap_why;
+	struct pc_pos from;	/* first valid kset after the break */
+	struct pc_pos end;	/* where this run of ksets ends */
+	enum pc_walk_end end_why;
+	bool stale;		/* judged a remnant of an older lap */
+	uint64_t live_keys;	/* keys that decode and are not stale */
+	/* keys of the damaged kset at gap, taken because each one's data
+	 * CRC proves it (caches with data CRCs only) */
+	uint32_t damaged_keys;
+};
+
+struct pc_salvage {
+	enum pc_salvage_verdict verdict;
+	struct pc_pos end;	/* the kernel's end of log */
+	enum pc_walk_end end_why;
+	struct pc_salvage_run *runs;
+	size_t n_runs, cap_runs;
+	struct pc_salvage_kset *ksets;	/* of every run, stale ones too */
+	size_t n_ksets, cap_ksets;
+	/* Keys of the runs taken (not stale), in log order; seq continues
+	 * after the kernel's log, after_dirty is set, stale as replay. */
+	struct pc_rkey *keys;
+	size_t n_keys, cap_keys;
+	uint64_t n_dirty;	/* live dirty keys */
+	uint64_t dirty_bytes;	/* their lengths summed (overlaps counted) */
+	uint64_t n_stale;	/* keys dropped: seg_gen below their segment's */
+	uint64_t n_bad;		/* keys dropped: fail the decode checks */
+	struct pc_pos resume;	/* the real end: where the last run taken ends */
+	char stale_why[200];	/* why ksets past the end were not taken */
+	struct pc_err err;
+};
+
+/*
+ * Scan past the end of the log that @r (a replay from key_tail, or the
+ * checker's equivalent: keys, head, end) found. @r->seg_used may be NULL.
+ * Returns 0 (verdict in @s) or a negative errno for I/O or memory errors.
+ */
+int pc_salvage_scan(struct pc_cache *c, const struct pc_replay *r,
+		    uint64_t backing_size, struct pc_salvage *s);
+/*
+ * The same, but the log is known to resume at @at (a valid kset): the run
+ * from there is taken whatever the older-lap rule says (the caller vouches
+ * for it), then the scan goes on as usual. -EINVAL (in s->err) when @at is
+ * out of range or holds no valid kset.
+ */
+int pc_salvage_scan_at(struct pc_cache *c, const struct pc_replay *r,
+		       uint64_t backing_size, struct pc_pos at,
+		       struct pc_salvage *s);
+void pc_salvage_free(struct pc_salvage *s);
+const char *pc_salvage_verdict_name(enum pc_salvage_verdict v);
+
 /* ---- Formatting ------------------------------------------------------- */
 
 struct pc_format_opts {

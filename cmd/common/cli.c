@@ -159,3 +159,30 @@ const char *cli_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.2f %s", v, unit[u]);
 	return buf;
 }
+
+static int parse_u32(const char *s, const char *end, uint32_t *v)
+{
+	uint64_t x = 0;
+
+	if (s == end || end - s > 10)
+		return -EINVAL;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	if (x > UINT32_MAX)
+		return -EINVAL;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+int cli_parse_pos(const char *s, struct pc_pos *p)
+{
+	const char *colon = s ? strchr(s, ':') : NULL;
+
+	if (!colon || parse_u32(s, colon, &p->seg) ||
+	    parse_u32(colon + 1, colon + 1 + strlen(colon + 1), &p->off))
+		return -EINVAL;
+	return 0;
+}

@@ -44,6 +44,8 @@ struct json_object *cli_json_pos(struct pc_pos p);
 /* Progress "what: done/total (p%)" on stderr when it is a terminal. */
 void cli_progress(const char *what, uint64_t done, uint64_t total);
 void cli_progress_done(void);
+/* A log position "SEG:OFF" (decimal); 0 or -EINVAL. */
+int cli_parse_pos(const char *s, struct pc_pos *p);
 /* Human size: "1.00 GiB". */
 const char *cli_size(uint64_t bytes, char *buf, size_t len);
 

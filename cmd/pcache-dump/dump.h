@@ -56,6 +56,8 @@ struct dump {
 	struct pc_replay r;
 	struct seg_use *use;	/* n_segs entries once replayed */
 	bool refused;		/* the kernel would refuse this log */
+	bool salvaged;		/* past_end filled (once, after replay) */
+	struct pc_salvage past_end;	/* ksets past the kernel's end of log */
 	char refuse_msg[600];
 	bool failed;		/* exit status 1 */
 	struct json_object *doc;
@@ -66,6 +68,8 @@ const char *fmt_pos(struct pc_pos p, char *buf, size_t len);
 bool out_broken(void);
 /* Run the replay once (needed by several sections); 0 or -errno. */
 int dump_replay(struct dump *d);
+/* The ksets past the kernel's end of log (after a replay), or NULL. */
+const struct pc_salvage *dump_past_end(struct dump *d);
 
 /* header.c */
 void dump_header(struct dump *d);

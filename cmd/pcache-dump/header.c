@@ -360,6 +360,48 @@ static bool has_dirty(const struct dump *d)
 	return false;
 }
 
+/* What lies past the kernel's end of log, in brief (the log section lists it). */
+static struct json_object *past_end_json(struct dump *d)
+{
+	const struct pc_salvage *p = dump_past_end(d);
+	struct json_object *o;
+
+	if (!p)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "verdict", json_object_new_string(
+			       pc_salvage_verdict_name(p->verdict)));
+	json_object_object_add(o, "ksets", cli_json_u64(p->n_ksets));
+	json_object_object_add(o, "dirty_keys", cli_json_u64(p->n_dirty));
+	json_object_object_add(o, "dirty_key_bytes", cli_json_u64(
+			       p->dirty_bytes));
+	json_object_object_add(o, "resume", p->verdict == PC_SALV_TRUNCATED ?
+			       cli_json_pos(p->resume) : NULL);
+	json_object_object_add(o, "stale_reason", p->stale_why[0] ?
+			       json_object_new_string(p->stale_why) : NULL);
+	return o;
+}
+
+static void past_end_print(struct dump *d)
+{
+	const struct pc_salvage *p = dump_past_end(d);
+	char a[32];
+
+	if (!p || p->verdict == PC_SALV_NONE)
+		return;
+	if (p->verdict == PC_SALV_STALE) {
+		printf("  past end   valid ksets of an older lap (ignored: %s)\n",
+		       p->stale_why);
+		return;
+	}
+	printf("  past end   TRUNCATED: %zu valid ksets up to %s hold %llu "
+	       "dirty keys (%llu bytes) the kernel drops; "
+	       "pcache-writeback --salvage rescues them\n", p->n_ksets,
+	       fmt_pos(p->resume, a, sizeof(a)),
+	       (unsigned long long)p->n_dirty,
+	       (unsigned long long)p->dirty_bytes);
+}
+
 static struct json_object *summary_json(struct dump *d, struct summary *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -372,6 +414,7 @@ static struct json_object *summary_json(struct dump *d, struct summary *s)
 			       pc_walk_end_name(r->end)));
 	json_object_object_add(o, "dirty_tail_on_log", json_object_new_boolean(
 			       r->dirty_tail_seen));
+	json_object_object_add(o, "past_end", past_end_json(d));
 	json_object_object_add(o, "segs_used", json_object_new_int64(
 			       r->segs_used));
 	json_object_object_add(o, "ksets", cli_json_u64(r->n_ksets));
@@ -405,6 +448,7 @@ static void summary_print(struct dump *d, struct summary *s)
 	       fmt_pos(r->head, e, sizeof(e)),
 	       r->dirty_tail_seen ? "" : "  (dirty_tail NOT on the log)");
 	printf("  log end    %s\n", pc_walk_end_name(r->end));
+	past_end_print(d);
 	printf("  ksets      %llu (+%llu LAST), keys %zu, stale %llu\n",
 	       (unsigned long long)r->n_ksets, (unsigned long long)r->n_last,
 	       r->n_keys, (unsigned long long)r->n_stale);

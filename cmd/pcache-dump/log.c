@@ -63,7 +63,8 @@ static void key_print(struct dump *d, uint32_t i, const struct pcd_key *k,
 }
 
 /* written_back: 1 before dirty_tail, 0 at or after it, -1 unknown. */
-static struct json_object *kset_json(const struct pc_kset_view *v, int wb)
+static struct json_object *kset_json(const struct pc_kset_view *v, int wb,
+				     bool past)
 {
 	struct json_object *o = json_object_new_object();
 	bool last = v->kind == PC_KSET_LAST;
@@ -80,6 +81,7 @@ static struct json_object *kset_json(const struct pc_kset_view *v, int wb)
 	json_object_object_add(o, "crc", cli_json_u64(v->crc));
 	json_object_object_add(o, "written_back", wb < 0 ? NULL :
 			       json_object_new_boolean(wb));
+	json_object_object_add(o, "past_end", json_object_new_boolean(past));
 	json_object_object_add(o, "keys", json_object_new_array());
 	return o;
 }
@@ -89,27 +91,29 @@ struct log_walk {
 	uint64_t shown;
 	bool truncated;
 	bool after;		/* dirty_tail passed */
+	bool past;		/* listing ksets past the kernel's end of log */
 };
 
 static void log_kset(struct dump *d, struct log_walk *lw,
 		     const struct pc_kset_view *v)
 {
-	int wb = lw->after ? 0 : d->from_set ? -1 : 1;
+	int wb = lw->after || lw->past ? 0 : d->from_set ? -1 : 1;
 	struct json_object *jk = NULL, *keys = NULL;
 
 	if (d->json) {
-		jk = kset_json(v, wb);
+		jk = kset_json(v, wb, lw->past);
 		json_object_object_get_ex(jk, "keys", &keys);
 		json_object_array_add(lw->arr, jk);
 	} else if (v->kind == PC_KSET_LAST) {
 		printf("  kset %u:%-12u LAST -> cache segment %u  "
-		       "crc 0x%08x\n", v->pos.seg, v->pos.off, v->key_num,
-		       v->crc);
+		       "crc 0x%08x%s\n", v->pos.seg, v->pos.off, v->key_num,
+		       v->crc, lw->past ? "  PAST END" : "");
 	} else {
 		printf("  kset %u:%-12u keys %-3u size %-5u flags 0x%llx "
 		       "crc 0x%08x  %s\n", v->pos.seg, v->pos.off, v->key_num,
 		       v->size, (unsigned long long)v->flags, v->crc,
-		       wb < 0 ? "" : wb ? "written back" : "dirty");
+		       lw->past ? "PAST END" : wb < 0 ? "" :
+		       wb ? "written back" : "dirty");
 	}
 	if (v->kind != PC_KSET_KEYS)
 		return;
@@ -124,6 +128,114 @@ static void log_kset(struct dump *d, struct log_walk *lw,
 		else
 			key_print(d, i, &k, ke);
 	}
+}
+
+static struct json_object *run_json(const struct pc_salvage_run *run)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "gap", cli_json_pos(run->gap));
+	json_object_object_add(o, "gap_reason", json_object_new_string(
+			       pc_walk_end_name(run->gap_why)));
+	json_object_object_add(o, "from", cli_json_pos(run->from));
+	json_object_object_add(o, "end", cli_json_pos(run->end));
+	json_object_object_add(o, "end_reason", json_object_new_string(
+			       pc_walk_end_name(run->end_why)));
+	json_object_object_add(o, "stale", json_object_new_boolean(
+			       run->stale));
+	json_object_object_add(o, "live_keys", cli_json_u64(run->live_keys));
+	json_object_object_add(o, "damaged_keys", cli_json_u64(
+			       run->damaged_keys));
+	json_object_object_add(o, "ksets", json_object_new_array());
+	return o;
+}
+
+static void run_print(const struct pc_salvage_run *run)
+{
+	char a[32], b[32];
+
+	printf("  gap  %-13s %s; valid ksets resume at %s%s\n",
+	       fmt_pos(run->gap, a, sizeof(a)), pc_walk_end_name(run->gap_why),
+	       fmt_pos(run->from, b, sizeof(b)),
+	       run->stale ? " (an older lap: ignored)" : "");
+	if (run->damaged_keys && !run->stale)
+		printf("       the damaged kset's %u keys are proven by their "
+		       "data CRCs and taken\n", run->damaged_keys);
+}
+
+/* The ksets past the kernel's end, each shown as the log section shows one. */
+static void past_end_ksets(struct dump *d, const struct pc_salvage *p,
+			   struct json_object *arr)
+{
+	struct log_walk lw = { .past = true };
+	struct json_object *jr = NULL;
+	struct pc_kset_view v;
+	struct pc_walk w;
+	char a[32];
+
+	pc_walk_init(&w, d->c, d->c->key_tail);
+	for (size_t i = 0; i < p->n_ksets && !out_broken(); i++) {
+		const struct pc_salvage_kset *k = &p->ksets[i];
+		const struct pc_salvage_run *run = &p->runs[k->run];
+
+		if (!i || k->run != p->ksets[i - 1].run) {
+			if (d->json) {
+				jr = run_json(run);
+				json_object_object_get_ex(jr, "ksets",
+							  &lw.arr);
+				json_object_array_add(arr, jr);
+			} else {
+				run_print(run);
+			}
+		}
+		w.pos = k->pos;
+		w.end = PC_END_NONE;
+		w.hops = 0;
+		if (pc_walk_next(&w, &v) != PC_KSET_KEYS &&
+		    v.kind != PC_KSET_LAST)
+			continue;
+		log_kset(d, &lw, &v);
+		if (!d->json && (i + 1 == p->n_ksets ||
+				 p->ksets[i + 1].run != k->run))
+			printf("  end  %-13s %s\n",
+			       fmt_pos(run->end, a, sizeof(a)),
+			       pc_walk_end_name(run->end_why));
+	}
+	pc_walk_fini(&w);
+}
+
+static void dump_past_end_log(struct dump *d, struct json_object *o,
+			      bool wanted)
+{
+	const struct pc_salvage *p = wanted ? dump_past_end(d) : NULL;
+	struct json_object *pe, *arr;
+
+	if (!p) {
+		if (d->json)
+			json_object_object_add(o, "past_end", NULL);
+		return;
+	}
+	if (d->json) {
+		pe = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(pe, "verdict", json_object_new_string(
+				       pc_salvage_verdict_name(p->verdict)));
+		json_object_object_add(pe, "stale_reason", p->stale_why[0] ?
+				       json_object_new_string(p->stale_why) :
+				       NULL);
+		past_end_ksets(d, p, arr);
+		json_object_object_add(pe, "runs", arr);
+		json_object_object_add(o, "past_end", pe);
+		return;
+	}
+	if (p->verdict == PC_SALV_NONE)
+		return;
+	printf("past the kernel's end of log (%s; the kernel never sees "
+	       "these%s):\n", p->verdict == PC_SALV_TRUNCATED ?
+	       "the log is TRUNCATED" : "only an older lap's ksets",
+	       p->verdict == PC_SALV_TRUNCATED ?
+	       "; pcache-writeback --salvage rescues them" : "");
+	past_end_ksets(d, p, NULL);
 }
 
 void dump_log(struct dump *d)
@@ -210,4 +322,6 @@ void dump_log(struct dump *d)
 	if (!lw.truncated && w.end >= PC_ERR_NEXT_RANGE)
 		d->failed = true;
 	pc_walk_fini(&w);
+	dump_past_end_log(d, o, !lw.truncated && !d->from_set &&
+			  c->stage >= PC_STAGE_READY);
 }

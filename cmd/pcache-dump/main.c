@@ -286,6 +286,21 @@ int dump_replay(struct dump *d)
 	return d->replay_ret;
 }
 
+const struct pc_salvage *dump_past_end(struct dump *d)
+{
+	if (dump_replay(d))
+		return NULL;
+	if (!d->salvaged) {
+		d->salvaged = true;
+		if (pc_salvage_scan(d->c, &d->r, d->backing_size,
+				    &d->past_end))
+			cli_warn("%s: scan past the end of the log: %s",
+				 d->path, d->past_end.err.msg[0] ?
+				 d->past_end.err.msg : "failed");
+	}
+	return &d->past_end;
+}
+
 static int open_devices(struct dump *d)
 {
 	struct pc_err err = { 0 };
@@ -376,6 +391,7 @@ int main(int argc, char **argv)
 out:
 	if (d.replayed)
 		pc_replay_free(&d.r);
+	pc_salvage_free(&d.past_end);
 	free(d.use);
 	pc_cache_free(d.c);
 	pc_dev_close(d.dev);

@@ -11,6 +11,34 @@
 
 #include "format.h"
 
+/* Dirty keys in valid ksets past a damaged one that ends the log. */
+static bool dirty_past_end(struct pc_cache *c, const struct pc_replay *r,
+			   char *what, size_t len)
+{
+	struct pc_salvage s;
+	char sz[32];
+	bool dirty;
+
+	if (pc_salvage_scan(c, r, 0, &s)) {
+		snprintf(what, len, "a dm-pcache cache whose log could not be "
+			 "scanned past its end (%s); it may hold dirty data",
+			 s.err.msg);
+		pc_salvage_free(&s);
+		return true;
+	}
+	dirty = s.verdict == PC_SALV_TRUNCATED && s.n_dirty;
+	if (dirty)
+		snprintf(what, len, "a dm-pcache cache whose log ends early at "
+			 "%u:%u (%s) while valid ksets past it hold %llu dirty "
+			 "keys (%s); formatting would lose them (run "
+			 "pcache-writeback --salvage first)", s.end.seg,
+			 s.end.off, pc_walk_end_name(s.end_why),
+			 (unsigned long long)s.n_dirty,
+			 cli_size(s.dirty_bytes, sz, sizeof(sz)));
+	pc_salvage_free(&s);
+	return dirty;
+}
+
 /* 1: clean cache, 2: dirty or unknown, 0: no pcache superblock. */
 static int existing_cache(struct pc_dev *dev, char *what, size_t len)
 {
@@ -36,6 +64,8 @@ static int existing_cache(struct pc_dev *dev, char *what, size_t len)
 	} else if (pc_replay(c, 0, 0, &r)) {
 		snprintf(what, len, "a dm-pcache cache whose log cannot be "
 			 "replayed (%s); it may hold dirty data", r.err.msg);
+		state = 2;
+	} else if (dirty_past_end(c, &r, what, len)) {
 		state = 2;
 	} else if (r.dirty_bytes) {
 		snprintf(what, len, "a dm-pcache cache holding %s of dirty "

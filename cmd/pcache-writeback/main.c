@@ -15,7 +15,8 @@
 static void parse_args(int argc, const char **argv, struct wb *w)
 {
 	int dry_run = 0, json = 0, skip_bad = 0, verbose = 0, quiet = 0;
-	int version = 0, force = 0;
+	int salvage = 0, version = 0, force = 0;
+	char *from = NULL;
 	struct poptOption table[] = {
 		{ "dry-run", 'n', POPT_ARG_NONE, &dry_run, 0,
 		  "list what would be written; change nothing", NULL },
@@ -25,6 +26,13 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 		{ "force", 'f', POPT_ARG_NONE, &force, 0,
 		  "write even to a backing device that holds dm-pcache "
 		  "metadata", NULL },
+		{ "salvage", 0, POPT_ARG_NONE, &salvage, 0,
+		  "also write back the keys of valid ksets past a damaged "
+		  "kset that ends the log (newest wins), then leave an empty "
+		  "log the kernel accepts", NULL },
+		{ "from", 0, POPT_ARG_STRING, &from, 0,
+		  "like --salvage, but the log resumes at this position (as "
+		  "pcache-dump shows it); implies --salvage", "SEG:OFF" },
 		{ "json", 'j', POPT_ARG_NONE, &json, 0,
 		  "JSON report (schema: docs/json-writeback.md)", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0,
@@ -64,6 +72,15 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 	w->json = json;
 	w->skip_bad = skip_bad;
 	w->force = force;
+	w->salvage = salvage || from;
+	if (from && cli_parse_pos(from, &w->from)) {
+		cli_err("--from: expected SEG:OFF, got '%s'", from);
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			cli_tool);
+		exit(CLI_EXIT_USAGE);
+	}
+	w->from_set = from != NULL;
+	free(from);
 	w->verbose = verbose;
 	cli_quiet = quiet || json;
 	poptFreeContext(pc);
@@ -84,7 +101,7 @@ static int run(struct wb *w)
 	}
 	ret = wb_copy(w);
 	if (!ret)
-		ret = wb_finish(w);
+		ret = w->salvaging ? wb_salvage_finish(w) : wb_finish(w);
 	return ret;
 }
 
@@ -104,6 +121,7 @@ int main(int argc, char **argv)
 	free(w.items);
 	if (w.replayed)
 		pc_replay_free(&w.r);
+	pc_salvage_free(&w.past);
 	pc_cache_free(w.c);
 	pc_dev_close(w.dev);
 	pc_dev_close(w.bdev);

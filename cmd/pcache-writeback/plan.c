@@ -122,6 +122,9 @@ static int replay(struct wb *w)
 			  w->c->key_tail.off, w->r.head.seg, w->r.head.off);
 		return -EUCLEAN;
 	}
+	ret = wb_past_end(w);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < w->r.n_keys; i++)
 		if (w->r.keys[i].stale && w->r.keys[i].after_dirty)
 			w->n_stale_dirty++;

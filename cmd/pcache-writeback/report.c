@@ -71,6 +71,51 @@ static struct json_object *stale_json(const struct wb *w)
 	return arr;
 }
 
+static void salvage_print(struct wb *w)
+{
+	const struct pc_salvage *s = &w->past;
+
+	printf("%s: %s %zu ksets past the damaged kset at %u:%u (%s), "
+	       "%llu dirty keys\n", w->cache_path,
+	       w->dry_run ? "would salvage" : "salvaged", s->n_ksets, s->end.seg,
+	       s->end.off, pc_walk_end_name(s->end_why),
+	       (unsigned long long)s->n_dirty);
+	if (w->dry_run) {
+		printf("%s: would empty the log: key_tail and dirty_tail "
+		       "%u:%u -> %u:%u\n", w->cache_path, w->dirty_before.seg,
+		       w->dirty_before.off, s->resume.seg, s->resume.off);
+		return;
+	}
+	printf("%s: log emptied: key_tail %u:%u, dirty_tail %u:%u (the old "
+	       "log lies behind them); the cache is clean\n", w->cache_path,
+	       w->c->key_tail.seg, w->c->key_tail.off, w->c->dirty_tail.seg,
+	       w->c->dirty_tail.off);
+}
+
+static struct json_object *salvage_json(const struct wb *w)
+{
+	const struct pc_salvage *s = &w->past;
+	struct json_object *o;
+
+	if (!w->replayed || !w->c || s->verdict == PC_SALV_NONE)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "verdict", json_object_new_string(
+			       pc_salvage_verdict_name(s->verdict)));
+	json_object_object_add(o, "log_end", cli_json_pos(s->end));
+	json_object_object_add(o, "log_end_reason", json_object_new_string(
+			       pc_walk_end_name(s->end_why)));
+	json_object_object_add(o, "resume", cli_json_pos(s->resume));
+	json_object_object_add(o, "ksets", cli_json_u64(s->n_ksets));
+	json_object_object_add(o, "dirty_keys", cli_json_u64(s->n_dirty));
+	json_object_object_add(o, "dirty_key_bytes", cli_json_u64(
+			       s->dirty_bytes));
+	json_object_object_add(o, "bad_keys", cli_json_u64(s->n_bad));
+	json_object_object_add(o, "salvaged", json_object_new_boolean(
+			       w->salvaging));
+	return o;
+}
+
 static void report_json(struct wb *w)
 {
 	struct json_object *doc = cli_json_doc();
@@ -103,6 +148,7 @@ static void report_json(struct wb *w)
 		json_object_array_add(arr, item_json(w, &w->items[i]));
 	json_object_object_add(doc, "extents", arr);
 	json_object_object_add(doc, "stale_keys", stale_json(w));
+	json_object_object_add(doc, "past_end", salvage_json(w));
 	json_object_object_add(t, "extents", cli_json_u64(w->n_items));
 	json_object_object_add(t, "bytes_to_write", cli_json_u64(
 			       w->bytes_total));
@@ -164,6 +210,10 @@ void wb_report(struct wb *w)
 		       (unsigned long long)w->n_skipped,
 		       (unsigned long long)w->bytes_skipped);
 	printf("\n");
+	if (w->salvaging) {
+		salvage_print(w);
+		return;
+	}
 	printf("%s: dirty_tail %u:%u %s %u:%u (key_head)%s\n", w->cache_path,
 	       w->dirty_before.seg, w->dirty_before.off,
 	       w->dry_run ? "would move to" : "->", w->r.head.seg,

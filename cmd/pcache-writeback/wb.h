@@ -30,6 +30,9 @@ struct wb {
 	bool skip_bad;
 	bool force;		/* write a backing device holding a cache */
 	bool verbose;
+	bool salvage;		/* also write the keys past the log's end */
+	bool from_set;		/* --from: where the log resumes */
+	struct pc_pos from;
 
 	/* state */
 	struct pc_dev *dev;
@@ -38,6 +41,9 @@ struct wb {
 	struct pc_cache *c;
 	struct pc_replay r;
 	bool replayed;
+	struct pc_salvage past;	/* valid ksets past the kernel's end */
+	size_t n_log_keys;	/* r.keys from the kernel's log; then salvaged */
+	bool salvaging;		/* --salvage and something to salvage */
 	struct pc_pos dirty_before;
 	struct wb_item *items;
 	size_t n_items;
@@ -58,6 +64,9 @@ int wb_plan(struct wb *w);
 /* copy.c */
 int wb_copy(struct wb *w);
 int wb_finish(struct wb *w);
+/* salvage.c */
+int wb_past_end(struct wb *w);
+int wb_salvage_finish(struct wb *w);
 /* report.c */
 void wb_report(struct wb *w);
 void wb_refuse(struct wb *w, const char *fmt, ...)

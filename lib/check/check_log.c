@@ -34,44 +34,49 @@ static int push_key_seg(struct pc_check *ck, uint32_t seg)
 	return 0;
 }
 
-/* Ranges of the keys in the valid ksets from @from on (not checked). */
-static void ranges_after(struct pc_check *ck, struct pc_pos from,
-			 struct pc_finding *f)
+/*
+ * C39: is the end of the log a silent truncation (valid ksets of this lap
+ * follow the damaged one: the kernel drops them) or a torn final write?
+ * The scan and its rule are the library's (pc_salvage_scan()).
+ */
+static bool truncated(struct pc_check *ck, const struct pc_lwalk *lw,
+		      const struct pc_kset_view *v, char *why, size_t len)
 {
-	struct pc_kset_view v;
-	struct pc_lwalk lw;
+	struct pc_replay view = { .keys = ck->r.keys, .n_keys = ck->r.n_keys,
+				  .head = v->pos, .end = lw->w.end };
+	const struct pc_salvage_run *first;
+	struct pc_salvage s;
+	struct pc_finding *f;
+	long idx;
 
-	if (!f || pc_lw_init(&lw, &ck->c, from))
-		goto out;
-	for (uint64_t n = 0; n < 1u << 20; n++) {
-		enum pc_kset_kind kind = pc_lw_next(&lw, &v);
-
-		if (kind != PC_KSET_KEYS && kind != PC_KSET_LAST)
-			break;
-		for (uint32_t i = 0; kind == PC_KSET_KEYS && i < v.key_num; i++) {
-			struct pcd_key k;
-
-			pc_key_decode(&ck->c, &v.keys[i], &k);
-			if (!(k.flags & PCD_KEY_F_CLEAN))
-				pc_ck_range(f, k.off, k.len);
-		}
+	why[0] = 0;
+	if (pc_salvage_scan(&ck->c, &view, ck->o.backing_size, &s) ||
+	    s.verdict != PC_SALV_TRUNCATED) {
+		if (s.verdict == PC_SALV_STALE)
+			snprintf(why, len, "; the valid ksets after it belong "
+				 "to an older lap of the log: %s", s.stale_why);
+		pc_salvage_free(&s);
+		return false;
 	}
-out:
-	pc_lw_fini(&lw);
-}
-
-/* Is there a valid kset at @p? */
-static bool valid_at(struct pc_check *ck, struct pc_pos p)
-{
-	struct pc_kset_view v;
-	struct pc_walk w;
-	enum pc_kset_kind kind;
-
-	pc_walk_init(&w, &ck->c, p);
-	kind = pc_walk_next(&w, &v);
-	pc_walk_fini(&w);
-	return kind == PC_KSET_KEYS || kind == PC_KSET_LAST ||
-	       (kind == PC_KSET_ERROR && w.end != PC_END_READ);
+	first = &s.runs[0];
+	idx = pc_ck_add(ck, PCK_LOG_TRUNCATED, "kset", -1, v->pos.seg,
+			pos_dev(ck, v->pos), "the log ends at %u:%u (%s) but "
+			"%zu valid ksets follow from %u:%u to %u:%u, with %llu "
+			"dirty keys (%llu bytes)%s: the kernel drops them "
+			"(pcache-writeback --salvage rescues them)",
+			v->pos.seg, v->pos.off, pc_walk_end_name(lw->w.end),
+			s.n_ksets, first->from.seg, first->from.off,
+			s.resume.seg, s.resume.off,
+			(unsigned long long)s.n_dirty,
+			(unsigned long long)s.dirty_bytes,
+			first->damaged_keys ? ", the damaged kset's keys "
+			"included (their data CRCs prove them)" : "");
+	f = pc_ck_get(ck, idx);
+	for (size_t i = 0; f && i < s.n_keys; i++)
+		if (!s.keys[i].stale && !(s.keys[i].k.flags & PCD_KEY_F_CLEAN))
+			pc_ck_range(f, s.keys[i].k.off, s.keys[i].k.len);
+	pc_salvage_free(&s);
+	return true;
 }
 
 static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
@@ -79,30 +84,16 @@ static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
 {
 	struct pc_repair rp = { .kind = PC_RP_LOG_END };
 	int64_t off = pos_dev(ck, v->pos);
-	bool last = v->flags & PCD_KSET_F_LAST;
-	uint32_t size = 0;
+	char why[300];
 	long idx;
 
-	if (lw->w.end == PC_END_CRC)
-		size = last ? PCD_KSET_HDR_SIZE : pcd_kset_size(v->key_num);
-	if (size && v->pos.off + (uint64_t)size + PCD_KSET_HDR_SIZE <=
-		    PCD_SEG_DATA_SIZE &&
-	    valid_at(ck, (struct pc_pos){ v->pos.seg, v->pos.off + size })) {
-		idx = pc_ck_add(ck, PCK_LOG_TRUNCATED, "kset", -1, v->pos.seg,
-				off, "the log ends at %u:%u (%s) but a valid "
-				"kset follows at %u:%u: the ksets after it are "
-				"invisible to the kernel", v->pos.seg,
-				v->pos.off, pc_walk_end_name(lw->w.end),
-				v->pos.seg, v->pos.off + size);
-		ranges_after(ck, (struct pc_pos){ v->pos.seg,
-						  v->pos.off + size },
-			     pc_ck_get(ck, idx));
+	if (truncated(ck, lw, v, why, sizeof(why)))
 		return;
-	}
 	idx = pc_ck_add(ck, PCK_LOG_TORN, "kset", -1, v->pos.seg, off,
 			"the log ends at %u:%u at a torn kset (%s, key_num "
-			"%u); nothing valid follows it", v->pos.seg, v->pos.off,
-			pc_walk_end_name(lw->w.end), v->key_num);
+			"%u); nothing valid of this lap follows it%s",
+			v->pos.seg, v->pos.off, pc_walk_end_name(lw->w.end),
+			v->key_num, why);
 	rp.dev_off = (uint64_t)off;
 	rp.value = PCD_KSET_HDR_SIZE;
 	pc_ck_plan(ck, idx, &rp);
@@ -115,6 +106,8 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 	int64_t off = pos_dev(ck, v->pos);
 	uint32_t remain = PCD_SEG_DATA_SIZE - (v->pos.off < PCD_SEG_DATA_SIZE ?
 					       v->pos.off : PCD_SEG_DATA_SIZE);
+	char why[300];
+	bool trunc;
 	long idx;
 
 	if (lw->loop) {
@@ -126,6 +119,9 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 	}
 	switch (lw->w.end) {
 	case PC_END_MAGIC:
+		/* garbage over a header: only a truncation is worth a word */
+		truncated(ck, lw, v, why, sizeof(why));
+		return;
 	case PC_END_NONE:
 		return;
 	case PC_END_KEY_NUM:
@@ -134,6 +130,8 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		return;
 	case PC_END_NO_ROOM:
 	case PC_END_TOO_BIG:
+		/* zeroing the header would hide the ksets after it */
+		trunc = truncated(ck, lw, v, why, sizeof(why));
 		idx = pc_ck_add(ck, PCK_LOG_NOFIT, "kset", -1, v->pos.seg, off,
 				"the kset at %u:%u does not fit in the %u bytes "
 				"left in its segment (%s)", v->pos.seg,
@@ -141,7 +139,7 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		rp.dev_off = (uint64_t)off;
 		rp.value = remain < PCD_KSET_HDR_SIZE ? remain :
 							PCD_KSET_HDR_SIZE;
-		if (off >= 0)
+		if (off >= 0 && !trunc)
 			pc_ck_plan(ck, idx, &rp);
 		return;
 	case PC_END_READ:
