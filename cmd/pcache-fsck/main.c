@@ -21,6 +21,7 @@
 
 static struct {
 	int no_modify, preen, yes, force, verbose, json, verify_data;
+	int no_verify_data;
 	int version, quiet, list;
 	char *backing_size;
 	char *backing;
@@ -56,8 +57,11 @@ static struct poptOption options[] = {
 	{ "backing", 0, POPT_ARG_STRING, &opt.backing, 0,
 	  "backing device: bound keys by its size, compare the data that "
 	  "should already be on it", "DEVICE" },
+	{ "no-verify-data", 0, POPT_ARG_NONE, &opt.no_verify_data, 0,
+	  "do not verify the data CRC of every key (caches with data_crc; "
+	  "the kernel does at activation)", NULL },
 	{ "verify-data", 0, POPT_ARG_NONE, &opt.verify_data, 0,
-	  "verify the data CRC of every key (caches with data_crc)", NULL },
+	  "verify the data CRC of every key (the default)", NULL },
 	{ "data-crc", 0, POPT_ARG_STRING, &opt.data_crc, 0,
 	  "the data_crc option of the table line that will be used",
 	  "true|false" },
@@ -203,6 +207,9 @@ static void text_usage(const struct pc_check_usage *u)
 		printf("data crc: %" PRIu64 " keys, %s verified\n",
 		       u->verified_keys,
 		       cli_size(u->verified_bytes, a, sizeof(a)));
+	else if (u->data_unverified)
+		printf("data crc: not verified (--no-verify-data); the kernel's "
+		       "data check at activation was not made\n");
 	if (u->backing_compared)
 		printf("backing: %" PRIu64 " extents, %s compared, %" PRIu64
 		       " differ\n", u->backing_extents,
@@ -340,6 +347,9 @@ static struct json_object *jusage(const struct pc_check_usage *u)
 			       cli_json_u64(u->verified_keys));
 	json_object_object_add(o, "verified_bytes",
 			       cli_json_u64(u->verified_bytes));
+	json_object_object_add(o, "data_check", json_object_new_string(
+		!u->data_crc ? "none" : u->data_unverified ? "skipped" :
+		"done"));
 	json_object_object_add(o, "backing_compared",
 			       json_object_new_boolean(u->backing_compared));
 	json_object_object_add(o, "backing_extents",
@@ -459,7 +469,7 @@ static struct pc_check_opts make_opts(void)
 {
 	struct pc_check_opts o = {
 		.data_crc = -1,
-		.verify_data = opt.verify_data,
+		.verify_data = !opt.no_verify_data,
 		.repair = opt.yes ? PC_REPAIR_ALL :
 			  opt.preen ? PC_REPAIR_PREEN : PC_REPAIR_NONE,
 		.progress = progress,
@@ -493,6 +503,9 @@ static char *parse_args(int argc, const char **argv)
 	if (opt.no_modify + opt.preen + opt.yes > 1)
 		usage_error("%s", "only one of the options -n, -p or -y may be "
 			    "given");
+	if (opt.verify_data && opt.no_verify_data)
+		usage_error("%s", "give --verify-data or --no-verify-data, "
+			    "not both");
 	if (opt.backing && opt.backing_size)
 		usage_error("%s", "give --backing or --backing-size, not both");
 	dev = poptGetArg(pc);

@@ -109,6 +109,7 @@ enum pc_fix {
 	X(BACKING_UNKNOWN, "C36", HARMLESS, NEVER)			\
 	X(DIRTY_DATA, "C53", INFO, NEVER)				\
 	X(BACKING_DIFF, "C54", INCONSISTENT, NEVER)			\
+	X(DATA_UNVERIFIED, "C36", HARMLESS, NEVER)			\
 	X(FIX_SLOT, "-", INFO, NEVER)					\
 	X(FIX_LOG_END, "-", INFO, NEVER)				\
 	X(FIX_DIRTY_TAIL, "-", INFO, NEVER)				\
@@ -208,6 +209,7 @@ struct pc_check_usage {
 	uint64_t clean_keys, dirty_keys;
 	uint64_t max_key_end;	/* largest off + len seen */
 	uint64_t verified_keys, verified_bytes;
+	bool data_unverified;	/* DATA_CRC cache, data CRCs not checked */
 	uint32_t *key_segs;	/* cache ids in log order */
 	uint32_t n_key_segs;
 	struct pc_seg_use *data_segs;
