@@ -237,6 +237,11 @@ static const char *verdict(const struct pc_check *ck, int code)
 		return "the kernel would refuse this cache";
 	if (code & PC_FSCK_UNCORRECTED)
 		return "errors left: the kernel accepts the cache but data is at risk";
+	if (pc_check_usage(ck)->data_unverified)
+		return code & PC_FSCK_CORRECTED ?
+		       "errors corrected; clean as far as checked (data CRCs "
+		       "not verified)" :
+		       "clean as far as checked (data CRCs not verified)";
 	if (code & PC_FSCK_CORRECTED)
 		return "errors corrected; the cache is clean";
 	return "clean";
