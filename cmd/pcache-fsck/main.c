@@ -166,7 +166,7 @@ static void text_finding(const struct pc_finding *f, uint64_t more)
 		printf(" [repaired]");
 	else if (f->refused)
 		printf(" [not repaired: it would lose dirty data]");
-	else if (p.fix != PC_FIX_NEVER && !opt.preen && !opt.yes)
+	else if (p.fix != PC_FIX_NEVER && !f->no_fix && !opt.preen && !opt.yes)
 		printf(" [repairable with %s]", p.fix == PC_FIX_PREEN ?
 		       "-p or -y" : "-y");
 	putchar('\n');
@@ -298,7 +298,8 @@ static struct json_object *jfinding(const struct pc_check *ck,
 	json_object_object_add(o, "dev_offset", jint_or_null(f->dev_off));
 	json_object_object_add(o, "message", json_object_new_string(f->msg));
 	json_object_object_add(o, "repairable",
-			       json_object_new_boolean(p.fix != PC_FIX_NEVER));
+			       json_object_new_boolean(p.fix != PC_FIX_NEVER &&
+						       !f->no_fix));
 	json_object_object_add(o, "repaired",
 			       json_object_new_boolean(f->repaired));
 	json_object_object_add(o, "refused",

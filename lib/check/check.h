@@ -39,9 +39,9 @@ enum pc_fix {
 	X(DEV_SMALL, "C1", REJECT, NEVER)				\
 	X(DEV_READ, "-", REJECT, NEVER)					\
 	X(SB_UNFORMATTED, "C2", HARMLESS, NEVER)			\
-	X(SB_UNFORMATTED_USED, "C2", LOSS, NEVER)			\
-	X(SB_MAGIC, "C3", REJECT, NEVER)				\
-	X(SB_CRC, "C4", REJECT, NEVER)					\
+	X(SB_UNFORMATTED_USED, "C2", LOSS, YES)				\
+	X(SB_MAGIC, "C3", REJECT, YES)					\
+	X(SB_CRC, "C4", REJECT, YES)					\
 	X(SB_ENDIAN, "C5", REJECT, NEVER)				\
 	X(SB_FLAGS, "C6", HARMLESS, NEVER)				\
 	X(SB_SEG_NUM, "C7", REJECT, NEVER)				\
@@ -111,6 +111,7 @@ enum pc_fix {
 	X(BACKING_DIFF, "C54", INCONSISTENT, NEVER)			\
 	X(DATA_UNVERIFIED, "C36", HARMLESS, NEVER)			\
 	X(FIX_SLOT, "-", INFO, NEVER)					\
+	X(FIX_SB, "-", INFO, NEVER)					\
 	X(FIX_LOG_END, "-", INFO, NEVER)				\
 	X(FIX_DIRTY_TAIL, "-", INFO, NEVER)				\
 	X(FIX_GEN, "-", INFO, NEVER)					\
@@ -155,6 +156,7 @@ struct pc_finding {
 	uint64_t count;		/* occurrences folded into this finding */
 	bool repaired;		/* a FIX_* finding follows for it */
 	bool refused;		/* repair refused (would lose dirty data) */
+	bool no_fix;		/* this instance cannot be repaired */
 	char msg[400];
 	struct pc_range ranges[PC_RANGES_MAX];	/* affected backing ranges */
 	unsigned int n_ranges;
@@ -248,6 +250,14 @@ unsigned int pc_check_repairs(const struct pc_check *ck);
 unsigned int pc_check_unrepaired(const struct pc_check *ck);
 /* True when the kernel would accept the cache as it is now. */
 bool pc_check_kernel_accepts(const struct pc_check *ck);
+
+/*
+ * 1 when @dev has no valid superblock but the metadata of a cache lies
+ * behind it (what PC-SB-UNFORMATTED-USED and the superblock rebuild look
+ * at), described in @what; 0 when not; -1 when out of memory. A writer
+ * must treat such a device as a cache that may hold dirty data.
+ */
+int pc_check_cache_remains(struct pc_dev *dev, char *what, size_t len);
 
 /* e2fsck-compatible exit bits */
 #define PC_FSCK_OK		0

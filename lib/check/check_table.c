@@ -9,6 +9,8 @@
 #define P(name, code_, what_, repair_)					\
 	[PCK_##name] = { .code = code_, .what = what_, .repair = repair_ }
 
+#define SB_REBUILD "rebuild the superblock (magic, seg_num = cache_info n_segs, the byte order in which cache_info validates) when a valid, initialised cache_info lies behind it and the chain, tails and log load under the rebuilt one"
+
 static const struct pc_problem texts[PCK__COUNT] = {
 	P(DEV_SMALL, "PC-DEV-SMALL",
 	  "The cache device is smaller than 512 MiB, the kernel's minimum.",
@@ -21,12 +23,12 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  NULL),
 	P(SB_UNFORMATTED_USED, "PC-SB-UNFORMATTED-USED",
 	  "The superblock magic is 0 but other metadata shows a previous cache, which activation would destroy.",
-	  NULL),
+	  SB_REBUILD),
 	P(SB_MAGIC, "PC-SB-MAGIC",
-	  "The superblock magic is neither 0 nor the pcache magic: this is not a pcache device.",
-	  NULL),
+	  "The superblock magic is neither 0 nor the pcache magic: not a pcache device, or a damaged superblock over a cache.",
+	  SB_REBUILD),
 	P(SB_CRC, "PC-SB-CRC",
-	  "The superblock CRC does not match its contents.", NULL),
+	  "The superblock CRC does not match its contents.", SB_REBUILD),
 	P(SB_ENDIAN, "PC-SB-ENDIAN",
 	  "The superblock byte-order flag does not match this host; the kernel here refuses the device.",
 	  NULL),
@@ -220,6 +222,9 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  NULL),
 	P(FIX_SLOT, "PC-FIX-SLOT",
 	  "Repair: a dual-slot record's bad or stale copy was rewritten from the valid one.",
+	  NULL),
+	P(FIX_SB, "PC-FIX-SB",
+	  "Repair: the superblock was rebuilt from cache_info and the device size.",
 	  NULL),
 	P(FIX_LOG_END, "PC-FIX-LOG-END",
 	  "Repair: the log was ended explicitly at key_head (24 zero bytes).",

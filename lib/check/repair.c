@@ -90,6 +90,24 @@ static int fix_gen(struct pc_check *ck, const struct pc_repair *rp)
 	return 0;
 }
 
+static int fix_sb(struct pc_check *ck, const struct pc_repair *rp)
+{
+	struct pcd_superblock raw;
+	struct pc_err err = { 0 };
+	int ret;
+
+	pc_encode_sb(&raw, ck->c.sb.seg_num, ck->c.sb.flags);
+	ret = pc_dev_write(ck->dev, PCD_SB_OFF, &raw, sizeof(raw), &err);
+	if (ret)
+		return pc_ck_fail(ck, ret, &err);
+	mark(ck, rp);
+	pc_ck_add(ck, PCK_FIX_SB, "superblock", -1, -1, PCD_SB_OFF,
+		  "superblock rewritten: seg_num %u, flags 0x%x, from "
+		  "cache_info and the device size", ck->c.sb.seg_num,
+		  ck->c.sb.flags);
+	return 0;
+}
+
 int pc_ck_repair(struct pc_check *ck)
 {
 	struct pc_err err = { 0 };
@@ -122,6 +140,9 @@ int pc_ck_repair(struct pc_check *ck)
 			break;
 		case PC_RP_GEN:
 			ret = fix_gen(ck, rp);
+			break;
+		case PC_RP_SB:
+			ret = fix_sb(ck, rp);
 			break;
 		}
 	}

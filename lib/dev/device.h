@@ -26,6 +26,8 @@ struct pc_dev {
 };
 
 extern const struct pc_dev_ops pc_dev_fd_ops;
+/* An in-memory overlay over @base (overlay.c): writes stay in memory. */
+int pc_dev_overlay(struct pc_dev *base, struct pc_dev **out);
 /* Set up the libpmem2 backend on dev->fd; 0 or negative errno. */
 int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err);
 
