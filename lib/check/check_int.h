@@ -14,6 +14,7 @@ enum pc_repair_kind {
 	PC_RP_DIRTY_TAIL,	/* move dirty_tail (provably nothing lost) */
 	PC_RP_GEN,		/* set a segment's generation */
 	PC_RP_SB,		/* write the rebuilt superblock */
+	PC_RP_SEGINFO,		/* a fresh segment_info with an inferred link */
 };
 
 struct pc_repair {

@@ -11,6 +11,8 @@
 
 #define SB_REBUILD "rebuild the superblock (magic, seg_num = cache_info n_segs, the byte order in which cache_info validates) when a valid, initialised cache_info lies behind it and the chain, tails and log load under the rebuilt one"
 
+#define CHAIN_INFER "where the chain up to it is physical 0, 1, 2, ... (every cache the kernel formats) and the next physical segment holds a valid segment_info, write a fresh segment_info linking to it (the other slot, seq + 1); never copy the copy that lacks the link"
+
 static const struct pc_problem texts[PCK__COUNT] = {
 	P(DEV_SMALL, "PC-DEV-SMALL",
 	  "The cache device is smaller than 512 MiB, the kernel's minimum.",
@@ -85,10 +87,10 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  "A segment id of the chain (cache_info seg_id or a next_seg link) is not below seg_num.",
 	  NULL),
 	P(SEGINFO_NONE, "PC-SEGINFO-NONE",
-	  "A chain segment has no valid segment_info copy.", NULL),
+	  "A chain segment has no valid segment_info copy.", CHAIN_INFER),
 	P(CHAIN_SHORT, "PC-CHAIN-SHORT",
 	  "A chain segment before the last has no next link: the chain is shorter than n_segs.",
-	  NULL),
+	  CHAIN_INFER),
 	P(CHAIN_DUP, "PC-CHAIN-DUP",
 	  "The chain visits a physical segment twice (a loop): two cache segment ids alias the same storage.",
 	  NULL),
@@ -225,6 +227,9 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  NULL),
 	P(FIX_SB, "PC-FIX-SB",
 	  "Repair: the superblock was rebuilt from cache_info and the device size.",
+	  NULL),
+	P(FIX_CHAIN, "PC-FIX-CHAIN",
+	  "Repair: a segment_info was rewritten with an inferred next link.",
 	  NULL),
 	P(FIX_LOG_END, "PC-FIX-LOG-END",
 	  "Repair: the log was ended explicitly at key_head (24 zero bytes).",
