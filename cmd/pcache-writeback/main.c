@@ -81,6 +81,8 @@ static int run(struct wb *w)
 	ret = wb_copy(w);
 	if (!ret)
 		ret = wb_finish(w);
+	if (!ret)
+		ret = wb_after_skip(w);
 	return ret;
 }
 
