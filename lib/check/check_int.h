@@ -106,6 +106,8 @@ int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log);
 int pc_ck_repair(struct pc_check *ck);
 /* Make the planned repairs in memory first; withhold them if worse. */
 int pc_ck_trial(struct pc_check *ck);
+/* Would the kernel's verdict on @after be worse than on @before? */
+bool pc_ck_worse(const struct pc_check *before, const struct pc_check *after);
 /* Drop every planned repair, saying why in the findings they were for. */
 void pc_ck_withhold(struct pc_check *ck, const char *why);
 

@@ -49,12 +49,48 @@ static bool worse(const struct verdict *a, const struct verdict *b)
 	       (a->loaded && b->dirty < a->dirty);
 }
 
+bool pc_ck_worse(const struct pc_check *before, const struct pc_check *after)
+{
+	struct verdict a = verdict_of(before), b = verdict_of(after);
+
+	return worse(&a, &b);
+}
+
 static bool planned(const struct pc_check *ck)
 {
 	for (size_t i = 0; i < ck->n_rp; i++)
 		if (!ck->rp[i].dropped)
 			return true;
 	return false;
+}
+
+static bool same_repair(const struct pc_repair *a, const struct pc_repair *b)
+{
+	return a->kind == b->kind && a->off == b->off &&
+	       a->stride == b->stride && a->dev_off == b->dev_off &&
+	       a->value == b->value && a->cache_seg == b->cache_seg &&
+	       pc_ck_pos_eq(a->pos, b->pos);
+}
+
+/*
+ * The trial checker plans its repairs afresh from the same bytes; what is
+ * checked must be exactly what would be written, so the two plans must
+ * agree repair for repair.
+ */
+static bool same_plan(const struct pc_check *a, const struct pc_check *b)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < a->n_rp && a->rp[i].dropped)
+			i++;
+		while (j < b->n_rp && b->rp[j].dropped)
+			j++;
+		if (i == a->n_rp || j == b->n_rp)
+			return i == a->n_rp && j == b->n_rp;
+		if (!same_repair(&a->rp[i++], &b->rp[j++]))
+			return false;
+	}
 }
 
 /* Check @dev (an overlay) as configured, trial mode; NULL on failure. */
@@ -106,7 +142,7 @@ int pc_ck_trial(struct pc_check *ck)
 	if (ret)
 		return ret;
 	t = trial_run(ck, ov, ck->o.repair);
-	if (t)
+	if (t && same_plan(ck, t))
 		v = trial_run(ck, ov, PC_REPAIR_NONE);
 	if (!v) {
 		pc_ck_withhold(ck, "the result could not be checked");
