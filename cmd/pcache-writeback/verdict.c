@@ -61,8 +61,9 @@ static int kernel_verdict(struct wb *w)
 	w->kernel_accepts = !ret && pc_check_kernel_accepts(ck);
 	f = first_reject(ck);
 	if (!ret && f)
-		wb_refuse(w, "%s: the kernel would still refuse this cache: "
-			  "%s %s (run pcache-fsck)", w->cache_path,
+		wb_refuse(w, "%s: dirty data written back, but the kernel "
+			  "would still refuse this cache: %s %s (run "
+			  "pcache-fsck)", w->cache_path,
 			  pc_problem(f->code).code, f->msg);
 	pc_check_free(ck);
 	if (ret)

@@ -239,7 +239,7 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	P(FIX_GEN, "PC-FIX-GEN",
 	  "Repair: a segment's generation record was rewritten.", NULL),
 	P(FIX_REFUSED, "PC-FIX-REFUSED",
-	  "Repair refused: it would lose dirty data; the affected backing ranges are listed.",
+	  "Repair refused: it would lose dirty data (the affected backing ranges are listed), the planned repairs made in memory first would leave the kernel's verdict worse, or the device's byte order differs from this host's; nothing of it is written.",
 	  NULL),
 };
 
