@@ -9,9 +9,17 @@
 #define P(name, code_, what_, repair_)					\
 	[PCK_##name] = { .code = code_, .what = what_, .repair = repair_ }
 
-#define SB_REBUILD "rebuild the superblock (magic, seg_num = cache_info n_segs, the byte order in which cache_info validates) when a valid, initialised cache_info lies behind it and the chain, tails and log load under the rebuilt one"
+#define SB_REBUILD							\
+	"rebuild the superblock (magic, seg_num = cache_info n_segs, the "	\
+	"byte order in which cache_info validates) when a valid, "	\
+	"initialised cache_info lies behind it and the chain, tails and log "	\
+	"load under the rebuilt one"
 
-#define CHAIN_INFER "where the chain up to it is physical 0, 1, 2, ... (every cache the kernel formats) and the next physical segment holds a valid segment_info, write a fresh segment_info linking to it (the other slot, seq + 1); never copy the copy that lacks the link"
+#define CHAIN_INFER							\
+	"where the chain up to it is physical 0, 1, 2, ... (every cache the "	\
+	"kernel formats) and the next physical segment holds a valid "	\
+	"segment_info, write a fresh segment_info linking to it (the other "	\
+	"slot, seq + 1); never copy the copy that lacks the link"
 
 static const struct pc_problem texts[PCK__COUNT] = {
 	P(DEV_SMALL, "PC-DEV-SMALL",
