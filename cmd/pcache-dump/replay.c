@@ -287,6 +287,45 @@ static int extract_range(struct dump *d, uint8_t *buf)
 	return ret;
 }
 
+/*
+ * On a data_crc cache, the CRC of every key an extent in the range comes
+ * from must match before a byte is written: extracted data is what gets
+ * rescued, and the kernel itself would refuse a cache with such a key.
+ */
+static int extract_verify(struct dump *d)
+{
+	struct pc_replay *r = &d->r;
+	uint64_t end = d->ext_off + d->ext_len;
+	uint8_t *memo;
+	int ret = 0;
+
+	if (!pc_cache_data_crc(d->c) || d->no_verify)
+		return 0;
+	memo = calloc(r->n_keys ? r->n_keys : 1, 1);
+	if (!memo) {
+		cli_err("out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = first_after(r, d->ext_off);
+	     i < r->n_ext && r->ext[i].off < end; i++) {
+		const struct pc_extent *e = &r->ext[i];
+		enum crc_state cs = extent_crc(d, memo, e);
+
+		if (cs == CRC_OK)
+			continue;
+		cli_err("%s: extent at backing offset %llu (%u bytes, cache "
+			"%u:%u, kset %u:%u): data crc %s; nothing extracted "
+			"(--no-verify extracts it unchecked)", d->path,
+			(unsigned long long)e->off, e->len, e->seg, e->seg_off,
+			e->kset.seg, e->kset.off, cs == CRC_BAD ? "mismatch" :
+			"unreadable");
+		ret = -EBADMSG;
+		break;
+	}
+	free(memo);
+	return ret;
+}
+
 int dump_extract(struct dump *d)
 {
 	uint8_t *buf;
@@ -304,6 +343,8 @@ int dump_extract(struct dump *d)
 		return -ERANGE;
 	}
 	ret = dump_replay(d);
+	if (!ret)
+		ret = extract_verify(d);
 	if (ret)
 		return ret;
 	buf = malloc(XBUF);

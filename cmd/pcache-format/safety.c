@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "format.h"
 
 /* Dirty keys in valid ksets past a damaged one that ends the log. */
@@ -122,6 +123,10 @@ int safety_check(struct pc_dev *dev, const struct fmt_opts *o)
 	const char *path = pc_dev_path(dev);
 	char what[768];
 	int state = existing_cache(dev, what, sizeof(what));
+
+	/* A lost superblock over a cache: its dirty data cannot be counted. */
+	if (state == 0 && pc_check_cache_remains(dev, what, sizeof(what)))
+		state = 2;
 
 	if (state == 2 && !(o->force && o->discard_dirty)) {
 		cli_err("%s: contains %s; refusing (--force --discard-dirty "

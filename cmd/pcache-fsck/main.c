@@ -21,6 +21,7 @@
 
 static struct {
 	int no_modify, preen, yes, force, verbose, json, verify_data;
+	int no_verify_data;
 	int version, quiet, list;
 	char *backing_size;
 	char *backing;
@@ -56,8 +57,11 @@ static struct poptOption options[] = {
 	{ "backing", 0, POPT_ARG_STRING, &opt.backing, 0,
 	  "backing device: bound keys by its size, compare the data that "
 	  "should already be on it", "DEVICE" },
+	{ "no-verify-data", 0, POPT_ARG_NONE, &opt.no_verify_data, 0,
+	  "do not verify the data CRC of every key (caches with data_crc; "
+	  "the kernel does at activation)", NULL },
 	{ "verify-data", 0, POPT_ARG_NONE, &opt.verify_data, 0,
-	  "verify the data CRC of every key (caches with data_crc)", NULL },
+	  "verify the data CRC of every key (the default)", NULL },
 	{ "data-crc", 0, POPT_ARG_STRING, &opt.data_crc, 0,
 	  "the data_crc option of the table line that will be used",
 	  "true|false" },
@@ -167,7 +171,7 @@ static void text_finding(const struct pc_finding *f, uint64_t more)
 		printf(" [repaired]");
 	else if (f->refused)
 		printf(" [not repaired: it would lose dirty data]");
-	else if (p.fix != PC_FIX_NEVER && !opt.preen && !opt.yes)
+	else if (p.fix != PC_FIX_NEVER && !f->no_fix && !opt.preen && !opt.yes)
 		printf(" [repairable with %s]", p.fix == PC_FIX_PREEN ?
 		       "-p or -y" : "-y");
 	putchar('\n');
@@ -208,6 +212,9 @@ static void text_usage(const struct pc_check_usage *u)
 		printf("data crc: %" PRIu64 " keys, %s verified\n",
 		       u->verified_keys,
 		       cli_size(u->verified_bytes, a, sizeof(a)));
+	else if (u->data_unverified)
+		printf("data crc: not verified (--no-verify-data); the kernel's "
+		       "data check at activation was not made\n");
 	if (u->backing_compared)
 		printf("backing: %" PRIu64 " extents, %s compared, %" PRIu64
 		       " differ\n", u->backing_extents,
@@ -235,6 +242,11 @@ static const char *verdict(const struct pc_check *ck, int code)
 		return "the kernel would refuse this cache";
 	if (code & PC_FSCK_UNCORRECTED)
 		return "errors left: the kernel accepts the cache but data is at risk";
+	if (pc_check_usage(ck)->data_unverified)
+		return code & PC_FSCK_CORRECTED ?
+		       "errors corrected; clean as far as checked (data CRCs "
+		       "not verified)" :
+		       "clean as far as checked (data CRCs not verified)";
 	if (code & PC_FSCK_CORRECTED)
 		return "errors corrected; the cache is clean";
 	return "clean";
@@ -291,7 +303,8 @@ static struct json_object *jfinding(const struct pc_check *ck,
 	json_object_object_add(o, "dev_offset", jint_or_null(f->dev_off));
 	json_object_object_add(o, "message", json_object_new_string(f->msg));
 	json_object_object_add(o, "repairable",
-			       json_object_new_boolean(p.fix != PC_FIX_NEVER));
+			       json_object_new_boolean(p.fix != PC_FIX_NEVER &&
+						       !f->no_fix));
 	json_object_object_add(o, "repaired",
 			       json_object_new_boolean(f->repaired));
 	json_object_object_add(o, "refused",
@@ -345,6 +358,9 @@ static struct json_object *jusage(const struct pc_check_usage *u)
 			       cli_json_u64(u->verified_keys));
 	json_object_object_add(o, "verified_bytes",
 			       cli_json_u64(u->verified_bytes));
+	json_object_object_add(o, "data_check", json_object_new_string(
+		!u->data_crc ? "none" : u->data_unverified ? "skipped" :
+		"done"));
 	json_object_object_add(o, "backing_compared",
 			       json_object_new_boolean(u->backing_compared));
 	json_object_object_add(o, "backing_extents",
@@ -464,7 +480,7 @@ static struct pc_check_opts make_opts(void)
 {
 	struct pc_check_opts o = {
 		.data_crc = -1,
-		.verify_data = opt.verify_data,
+		.verify_data = !opt.no_verify_data,
 		.repair = opt.yes ? PC_REPAIR_ALL :
 			  opt.preen ? PC_REPAIR_PREEN : PC_REPAIR_NONE,
 		.progress = progress,
@@ -498,6 +514,9 @@ static char *parse_args(int argc, const char **argv)
 	if (opt.no_modify + opt.preen + opt.yes > 1)
 		usage_error("%s", "only one of the options -n, -p or -y may be "
 			    "given");
+	if (opt.verify_data && opt.no_verify_data)
+		usage_error("%s", "give --verify-data or --no-verify-data, "
+			    "not both");
 	if (opt.backing && opt.backing_size)
 		usage_error("%s", "give --backing or --backing-size, not both");
 	dev = poptGetArg(pc);

@@ -102,6 +102,9 @@ static int run(struct wb *w)
 	ret = wb_copy(w);
 	if (!ret)
 		ret = w->salvaging ? wb_salvage_finish(w) : wb_finish(w);
+	/* a salvage has emptied the log already, skipped keys with it */
+	if (!ret && !w->salvaging)
+		ret = wb_after_skip(w);
 	return ret;
 }
 

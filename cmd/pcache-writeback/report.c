@@ -144,6 +144,11 @@ static void report_json(struct wb *w)
 	json_object_object_add(doc, "key_head", have ? cli_json_pos(w->r.head) : NULL);
 	json_object_object_add(doc, "tail_written", json_object_new_boolean(
 			       w->tail_written));
+	json_object_object_add(doc, "key_tail_moved", json_object_new_boolean(
+			       w->key_tail_moved));
+	json_object_object_add(doc, "kernel_accepts", w->verdict_checked ?
+			       json_object_new_boolean(w->kernel_accepts) :
+			       NULL);
 	for (size_t i = 0; i < w->n_items; i++)
 		json_object_array_add(arr, item_json(w, &w->items[i]));
 	json_object_object_add(doc, "extents", arr);

@@ -54,6 +54,10 @@ struct wb {
 	uint64_t n_bad;
 	uint64_t n_stale_dirty;	/* stale keys at or after dirty_tail */
 	bool tail_written;
+	/* --skip-bad: the log emptied so that the kernel accepts the cache */
+	bool key_tail_moved;
+	struct pc_pos key_tail_before;
+	bool verdict_checked, kernel_accepts;
 	const char *result;	/* clean, written, dry_run, refused */
 	char error[600];
 };
@@ -67,6 +71,8 @@ int wb_finish(struct wb *w);
 /* salvage.c */
 int wb_past_end(struct wb *w);
 int wb_salvage_finish(struct wb *w);
+/* verdict.c: after --skip-bad, leave a cache the kernel accepts or fail */
+int wb_after_skip(struct wb *w);
 /* report.c */
 void wb_report(struct wb *w);
 void wb_refuse(struct wb *w, const char *fmt, ...)

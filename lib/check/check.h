@@ -39,9 +39,9 @@ enum pc_fix {
 	X(DEV_SMALL, "C1", REJECT, NEVER)				\
 	X(DEV_READ, "-", REJECT, NEVER)					\
 	X(SB_UNFORMATTED, "C2", HARMLESS, NEVER)			\
-	X(SB_UNFORMATTED_USED, "C2", LOSS, NEVER)			\
-	X(SB_MAGIC, "C3", REJECT, NEVER)				\
-	X(SB_CRC, "C4", REJECT, NEVER)					\
+	X(SB_UNFORMATTED_USED, "C2", LOSS, YES)				\
+	X(SB_MAGIC, "C3", REJECT, YES)					\
+	X(SB_CRC, "C4", REJECT, YES)					\
 	X(SB_ENDIAN, "C5", REJECT, NEVER)				\
 	X(SB_FLAGS, "C6", HARMLESS, NEVER)				\
 	X(SB_SEG_NUM, "C7", REJECT, NEVER)				\
@@ -61,8 +61,8 @@ enum pc_fix {
 	X(INFO_RESERVED, "C19", HARMLESS, NEVER)			\
 	X(INFO_STRIDE, "6.3", HARMLESS, NEVER)				\
 	X(CHAIN_RANGE, "C20", REJECT, NEVER)				\
-	X(SEGINFO_NONE, "C21", REJECT, NEVER)				\
-	X(CHAIN_SHORT, "C22", REJECT, NEVER)				\
+	X(SEGINFO_NONE, "C21", REJECT, YES)				\
+	X(CHAIN_SHORT, "C22", REJECT, YES)				\
 	X(CHAIN_DUP, "C23", INCONSISTENT, NEVER)			\
 	X(CHAIN_LAST_NEXT, "C24", HARMLESS, NEVER)			\
 	X(SEGINFO_TYPE, "C25", HARMLESS, NEVER)				\
@@ -109,7 +109,10 @@ enum pc_fix {
 	X(BACKING_UNKNOWN, "C36", HARMLESS, NEVER)			\
 	X(DIRTY_DATA, "C53", INFO, NEVER)				\
 	X(BACKING_DIFF, "C54", INCONSISTENT, NEVER)			\
+	X(DATA_UNVERIFIED, "C36", HARMLESS, NEVER)			\
 	X(FIX_SLOT, "-", INFO, NEVER)					\
+	X(FIX_SB, "-", INFO, NEVER)					\
+	X(FIX_CHAIN, "-", INFO, NEVER)					\
 	X(FIX_LOG_END, "-", INFO, NEVER)				\
 	X(FIX_DIRTY_TAIL, "-", INFO, NEVER)				\
 	X(FIX_GEN, "-", INFO, NEVER)					\
@@ -154,6 +157,7 @@ struct pc_finding {
 	uint64_t count;		/* occurrences folded into this finding */
 	bool repaired;		/* a FIX_* finding follows for it */
 	bool refused;		/* repair refused (would lose dirty data) */
+	bool no_fix;		/* this instance cannot be repaired */
 	char msg[400];
 	struct pc_range ranges[PC_RANGES_MAX];	/* affected backing ranges */
 	unsigned int n_ranges;
@@ -208,6 +212,7 @@ struct pc_check_usage {
 	uint64_t clean_keys, dirty_keys;
 	uint64_t max_key_end;	/* largest off + len seen */
 	uint64_t verified_keys, verified_bytes;
+	bool data_unverified;	/* DATA_CRC cache, data CRCs not checked */
 	uint32_t *key_segs;	/* cache ids in log order */
 	uint32_t n_key_segs;
 	struct pc_seg_use *data_segs;
@@ -246,6 +251,14 @@ unsigned int pc_check_repairs(const struct pc_check *ck);
 unsigned int pc_check_unrepaired(const struct pc_check *ck);
 /* True when the kernel would accept the cache as it is now. */
 bool pc_check_kernel_accepts(const struct pc_check *ck);
+
+/*
+ * 1 when @dev has no valid superblock but the metadata of a cache lies
+ * behind it (what PC-SB-UNFORMATTED-USED and the superblock rebuild look
+ * at), described in @what; 0 when not; -1 when out of memory. A writer
+ * must treat such a device as a cache that may hold dirty data.
+ */
+int pc_check_cache_remains(struct pc_dev *dev, char *what, size_t len);
 
 /* e2fsck-compatible exit bits */
 #define PC_FSCK_OK		0

@@ -81,6 +81,76 @@ static int read_meta(struct pc_check *ck, struct pc_seg *s, uint32_t i,
 	return 0;
 }
 
+/* flags of a chain segment_info as the kernel writes it */
+#define SEGI_DATA (PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT)
+
+/*
+ * Every cache the kernel or pcache-format writes has the chain physical
+ * 0, 1, 2, ... in order. Where the chain up to cache segment @j is that,
+ * a lost link of segment @j can be inferred: the next physical segment.
+ */
+static bool kernel_shaped(const struct pc_check *ck, uint32_t j)
+{
+	if (ck->c.info.seg_id != 0)
+		return false;
+	for (uint32_t k = 0; k <= j; k++)
+		if (ck->c.segs[k].phys != k)
+			return false;
+	return true;
+}
+
+static bool seginfo_valid_at(struct pc_check *ck, uint32_t phys)
+{
+	struct pc_dual d;
+	const struct pcd_seg_info *si;
+
+	if (phys >= ck->c.sb.seg_num ||
+	    pc_ck_read_dual(ck, pcd_seg_offset(phys), PCD_SEG_INFO_STRIDE,
+			    sizeof(*si), &d))
+		return false;
+	si = pc_dual_rec(&d);
+	return si && pcd_segi_type(pcd_n32(ck->c.swap, si->flags)) ==
+		     PCD_SEG_TYPE_DATA;
+}
+
+/*
+ * Plan a fresh segment_info for cache segment @j with the inferred link
+ * (written the crash-safe way, seq + 1, never over the valid copy) and go
+ * on checking with it. False when it cannot be inferred.
+ */
+static bool infer_seginfo(struct pc_check *ck, uint32_t j, long idx)
+{
+	struct pc_seg *s = &ck->c.segs[j];
+	struct pc_finding *f = pc_ck_get(ck, idx);
+	bool last = j + 1 == ck->c.info.n_segs;
+	uint32_t next = last ? 0 : s->phys + 1;
+	struct pc_repair rp = {
+		.kind = PC_RP_SEGINFO, .dual = &s->info,
+		.off = pcd_seg_offset(s->phys), .stride = PCD_SEG_INFO_STRIDE,
+		.what = "segment_info", .cache_seg = j, .value = next,
+	};
+	int other = s->info.chosen < 0 ? -1 : !s->info.chosen;
+
+	if (!kernel_shaped(ck, j) || (!last && !seginfo_valid_at(ck, next)) ||
+	    (other >= 0 && s->info.slot[other].state == PC_SLOT_VALID)) {
+		if (f)
+			f->no_fix = true;
+		pc_ck_append(f, "; the link cannot be inferred (the chain is "
+			     "not physical id + 1, or the next segment holds "
+			     "no valid segment_info)");
+		return false;
+	}
+	pc_ck_unplan(ck, &s->info);
+	pc_ck_plan(ck, idx, &rp);
+	s->flags = SEGI_DATA | (last ? 0 : PCD_SEGI_F_HAS_NEXT);
+	s->next = next;
+	pc_ck_append(f, "; inferred: %s (the chain of a kernel-formatted cache "
+		     "is physical id + 1); the rest is checked with it",
+		     last ? "the last segment, no next link" :
+		     "the next segment is the following physical one");
+	return true;
+}
+
 static int load_one(struct pc_check *ck, uint32_t i, uint32_t phys)
 {
 	struct pc_seg *s = &ck->c.segs[i];
@@ -103,12 +173,14 @@ static int load_one(struct pc_check *ck, uint32_t i, uint32_t phys)
 	s->gen = g ? pcd_n64(ck->c.swap, g->gen) : 0;
 	si = pc_dual_rec(&s->info);
 	if (!si) {
-		pc_ck_add(ck, PCK_SEGINFO_NONE, "segment_info", -1, i,
-			  (int64_t)base, "segment %u (cache segment %u) has no "
-			  "valid segment_info copy (slot 0 %s, slot 1 %s)",
-			  phys, i, pc_slot_state_name(s->info.slot[0].state),
-			  pc_slot_state_name(s->info.slot[1].state));
-		return 1;
+		long idx = pc_ck_add(ck, PCK_SEGINFO_NONE, "segment_info", -1,
+				     i, (int64_t)base, "segment %u (cache "
+				     "segment %u) has no valid segment_info "
+				     "copy (slot 0 %s, slot 1 %s)", phys, i,
+				     pc_slot_state_name(s->info.slot[0].state),
+				     pc_slot_state_name(s->info.slot[1].state));
+
+		return infer_seginfo(ck, i, idx) ? 0 : 1;
 	}
 	s->flags = pcd_n32(ck->c.swap, si->flags);
 	s->next = pcd_n32(ck->c.swap, si->next_seg);
@@ -130,12 +202,23 @@ static int64_t next_phys(struct pc_check *ck, uint32_t i)
 		return ck->c.info.seg_id;
 	prev = &ck->c.segs[i - 1];
 	if (!(prev->flags & PCD_SEGI_F_HAS_NEXT)) {
-		pc_ck_add(ck, PCK_CHAIN_SHORT, "segment_info", prev->info.chosen,
-			  i - 1, (int64_t)prev->info.slot[prev->info.chosen].dev_off,
-			  "segment %u (cache segment %u) has no next link, but "
-			  "cache_info says the chain has %u segments", prev->phys,
-			  i - 1, ck->c.info.n_segs);
-		return -1;
+		long idx = pc_ck_add(ck, PCK_CHAIN_SHORT, "segment_info",
+				     prev->info.chosen, i - 1,
+				     (int64_t)prev->info.slot[
+					     prev->info.chosen].dev_off,
+				     "segment %u (cache segment %u) has no next "
+				     "link, but cache_info says the chain has "
+				     "%u segments", prev->phys, i - 1,
+				     ck->c.info.n_segs);
+
+		/* never rewrite the other copy from this one: it lacks the link */
+		pc_ck_unplan(ck, &prev->info);
+		for (size_t k = 0; k < ck->n_f; k++)
+			if (ck->f[k].code == PCK_SEGINFO_TORN &&
+			    ck->f[k].cache_seg == (int64_t)i - 1)
+				ck->f[k].no_fix = true;
+		if (!infer_seginfo(ck, i - 1, idx))
+			return -1;
 	}
 	return prev->next;
 }

@@ -70,6 +70,19 @@ long pc_ck_add(struct pc_check *ck, enum pc_code code, const char *structure,
 	return (long)ck->n_f++;
 }
 
+void pc_ck_append(struct pc_finding *f, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!f)
+		return;
+	n = strlen(f->msg);
+	va_start(ap, fmt);
+	vsnprintf(f->msg + n, sizeof(f->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
 struct pc_finding *pc_ck_get(struct pc_check *ck, long idx)
 {
 	return idx < 0 ? NULL : &ck->f[idx];
@@ -243,6 +256,17 @@ int pc_check_run(struct pc_check *ck)
 		return ret;
 	if (ret < 0)
 		return ret;
+	if (ck->sb_rebuilt && !pc_ck_sb_rebuild_holds(ck)) {
+		struct pc_finding *f = pc_ck_get(ck, ck->sb_finding);
+
+		pc_ck_withhold(ck, "the cache does not load under the "
+			       "rebuilt superblock");
+		if (f)
+			f->no_fix = true;
+	}
+	ret = pc_ck_trial(ck);
+	if (ret)
+		return pc_ck_fail(ck, ret, NULL);
 	return pc_ck_repair(ck);
 }
 

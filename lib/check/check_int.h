@@ -13,6 +13,8 @@ enum pc_repair_kind {
 	PC_RP_LOG_END,		/* zero 24 bytes at key_head */
 	PC_RP_DIRTY_TAIL,	/* move dirty_tail (provably nothing lost) */
 	PC_RP_GEN,		/* set a segment's generation */
+	PC_RP_SB,		/* write the rebuilt superblock */
+	PC_RP_SEGINFO,		/* a fresh segment_info with an inferred link */
 };
 
 struct pc_repair {
@@ -48,6 +50,9 @@ struct pc_check {
 	bool chain_ok;
 	bool tails_ok[2];
 	bool reject;		/* some finding says the kernel refuses */
+	bool sb_rebuilt;	/* going on with a rebuilt superblock */
+	long sb_finding;	/* the superblock finding it repairs */
+	bool trial;		/* a dry run of the repairs: no nested trial */
 	struct pc_replay r;	/* keys collected on the key_tail walk */
 	struct pc_check_usage u;
 };
@@ -83,6 +88,10 @@ void pc_ck_stride_rec(struct pc_check *ck, const uint8_t *raw, uint64_t off,
 int pc_ck_read_dual(struct pc_check *ck, uint64_t off, uint64_t stride,
 		    unsigned int size, struct pc_dual *d);
 
+/* Append text to a finding's message (truncated to fit). */
+__attribute__((format(printf, 2, 3)))
+void pc_ck_append(struct pc_finding *f, const char *fmt, ...);
+
 /* Add a backing range [off, off + len) to a finding (merged, capped). */
 void pc_ck_range(struct pc_finding *f, uint64_t off, uint64_t len);
 
@@ -95,6 +104,18 @@ int pc_ck_log(struct pc_check *ck);
 /* C54: compare the extents that should be on the backing device with it. */
 int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log);
 int pc_ck_repair(struct pc_check *ck);
+/* Make the planned repairs in memory first; withhold them if worse. */
+int pc_ck_trial(struct pc_check *ck);
+/* Would the kernel's verdict on @after be worse than on @before? */
+bool pc_ck_worse(const struct pc_check *before, const struct pc_check *after);
+/* Drop every planned repair, saying why in the findings they were for. */
+void pc_ck_withhold(struct pc_check *ck, const char *why);
+
+/* A superblock from the device size and cache_info; 0, or -1 with @why. */
+int pc_ck_sb_rebuild(struct pc_check *ck, struct pc_sb *sb, char *why,
+		     size_t len);
+/* After the stages: do the chain and tails load under the rebuilt one? */
+bool pc_ck_sb_rebuild_holds(const struct pc_check *ck);
 
 /* Is anything on the device a sign of a cache that was used? */
 bool pc_ck_used_evidence(struct pc_check *ck);

@@ -332,6 +332,14 @@ int pc_ck_keys_after(struct pc_check *ck)
 			  "(an interrupted garbage collection; skipped by "
 			  "replay)", (unsigned long long)ck->u.stale_keys_tail,
 			  ck->c.key_tail.seg, ck->c.key_tail.off);
+	if (!ck->o.verify_data && pc_cache_data_crc(&ck->c) && ck->u.keys) {
+		ck->u.data_unverified = true;
+		pc_ck_add(ck, PCK_DATA_UNVERIFIED, "key", -1, -1, -1, "the data "
+			  "CRCs of %llu keys were not verified "
+			  "(--no-verify-data): the kernel's data check at "
+			  "activation was not made",
+			  (unsigned long long)ck->u.keys);
+	}
 	if (!ck->o.backing_size && ck->u.keys)
 		pc_ck_add(ck, PCK_BACKING_UNKNOWN, "key", -1, -1, -1, "keys were "
 			  "not checked against the backing device size; the "

@@ -4,19 +4,59 @@
 
 #include "check_int.h"
 
+static void sb_seg_num(struct pc_check *ck, struct pc_sb *sb);
+
+/*
+ * Go on with a superblock rebuilt from the metadata behind the damaged
+ * one, and plan to write it (-y); 1 (stop here) when it cannot be rebuilt.
+ */
+static int sb_try_rebuild(struct pc_check *ck, long idx)
+{
+	struct pc_repair rp = { .kind = PC_RP_SB, .cache_seg = -1,
+				.what = "superblock", .dev_off = PCD_SB_OFF };
+	struct pc_finding *f = pc_ck_get(ck, idx);
+	struct pc_sb sb;
+	char why[160];
+
+	if (pc_ck_sb_rebuild(ck, &sb, why, sizeof(why))) {
+		if (f)
+			f->no_fix = true;
+		pc_ck_append(f, "; it cannot be rebuilt: %s", why);
+		return 1;
+	}
+	pc_ck_append(f, "; a cache lies behind it: checked with a superblock "
+		     "rebuilt from cache_info (seg_num %u, flags 0x%x)",
+		     sb.seg_num, sb.flags);
+	ck->sb_rebuilt = true;
+	ck->sb_finding = idx;
+	pc_ck_plan(ck, idx, &rp);
+	ck->c.swap = !!(sb.flags & PCD_SB_F_BIGENDIAN) != PCD_HOST_BIG_ENDIAN;
+	sb_seg_num(ck, &sb);
+	ck->u.seg_num = sb.seg_num;
+	ck->c.sb = sb;
+	ck->c.stage = PC_STAGE_SB;
+	return 0;
+}
+
 static int sb_unformatted(struct pc_check *ck)
 {
-	if (pc_ck_used_evidence(ck))
-		pc_ck_add(ck, PCK_SB_UNFORMATTED_USED, "superblock", -1, -1,
-			  PCD_SB_OFF, "superblock magic is 0 but valid tail "
-			  "or segment records of an earlier cache remain; "
-			  "activation would format over it");
-	else
+	struct pc_sb sb;
+	char why[160];
+	long idx;
+
+	if (!pc_ck_used_evidence(ck) &&
+	    pc_ck_sb_rebuild(ck, &sb, why, sizeof(why))) {
 		pc_ck_add(ck, PCK_SB_UNFORMATTED, "superblock", -1, -1,
 			  PCD_SB_OFF, "superblock magic is 0: the device is "
 			  "not formatted; the kernel formats it at its first "
 			  "activation");
-	return 1;
+		return 1;
+	}
+	idx = pc_ck_add(ck, PCK_SB_UNFORMATTED_USED, "superblock", -1, -1,
+			PCD_SB_OFF, "superblock magic is 0 but the records of "
+			"an earlier cache remain; activation would format "
+			"over it");
+	return sb_try_rebuild(ck, idx);
 }
 
 static void sb_seg_num(struct pc_check *ck, struct pc_sb *sb)
@@ -70,17 +110,18 @@ int pc_ck_sb(struct pc_check *ck)
 	}
 	if (sb.magic == 0)
 		return sb_unformatted(ck);
-	if (sb.magic != PCD_SB_MAGIC) {
-		pc_ck_add(ck, PCK_SB_MAGIC, "superblock", -1, -1,
-			  PCD_SB_OFF + 8, "superblock magic 0x%016llx is not "
-			  "the pcache magic 0x%016llx: not a pcache device",
-			  (unsigned long long)sb.magic, PCD_SB_MAGIC);
-		return 1;
-	}
-	if (sb.crc_stored != sb.crc_calc)
-		pc_ck_add(ck, PCK_SB_CRC, "superblock", -1, -1, PCD_SB_OFF,
-			  "superblock crc 0x%08x does not match the computed "
-			  "0x%08x", sb.crc_stored, sb.crc_calc);
+	if (sb.magic != PCD_SB_MAGIC)
+		return sb_try_rebuild(ck, pc_ck_add(ck, PCK_SB_MAGIC,
+			"superblock", -1, -1, PCD_SB_OFF + 8, "superblock "
+			"magic 0x%016llx is not the pcache magic 0x%016llx: "
+			"not a pcache superblock", (unsigned long long)sb.magic,
+			PCD_SB_MAGIC));
+	if (sb.crc_stored != sb.crc_calc &&
+	    !sb_try_rebuild(ck, pc_ck_add(ck, PCK_SB_CRC, "superblock", -1,
+					 -1, PCD_SB_OFF, "superblock crc 0x%08x "
+					 "does not match the computed 0x%08x",
+					 sb.crc_stored, sb.crc_calc)))
+		return 0;
 	big = sb.flags & PCD_SB_F_BIGENDIAN;
 	if (big != PCD_HOST_BIG_ENDIAN)
 		pc_ck_add(ck, PCK_SB_ENDIAN, "superblock", -1, -1,

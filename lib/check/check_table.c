@@ -9,6 +9,18 @@
 #define P(name, code_, what_, repair_)					\
 	[PCK_##name] = { .code = code_, .what = what_, .repair = repair_ }
 
+#define SB_REBUILD							\
+	"rebuild the superblock (magic, seg_num = cache_info n_segs, the "	\
+	"byte order in which cache_info validates) when a valid, "	\
+	"initialised cache_info lies behind it and the chain, tails and log "	\
+	"load under the rebuilt one"
+
+#define CHAIN_INFER							\
+	"where the chain up to it is physical 0, 1, 2, ... (every cache the "	\
+	"kernel formats) and the next physical segment holds a valid "	\
+	"segment_info, write a fresh segment_info linking to it (the other "	\
+	"slot, seq + 1); never copy the copy that lacks the link"
+
 static const struct pc_problem texts[PCK__COUNT] = {
 	P(DEV_SMALL, "PC-DEV-SMALL",
 	  "The cache device is smaller than 512 MiB, the kernel's minimum.",
@@ -21,12 +33,12 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  NULL),
 	P(SB_UNFORMATTED_USED, "PC-SB-UNFORMATTED-USED",
 	  "The superblock magic is 0 but other metadata shows a previous cache, which activation would destroy.",
-	  NULL),
+	  SB_REBUILD),
 	P(SB_MAGIC, "PC-SB-MAGIC",
-	  "The superblock magic is neither 0 nor the pcache magic: this is not a pcache device.",
-	  NULL),
+	  "The superblock magic is neither 0 nor the pcache magic: not a pcache device, or a damaged superblock over a cache.",
+	  SB_REBUILD),
 	P(SB_CRC, "PC-SB-CRC",
-	  "The superblock CRC does not match its contents.", NULL),
+	  "The superblock CRC does not match its contents.", SB_REBUILD),
 	P(SB_ENDIAN, "PC-SB-ENDIAN",
 	  "The superblock byte-order flag does not match this host; the kernel here refuses the device.",
 	  NULL),
@@ -83,10 +95,10 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  "A segment id of the chain (cache_info seg_id or a next_seg link) is not below seg_num.",
 	  NULL),
 	P(SEGINFO_NONE, "PC-SEGINFO-NONE",
-	  "A chain segment has no valid segment_info copy.", NULL),
+	  "A chain segment has no valid segment_info copy.", CHAIN_INFER),
 	P(CHAIN_SHORT, "PC-CHAIN-SHORT",
 	  "A chain segment before the last has no next link: the chain is shorter than n_segs.",
-	  NULL),
+	  CHAIN_INFER),
 	P(CHAIN_DUP, "PC-CHAIN-DUP",
 	  "The chain visits a physical segment twice (a loop): two cache segment ids alias the same storage.",
 	  NULL),
@@ -157,7 +169,7 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	  "A key's extent runs past the end of its segment's data area.",
 	  NULL),
 	P(KEY_DATA_CRC, "PC-KEY-DATA-CRC",
-	  "A key's data CRC does not match the cached data (checked with --verify-data).",
+	  "A key's data CRC does not match the cached data (checked by default on data_crc caches; the kernel refuses the cache).",
 	  NULL),
 	P(DTAIL_OFF_LOG, "PC-DTAIL-OFF-LOG",
 	  "dirty_tail is not on the log walk from key_tail: GC could reclaim undelivered dirty data.",
@@ -215,8 +227,17 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	P(BACKING_DIFF, "PC-BACKING-DIFF",
 	  "A cached extent that should already be on the backing device (before dirty_tail, or clean) differs from the backing device's bytes: a write bypassed the cache or a writeback was lost. Not repairable: which copy is right cannot be known.",
 	  NULL),
+	P(DATA_UNVERIFIED, "PC-DATA-UNVERIFIED",
+	  "The data CRCs of a data_crc cache were not verified (--no-verify-data): the kernel verifies every replayed key's data at activation and refuses the cache on a mismatch, so whether it accepts the cache is not known.",
+	  NULL),
 	P(FIX_SLOT, "PC-FIX-SLOT",
 	  "Repair: a dual-slot record's bad or stale copy was rewritten from the valid one.",
+	  NULL),
+	P(FIX_SB, "PC-FIX-SB",
+	  "Repair: the superblock was rebuilt from cache_info and the device size.",
+	  NULL),
+	P(FIX_CHAIN, "PC-FIX-CHAIN",
+	  "Repair: a segment_info was rewritten with an inferred next link.",
 	  NULL),
 	P(FIX_LOG_END, "PC-FIX-LOG-END",
 	  "Repair: the log was ended explicitly at key_head (24 zero bytes).",
@@ -226,7 +247,7 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	P(FIX_GEN, "PC-FIX-GEN",
 	  "Repair: a segment's generation record was rewritten.", NULL),
 	P(FIX_REFUSED, "PC-FIX-REFUSED",
-	  "Repair refused: it would lose dirty data; the affected backing ranges are listed.",
+	  "Repair refused: it would lose dirty data (the affected backing ranges are listed), the planned repairs made in memory first would leave the kernel's verdict worse, or the device's byte order differs from this host's; nothing of it is written.",
 	  NULL),
 };
 

@@ -90,6 +90,45 @@ static int fix_gen(struct pc_check *ck, const struct pc_repair *rp)
 	return 0;
 }
 
+static int fix_sb(struct pc_check *ck, const struct pc_repair *rp)
+{
+	struct pcd_superblock raw;
+	struct pc_err err = { 0 };
+	int ret;
+
+	pc_encode_sb(&raw, ck->c.sb.seg_num, ck->c.sb.flags);
+	ret = pc_dev_write(ck->dev, PCD_SB_OFF, &raw, sizeof(raw), &err);
+	if (ret)
+		return pc_ck_fail(ck, ret, &err);
+	mark(ck, rp);
+	pc_ck_add(ck, PCK_FIX_SB, "superblock", -1, -1, PCD_SB_OFF,
+		  "superblock rewritten: seg_num %u, flags 0x%x, from "
+		  "cache_info and the device size", ck->c.sb.seg_num,
+		  ck->c.sb.flags);
+	return 0;
+}
+
+static int fix_seginfo(struct pc_check *ck, const struct pc_repair *rp)
+{
+	const struct pc_seg *s = &ck->c.segs[rp->cache_seg];
+	struct pc_err err = { 0 };
+	struct pcd_seg_info si;
+	int ret;
+
+	pc_encode_seg_info(&si, 0, s->flags, (uint32_t)rp->value);
+	ret = pc_dual_write(ck->dev, rp->off, rp->stride, rp->dual, &si, &err);
+	if (ret)
+		return pc_ck_fail(ck, ret, &err);
+	mark(ck, rp);
+	pc_ck_add(ck, PCK_FIX_CHAIN, "segment_info", rp->dual->chosen,
+		  rp->cache_seg, (int64_t)rp->dual->slot[rp->dual->chosen].dev_off,
+		  "segment %u: segment_info slot %d written with flags 0x%x, "
+		  "next %llu (seq %u)", s->phys, rp->dual->chosen, s->flags,
+		  (unsigned long long)rp->value,
+		  rp->dual->slot[rp->dual->chosen].seq);
+	return 0;
+}
+
 int pc_ck_repair(struct pc_check *ck)
 {
 	struct pc_err err = { 0 };
@@ -122,6 +161,12 @@ int pc_ck_repair(struct pc_check *ck)
 			break;
 		case PC_RP_GEN:
 			ret = fix_gen(ck, rp);
+			break;
+		case PC_RP_SB:
+			ret = fix_sb(ck, rp);
+			break;
+		case PC_RP_SEGINFO:
+			ret = fix_seginfo(ck, rp);
 			break;
 		}
 	}

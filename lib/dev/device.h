@@ -34,6 +34,8 @@ extern const struct pc_dev_ops pc_dev_fd_ops;
  */
 int pc_loop_file_open(const char *path, char *name, size_t len);
 
+/* An in-memory overlay over @base (overlay.c): writes stay in memory. */
+int pc_dev_overlay(struct pc_dev *base, struct pc_dev **out);
 /* Set up the libpmem2 backend on dev->fd; 0 or negative errno. */
 int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err);
 
