@@ -137,6 +137,11 @@ demo: deps
 kernel:
 	$(MAKE) -C kernel
 
+# Debian packages from a clean copy of the tree into $(BUILD)/deb/
+deb:
+	tools/install-deps.sh base bench deb
+	JOBS=$(JOBS) tools/make-deb.sh $(BUILD)/deb
+
 fuzz: deps
 	@tools/fuzz.sh $(BUILD)-fuzz
 
