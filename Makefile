@@ -7,6 +7,8 @@
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make kernel        build the dm-pcache module in kernel/
 #   make deb           Debian packages into $(BUILD)/deb/ (see debian/README)
+#   make check-deb     build them, install, use and purge them in a bookworm
+#                      chroot (tests/deb/deb.tap.sh, also part of make check)
 #   make fuzz          build and run the libFuzzer targets for a short while
 #
 # Every directory cmd/<tool>/ becomes $(BUILD)/<tool>; cmd/<tool>/build.mk
@@ -46,7 +48,7 @@ TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 -include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
 .SECONDARY:
-.PHONY: all check check-build demo install uninstall kernel fuzz clean deps deb
+.PHONY: all check check-build demo install uninstall kernel fuzz clean deps deb check-deb
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
      $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp $(MANPAGES)
 
@@ -120,7 +122,7 @@ $(BUILD)/man/%.8: %.8 VERSION
 	sed 's/@VERSION@/$(VERSION)/g' $< > $@
 
 deps:
-	tools/install-deps.sh base bench dump
+	tools/install-deps.sh base bench dump deb
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -141,6 +143,11 @@ kernel:
 deb:
 	tools/install-deps.sh base bench deb
 	JOBS=$(JOBS) tools/make-deb.sh $(BUILD)/deb
+
+# only the Debian package test (make check runs it too; PCACHE_SKIP_DEB=1 not)
+check-deb:
+	tools/install-deps.sh base bench deb
+	tests/deb/deb.tap.sh
 
 fuzz: deps
 	@tools/fuzz.sh $(BUILD)-fuzz
