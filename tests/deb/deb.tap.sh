@@ -5,9 +5,10 @@
 # that nothing is left behind.
 #
 # Needs root, debootstrap (tools/install-deps.sh deb) and the Debian mirror.
-# The bookworm base (debootstrap + kernel headers + dkms) is made once and
-# kept in $PCACHE_DEB_CACHE (default /var/tmp/pcache-deb-chroot/base); each
-# run mounts a fresh overlay over it and throws the overlay away.
+# The bookworm base (debootstrap + kernel headers + dkms) is made once (again
+# after two weeks) and kept in $PCACHE_DEB_CACHE/base (default
+# /var/tmp/pcache-deb-chroot); each run mounts a fresh overlay over it and
+# throws the overlay away. Runs wait for each other (flock).
 #
 # Environment: PCACHE_DEB_DIR (packages already built: skip the build),
 # PCACHE_DEB_MIRROR (default http://deb.debian.org/debian), PCACHE_SKIP_DEB=1
@@ -69,6 +70,7 @@ umount_all() {
 	[ -n "$run" ] && rm -rf "$run"
 }
 trap umount_all EXIT
+trap 'exit 130' INT TERM HUP
 
 in_root() {
 	chroot "$R" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
@@ -84,8 +86,9 @@ mount_root() {	# $1: root directory
 # is not ours), once; a run in progress elsewhere waits for the lock.
 make_base() {
 	local tmp=$cache/base.tmp log=$cache/base.log
-	[ -e "$base/.pcache-base" ] && return 0
-	rm -rf "$tmp"
+	# rebuilt after two weeks, so that the headers stay the mirror's
+	[ -n "$(find "$base/.pcache-base" -mtime -14 2>/dev/null)" ] && return 0
+	rm -rf "$tmp" "$base"
 	debootstrap --variant=minbase bookworm "$tmp" "$mirror" >"$log" 2>&1 || return 1
 	cat >"$tmp/etc/apt/sources.list" <<-EOF
 	deb $mirror bookworm main
@@ -125,6 +128,14 @@ pkgs=$(for d in $debs; do dpkg-deb -f "$d" Package; done)
 mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9
+# what a killed run left (the lock is held for the whole run)
+for old in "$cache"/run.*; do
+	[ -d "$old" ] || continue
+	for m in "$old/root/proc" "$old/root/dev" "$old/root"; do
+		mountpoint -q "$m" && umount -l "$m"
+	done
+	rm -rf "$old"
+done
 make_base || bail "debootstrap bookworm with kernel headers and dkms" "$cache/base.log"
 ok 0 "bookworm chroot base in $base ($((SECONDS - start)) s)"
 run=$(mktemp -d "$cache/run.XXXXXX")
