@@ -112,9 +112,11 @@ $(BUILD)/libpcache.so: $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libpcache.map
 		-Wl,--version-script=$(BUILD)/libpcache.map -o $@ \
 		$(filter %.o,$^) -lpmem2 -lpthread
 
+PC_SED := s|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|; \
+	  s|@VERSION@|$(VERSION)|
 $(BUILD)/libpcache.pc: lib/libpcache.pc.in VERSION
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|; s|@VERSION@|$(VERSION)|' $< > $@
+	sed -e '$(PC_SED)' $< > $@
 
 vpath %.8 $(sort $(dir $(MAN_SRCS)))
 $(BUILD)/man/%.8: %.8 VERSION
@@ -160,7 +162,7 @@ install: all
 	install -m 644 $(BUILD)/libpcache.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(BUILD)/libpcache.so $(DESTDIR)$(LIBDIR)/libpcache.so.0
 	ln -sf libpcache.so.0 $(DESTDIR)$(LIBDIR)/libpcache.so
-	install -m 644 $(BUILD)/libpcache.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e '$(PC_SED)' lib/libpcache.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libpcache.pc
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/pcache/
 	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/
 	for t in $(TOOLS); do \
