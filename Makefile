@@ -146,7 +146,7 @@ deb:
 	tools/install-deps.sh base bench deb
 	JOBS=$(JOBS) tools/make-deb.sh $(BUILD)/deb
 
-# only the Debian package test (make check runs it too; PCACHE_SKIP_DEB=1 not)
+# only the Debian package test (make check runs it too, unless PCACHE_SKIP_DEB=1)
 check-deb:
 	tools/install-deps.sh base bench deb
 	tests/deb/deb.tap.sh
