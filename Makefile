@@ -6,20 +6,27 @@
 #   make demo          install dependencies, build, format/check/dump an image
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make kernel        build the dm-pcache module in kernel/
+#   make deb           Debian packages into $(BUILD)/deb/ (see debian/README)
+#   make check-deb     build them, install, use and purge them in a bookworm
+#                      chroot (tests/deb/deb.tap.sh, also part of make check)
 #   make fuzz          build and run the libFuzzer targets for a short while
 #
 # Every directory cmd/<tool>/ becomes $(BUILD)/<tool>; cmd/<tool>/build.mk
 # may add <tool>_LIBS. Nothing is written outside $(BUILD) (default build/).
+# The version of everything (tools, library, man pages, module, packages)
+# is the one line of the file VERSION.
 
 BUILD     ?= build
 SANBUILD  ?= $(BUILD)-san
 PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
 DESTDIR   ?=
 CC        ?= gcc
-VERSION   := 0.1.0
+VERSION   := $(shell cat VERSION)
 
 WARN      := -Wall -Wextra -Werror
-CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common \
+             -DPCACHE_TOOLS_VERSION='"$(VERSION)"'
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -fPIC -pthread
 LDLIBS    := -lpopt -ljson-c -lblkid -lndctl -lpmem2 -lkmod -ldevmapper -lpthread
@@ -28,6 +35,9 @@ SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c lib/dev/*.c lib/check/*.c))
 LIB_HDRS  := lib/pcache.h lib/writer.h lib/layout/pcache_layout.h
+# cmd/*/NAME.8 -> $(BUILD)/man/NAME.8 with @VERSION@ filled in
+MAN_SRCS  := $(sort $(wildcard cmd/*/*.8))
+MANPAGES  := $(addprefix $(BUILD)/man/,$(notdir $(MAN_SRCS)))
 TOOLS     := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard cmd/*/*.c))))))
 CLI_SRCS  := $(wildcard cmd/common/*.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -38,14 +48,15 @@ TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 -include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
 .SECONDARY:
-.PHONY: all check check-build demo install uninstall kernel fuzz clean deps
+.PHONY: all check check-build demo install uninstall kernel fuzz clean deps deb check-deb
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
-     $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp
+     $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp $(MANPAGES)
 
 # ---- one build tree: $(1) = directory, $(2) = extra flags ----
 define tree
-# exact header dependencies come from the -MMD files included below
-$(1)/obj/%.o: %.c
+# exact header dependencies come from the -MMD files included below;
+# VERSION reaches the objects as -DPCACHE_TOOLS_VERSION
+$(1)/obj/%.o: %.c VERSION
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $(2) -MMD -c -o $$@ $$<
 
@@ -55,7 +66,7 @@ $(1)/libpcache.a: $$(LIB_SRCS:%.c=$(1)/obj/%.o)
 
 $(1)/testtools/%: $(1)/obj/tests/tools/%.o $(1)/libpcache.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$< $(1)/libpcache.a $$(LDLIBS)
+	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) -o $$@ $$< $(1)/libpcache.a $$(LDLIBS)
 
 $(1)/unit.stamp: $$(patsubst tests/unit/%.c,$(1)/unit/%,$$(UNIT_SRCS)) \
 		$$(patsubst tests/tools/%.c,$(1)/testtools/%,$$(TTOOL_SRCS))
@@ -68,7 +79,7 @@ endef
 # $(1) = directory, $(2) = extra flags, $(3) = tool
 define tool
 $(1)/$(3): $$(patsubst %.c,$(1)/obj/%.o,$$(wildcard cmd/$(3)/*.c) $$(CLI_SRCS)) $(1)/libpcache.a
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a \
+	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a \
 		$$($(3)_LIBS) $$(LDLIBS)
 endef
 
@@ -76,7 +87,7 @@ endef
 define unit
 $(1)/unit/$(basename $(notdir $(3))): $(1)/obj/$(3:.c=.o) $$(UNIT_AUX:%.c=$(1)/obj/%.o) $(1)/libpcache.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a $$(LDLIBS)
+	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a $$(LDLIBS)
 endef
 
 # $(1) = directory, $(2) = extra flags
@@ -88,15 +99,32 @@ endef
 $(eval $(call all_rules,$(BUILD),))
 $(eval $(call all_rules,$(SANBUILD),$(SANFLAGS)))
 
-$(BUILD)/libpcache.so: $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-	$(CC) -shared -Wl,-soname,libpcache.so.0 -o $@ $^ -lpmem2 -lpthread
-
-$(BUILD)/libpcache.pc: lib/libpcache.pc.in
+# The shared library exports the API of its installed headers and nothing
+# else (symbol version PCACHE_0): every pc_NAME( they declare.
+$(BUILD)/libpcache.map: lib/pcache.h lib/writer.h
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' $< > $@
+	{ echo 'PCACHE_0 {'; echo 'global:'; \
+	  grep -ohE '\<pc_[a-z0-9_]+\(' $^ | sort -u | sed 's/^/\t/; s/($$/;/'; \
+	  echo 'local: *;'; echo '};'; } > $@
+
+$(BUILD)/libpcache.so: $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libpcache.map
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,-soname,libpcache.so.0 \
+		-Wl,--version-script=$(BUILD)/libpcache.map -o $@ \
+		$(filter %.o,$^) -lpmem2 -lpthread
+
+PC_SED := s|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|; \
+	  s|@VERSION@|$(VERSION)|
+$(BUILD)/libpcache.pc: lib/libpcache.pc.in VERSION
+	@mkdir -p $(@D)
+	sed -e '$(PC_SED)' $< > $@
+
+vpath %.8 $(sort $(dir $(MAN_SRCS)))
+$(BUILD)/man/%.8: %.8 VERSION
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/g' $< > $@
 
 deps:
-	tools/install-deps.sh base bench dump
+	tools/install-deps.sh base bench dump deb
 
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
@@ -113,27 +141,38 @@ demo: deps
 kernel:
 	$(MAKE) -C kernel
 
+# Debian packages from a clean copy of the tree into $(BUILD)/deb/
+deb:
+	tools/install-deps.sh base bench deb
+	JOBS=$(JOBS) tools/make-deb.sh $(BUILD)/deb
+
+# only the Debian package test (make check runs it too, unless PCACHE_SKIP_DEB=1)
+check-deb:
+	tools/install-deps.sh base bench deb
+	tests/deb/deb.tap.sh
+
 fuzz: deps
 	@tools/fuzz.sh $(BUILD)-fuzz
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/pcache $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(addprefix $(BUILD)/,$(TOOLS)) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 $(BUILD)/libpcache.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libpcache.so $(DESTDIR)$(PREFIX)/lib/libpcache.so.0
-	ln -sf libpcache.so.0 $(DESTDIR)$(PREFIX)/lib/libpcache.so
-	install -m 644 $(BUILD)/libpcache.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(BUILD)/libpcache.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/libpcache.so $(DESTDIR)$(LIBDIR)/libpcache.so.0
+	ln -sf libpcache.so.0 $(DESTDIR)$(LIBDIR)/libpcache.so
+	sed -e '$(PC_SED)' lib/libpcache.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libpcache.pc
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(PREFIX)/include/pcache/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/
 	for t in $(TOOLS); do \
-		[ ! -f cmd/$$t/$$t.8 ] || install -m 644 cmd/$$t/$$t.8 $(DESTDIR)$(PREFIX)/share/man/man8/; \
 		[ ! -f completions/$$t ] || install -m 644 completions/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/; \
 	done
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(TOOLS)) \
-		$(DESTDIR)$(PREFIX)/lib/libpcache.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpcache.pc
+		$(DESTDIR)$(LIBDIR)/libpcache.* $(DESTDIR)$(LIBDIR)/pkgconfig/libpcache.pc \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MAN_SRCS)))
 	rm -rf $(DESTDIR)$(PREFIX)/include/pcache
 
 clean:

@@ -399,3 +399,4 @@ module_exit(pc_exit);
 
 MODULE_DESCRIPTION("dm-pcache compatible persistent-memory write-back cache");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(PCACHE_MODULE_VERSION);

@@ -24,7 +24,8 @@
 
 #include "pcache_layout.h"
 
-#define PCACHE_TOOLS_VERSION "0.1.0"
+/* PCACHE_TOOLS_VERSION, the version of pcache-tools, is not defined here:
+ * the build passes it from the file VERSION (pkg-config --modversion libpcache). */
 
 /* ---- Errors ----------------------------------------------------------- */
 

@@ -44,9 +44,9 @@ ext4_image() {
 	[[ "$output" == *"lib [IMAGE]"* ]]
 	run "$B" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "pcache-bench (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-bench (pcache-tools) $(cat "$REPO/VERSION")" ]
 	run "$B" io --version
-	[ "$output" = "pcache-bench (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-bench (pcache-tools) $(cat "$REPO/VERSION")" ]
 }
 
 @test "io --help lists every workload option" {
@@ -203,9 +203,9 @@ print(sum(d[i:i + 4096] == z for i in range(0, 1 << 20, 4096)), d[1 << 20:] == b
 	run "$B" io --json --runtime 0.2 --size 1M "$F"
 	[ "$status" -eq 0 ]
 	printf '%s' "$output" > "$WORK/out.json"
-	run jq -e --arg f "$F" '. as $d |
+	run jq -e --arg f "$F" --arg v "$(cat "$REPO/VERSION")" '. as $d |
 	  ($d.__header | .version == 1 and .tool == "pcache-bench" and
-	   .tool_version == "0.1.0" and .command == "io") and
+	   .tool_version == $v and .command == "io") and
 	  ($d.device | .path == $f and .type == "file" and
 	   .size_bytes == 1048576 and .pcache == false and .dm_name == null) and
 	  $d.pcache == null and $d.interrupted == false and

@@ -42,7 +42,7 @@ merge() {
 	[[ "$output" == *"--extract"* ]]
 	run "$D" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "pcache-dump (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-dump (pcache-tools) $(cat "$REPO/VERSION")" ]
 }
 
 @test "usage errors exit 16" {

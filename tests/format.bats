@@ -20,7 +20,7 @@ setup() {
 @test "--version" {
 	run "$F" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "pcache-format (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-format (pcache-tools) $(cat "$REPO/VERSION")" ]
 }
 
 @test "an unknown option is a usage error (16)" {

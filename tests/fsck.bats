@@ -39,7 +39,7 @@ fsck_json() {
 @test "--version prints the tool and package version" {
 	run "$FSCK" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "pcache-fsck (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-fsck (pcache-tools) $(cat "$BATS_TEST_DIRNAME/../VERSION")" ]
 }
 
 @test "--help lists the options" {

@@ -61,7 +61,7 @@ teardown() {
 	[[ "$output" == *"--skip-bad"* ]]
 	run "$W" --version
 	[ "$status" -eq 0 ]
-	[ "$output" = "pcache-writeback (pcache-tools) 0.1.0" ]
+	[ "$output" = "pcache-writeback (pcache-tools) $(cat "$REPO/VERSION")" ]
 	run "$W" "$C"
 	[ "$status" -eq 16 ]
 	run "$W" "$C" "$B" x

@@ -17,7 +17,7 @@
 #include <popt.h>
 
 #define BENCH_NAME	"pcache-bench"
-#define BENCH_VERSION	"0.1.0"
+#define BENCH_VERSION	PCACHE_TOOLS_VERSION	/* from VERSION, through the build */
 #define BENCH_JSON_VERSION 1
 
 /* Exit codes (documented in pcache-bench.8). */

@@ -9,8 +9,9 @@
 #
 # Environment: PCT_ROOT (a chroot with another Debian kernel, see
 # sid-build.sh), PCT_UPSTREAM=1 (load the kernel's own dm-pcache instead of
-# ours), VM_MEM (guest RAM, default 3G; the pmem region starts at 1 GiB),
-# VM_APPEND (more kernel parameters).
+# ours), PCT_MODULE (a prebuilt dm-pcache.ko, see vm_use_module), VM_MEM
+# (guest RAM, default 3G; the pmem region starts at 1 GiB), VM_APPEND (more
+# kernel parameters).
 vm_here=$top/tests/kernel
 PR=${PCT_ROOT:-}
 VM_MEM=${VM_MEM:-3G}
@@ -36,6 +37,7 @@ vm_find_kernel() {
 # Build a copy of kernel/, so that a concurrent "make kernel" in the tree
 # is not disturbed. The log is $W/build.log.
 vm_build_module() {
+	[ -z "${PCT_MODULE:-}" ] || { vm_use_module "$PCT_MODULE"; return; }
 	if [ -n "$PR" ]; then
 		KM=$PR/build/pcache-test
 		kmake="chroot $PR make -C /build/pcache-test KDIR=/usr/src/linux-headers-$KVER PCACHE_LAYOUT=/build/pcache-test"
@@ -45,7 +47,7 @@ vm_build_module() {
 	fi
 	rm -rf "$KM"
 	mkdir -p "$KM"
-	cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$KM/"
+	cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$top/VERSION" "$KM/"
 	rm -f "$KM/dm-pcache.mod.c"
 	[ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" "$KM/"
 	# (objtool needs /proc, also inside a chroot)
@@ -56,6 +58,21 @@ vm_build_module() {
 	rc=$?
 	[ -n "$umount_proc" ] && umount "$PR/proc"
 	[ $rc = 0 ] || vm_fail "module builds against $KVER headers" "$W/build.log"
+}
+
+# PCT_MODULE=/path/dm-pcache.ko: load a module built elsewhere (e.g. by
+# DKMS in tests/deb/deb.tap.sh) instead of building kernel/; it must be
+# built for the kernel the VM boots.
+vm_use_module() {
+	local vermagic
+	[ -f "$1" ] || vm_fail "find PCT_MODULE $1" || return 1
+	vermagic=$(modinfo -F vermagic "$1") || vm_fail "read PCT_MODULE $1" || return 1
+	[ "${vermagic%% *}" = "$KVER" ] ||
+		vm_fail "PCT_MODULE is built for ${vermagic%% *}, the VM boots $KVER" || return 1
+	KM=$W/kmod
+	rm -rf "$KM"
+	mkdir -p "$KM"
+	cp "$1" "$KM/dm-pcache.ko"
 }
 
 # The static helpers the guest scenarios use.
