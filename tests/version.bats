@@ -65,3 +65,14 @@ setup() {
 	run sh -c "objdump -T '$PCACHE_BIN/libpcache.so' | grep ' pc_' | grep -vc PCACHE_0"
 	[ "$output" = 0 ]
 }
+
+@test "debian/libpcache0.symbols lists exactly what libpcache.so exports" {
+	[[ "$PCACHE_BIN" != *-san ]] || skip "libpcache.so is built in the plain tree"
+	local exported listed
+	exported=$(nm -D --defined-only "$PCACHE_BIN/libpcache.so" |
+		awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
+	listed=$(awk '$1 ~ /^pc_/ { sub(/@.*/, "", $1); print $1 }' \
+		"$REPO/debian/libpcache0.symbols" | sort)
+	run diff <(echo "$exported") <(echo "$listed")
+	[ "$status" = 0 ] || { echo "exported (<) vs symbols file (>): $output"; false; }
+}
