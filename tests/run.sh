@@ -9,15 +9,18 @@
 # tests in qemu). All speak TAP; this script counts "ok"/"not ok" lines,
 # and counts one more failure for a suite that has no plan, does not run
 # the number of tests its plan "1..N" announces, or exits non-zero with
-# no test failed (a crash after N "ok" lines is not N passes).
+# no test failed (a crash after N "ok" lines is not N passes). A "not ok"
+# line marked "# TODO" (a known failure) is listed but not counted.
 # PCACHE_SKIP_KERNEL=1 leaves out the qemu tests (quick local runs only).
 set -u
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
 timing=
+todo=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+todo_log=$(mktemp)
+trap 'rm -f "$log" "$todo_log"' EXIT
 
 # The last line of every suite's stream, written by run_suite: its exit code.
 EXIT_MARK='# run.sh: suite exit'
@@ -30,6 +33,8 @@ count() {	# $1: suite name; TAP on stdin
 		esac
 		printf '%s\n' "$line"
 		case "$line" in
+		"not ok "*"# TODO"*) todo=$((todo + 1)); seen=$((seen + 1))
+			echo "$1: $line" >> "$todo_log" ;;
 		"not ok "*) failed=$((failed + 1)); bad=$((bad + 1)); seen=$((seen + 1))
 			echo "$1: $line" >> "$log" ;;
 		"ok "*) passed=$((passed + 1)); seen=$((seen + 1)) ;;
@@ -79,6 +84,10 @@ for t in $(find tests -name '*.tap.sh' -perm -u+x | sort); do
 done
 
 printf '# time per suite:\n%s' "$timing"
+if [ -s "$todo_log" ]; then
+	echo "# known failures (TAP TODO, not counted as failed): $todo"
+	sed 's/^/#   /' "$todo_log"
+fi
 if [ -s "$log" ]; then
 	echo "# failures:"
 	sed 's/^/#   /' "$log"

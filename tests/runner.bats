@@ -59,3 +59,12 @@ unit() {	# unit NAME BODY: a fake unit test printing BODY's output
 	[ "${lines[-1]}" = "1 passed, 1 failed" ]
 	[ "$(echo "$output" | grep -c 'suite failed')" -eq 0 ]
 }
+
+@test "run.sh: a TODO test is listed as known, not counted as failed" {
+	unit t 'echo "ok 1 - x"; echo "not ok 2 - y # TODO known"; echo 1..2'
+	run "$T/tests/run.sh" b
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "1 passed, 0 failed" ]
+	echo "$output" | grep -q '^# known failures (TAP TODO, not counted as failed): 1$'
+	echo "$output" | grep -q '^#   b unit test_t: not ok 2 - y # TODO known$'
+}
