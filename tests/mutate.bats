@@ -89,4 +89,18 @@ verdict() {
 	[ "$(sum "$W/ram.img")" = "$(sum "$W/m.pmem")" ]
 	run "$MUT" --apply "$W/m.pmem" "$W/ram.img" 0
 	[ "$output" = "applied $W/m.pmem pages=0" ]
+	# what the kernel wrote where the image has a hole is zeroed again
+	printf 'written by the guest' | dd of="$W/ram.img" bs=4096 seek=50000 \
+		conv=notrunc status=none
+	run "$MUT" --apply "$W/m.pmem" "$W/ram.img" 0
+	[ "$output" = "applied $W/m.pmem pages=1" ]
+	cmp -s "$W/ram.img" "$W/m.pmem"
+}
+
+@test "--apply at an offset: the image lands at that byte of the file" {
+	truncate -s 2G "$W/big.img"
+	"$MUT" --apply "$W/gen.pmem" "$W/big.img" $((1 << 30)) >/dev/null
+	cmp <(dd if="$W/big.img" bs=1M skip=1024 count=1 status=none) \
+		<(dd if="$W/gen.pmem" bs=1M count=1 status=none)
+	rm -f "$W/big.img"
 }

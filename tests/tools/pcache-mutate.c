@@ -173,31 +173,94 @@ static void sparse_copy(const char *base, const char *out)
 	close(in);
 }
 
-/* --apply: FILE[off ...] := IMAGE, touching only the pages that differ. */
-static int apply(const char *image, const char *file, const char *off_s)
+/*
+ * Data extents of @fd within [from, to), shifted by -from, appended to
+ * @ext (pairs of start, end); returns the new count.
+ */
+#define EXT_MAX 65536
+
+static size_t data_extents(int fd, off_t from, off_t to, off_t *ext, size_t n)
+{
+	off_t pos = from;
+
+	while (pos < to && n + 2 <= EXT_MAX) {
+		off_t d = lseek(fd, pos, SEEK_DATA), h;
+
+		if (d < 0 || d >= to)
+			break;
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0 || h > to)
+			h = to;
+		ext[n++] = d - from;
+		ext[n++] = h - from;
+		pos = h;
+	}
+	return n;
+}
+
+static int ext_cmp(const void *a, const void *b)
+{
+	const off_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Write the pages of [pos, end) of @in that differ from @out at +base. */
+static uint64_t apply_range(int in, int out, off_t base, off_t pos, off_t end)
 {
 	static uint8_t a[1 << 20], b[1 << 20];
-	uint64_t base = strtoull(off_s, NULL, 0), pages = 0;
-	int in = open(image, O_RDONLY), out = open(file, O_RDWR);
-	struct stat st;
+	uint64_t pages = 0;
 
-	if (in < 0 || out < 0 || fstat(in, &st))
-		die("--apply: %s", strerror(errno));
-	for (off_t pos = 0; pos < st.st_size; pos += sizeof(a)) {
-		ssize_t n = pread(in, a, sizeof(a), pos);
+	pos &= ~(off_t)4095;
+	for (; pos < end; pos += sizeof(a)) {
+		size_t want = end - pos < (off_t)sizeof(a) ? (size_t)(end - pos) :
+							     sizeof(a);
+		ssize_t n = pread(in, a, want, pos);
 
-		if (n <= 0 || pread(out, b, (size_t)n, (off_t)base + pos) != n)
+		if (n <= 0 || pread(out, b, (size_t)n, base + pos) != n)
 			die("--apply: short read at %lld", (long long)pos);
 		for (ssize_t p = 0; p < n; p += 4096) {
 			size_t len = n - p < 4096 ? (size_t)(n - p) : 4096;
 
 			if (!memcmp(a + p, b + p, len))
 				continue;
-			if (pwrite(out, a + p, len, (off_t)base + pos + p) !=
-			    (ssize_t)len)
+			if (pwrite(out, a + p, len, base + pos + p) != (ssize_t)len)
 				die("--apply: write: %s", strerror(errno));
 			pages++;
 		}
+	}
+	return pages;
+}
+
+/*
+ * --apply: FILE[OFF ...] := IMAGE, touching only the pages that differ.
+ * Where both are holes both read as zeros, so only the union of their
+ * data extents is compared.
+ */
+static int apply(const char *image, const char *file, const char *off_s)
+{
+	static off_t ext[EXT_MAX];
+	off_t base = (off_t)strtoull(off_s, NULL, 0);
+	int in = open(image, O_RDONLY), out = open(file, O_RDWR);
+	uint64_t pages = 0;
+	struct stat st;
+	size_t n, i;
+	off_t end = 0;
+
+	if (in < 0 || out < 0 || fstat(in, &st))
+		die("--apply: %s", strerror(errno));
+	n = data_extents(in, 0, st.st_size, ext, 0);
+	n = data_extents(out, base, base + st.st_size, ext, n);
+	if (n + 2 > EXT_MAX)
+		die("--apply: too many extents");
+	qsort(ext, n / 2, 2 * sizeof(off_t), ext_cmp);
+	for (i = 0; i < n; i += 2) {
+		off_t s = ext[i] > end ? ext[i] : end;
+
+		if (ext[i + 1] > s)
+			pages += apply_range(in, out, base, s, ext[i + 1]);
+		if (ext[i + 1] > end)
+			end = (ext[i + 1] + 4095) & ~(off_t)4095;
 	}
 	if (fsync(out) || close(out))
 		die("--apply: %s", strerror(errno));
