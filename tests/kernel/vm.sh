@@ -10,7 +10,8 @@
 # Environment: PCT_ROOT (a chroot with another Debian kernel, see
 # sid-build.sh), PCT_UPSTREAM=1 (load the kernel's own dm-pcache instead of
 # ours), VM_MEM (guest RAM, default 3G; the pmem region starts at 1 GiB),
-# VM_APPEND (more kernel parameters).
+# VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more qemu options, e.g.
+# a control port: "-serial pipe:PATH" is the guest's /dev/ttyS1).
 vm_here=$top/tests/kernel
 PR=${PCT_ROOT:-}
 VM_MEM=${VM_MEM:-3G}
@@ -154,7 +155,7 @@ vm_boot() {
 		-append "console=ttyS0 memmap=$mm pct=$name panic=-1 loglevel=4 ${VM_APPEND:-}" \
 		-drive file="$back",format=raw,if=virtio,cache=unsafe \
 		-display none -serial file:"$log" -monitor none -no-reboot \
-		</dev/null >"$W/$name.qemu" 2>&1 &
+		${VM_QEMU_ARGS:-} </dev/null >"$W/$name.qemu" 2>&1 &
 	qpid=$!
 	s=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do
