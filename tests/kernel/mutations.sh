@@ -219,8 +219,17 @@ run_case() {	# run_case INDEX BASE KIND SEED
 # ---- report ----
 report() {
 	local cls what n todo bad reasons m c kind base seed codes k r
+	local v nr ns nd
+	echo "# per kind: images, kernel refuse/same/diff, and each image as base:kernel/fsck"
 	for kind in $(printf '%s\n' "${!count[@]}" | sort); do
-		echo "# kind $kind:${count[$kind]}"
+		nr=0 ns=0 nd=0
+		for v in ${count[$kind]}; do
+			case $v in
+			*:refuse/*) nr=$((nr + 1)) ;; *:same/*) ns=$((ns + 1)) ;;
+			*:diff/*) nd=$((nd + 1)) ;;
+			esac
+		done
+		echo "# kind $kind: $((nr + ns + nd)) images, refuse $nr same $ns diff $nd:${count[$kind]}"
 	done
 	for cls in refuse accept silent false; do
 		case $cls in
@@ -238,7 +247,10 @@ report() {
 			if [ -n "$r" ]; then
 				todo=$((todo + 1))
 				echo "#   known ($cls): $base $kind seed $seed ($codes): $r"
-				reasons="$reasons; $r"
+				case "$reasons; " in
+				*"; $r; "*) ;;
+				*) reasons="$reasons; $r" ;;
+				esac
 			else
 				bad="$bad $base/$kind/$seed"
 				echo "#   MISMATCH ($cls): recipe pcache-mutate $base $kind $seed; kernel $k; fsck $codes"
