@@ -45,6 +45,9 @@ UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 # tests/tools/NAME.c: one-file generators used by the tests -> $(BUILD)/testtools/NAME
 TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 
+# The included files define rules of their own (fuzz/build.mk): the goal of a
+# plain `make` stays all.
+.DEFAULT_GOAL := all
 -include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
 .SECONDARY:

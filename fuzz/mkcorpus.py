@@ -7,6 +7,10 @@ Keeps the 20 KiB header, the four dual-slot records of each segment and the
 first 4 KiB of each data area up to the last one that is not all zero (see
 the input layout in fuzz_fsck.c). MODE is byte 0: default 0x15 (512 MiB,
 --verify-data, 256 MiB backing); use 0x16 for a 1 GiB image.
+
+fuzz/corpus/fsck/mut-KIND-SEED are mutated kcrc-crash fixtures:
+    build/testtools/pcache-mutate kcrc-crash.pmem M KIND SEED
+    fuzz/mkcorpus.py M fuzz/corpus/fsck/mut-KIND-SEED 0x16
 """
 import struct
 import sys

@@ -101,7 +101,10 @@ static int one_key(struct kctx *x, bool after, bool at_tail)
 	else if (ck->o.verify_data && pc_cache_data_crc(&ck->c))
 		key_data(x, k);
 	key_shape(x, k);
-	if (ke == PC_KEY_SEG_RANGE)
+	/* pc_key_check() stops at the first failed bound: a key beyond the
+	 * backing device may also name a segment that does not exist */
+	if (k->cache_seg_id >= ck->c.info.n_segs ||
+	    k->cache_seg_id >= ck->c.segs_loaded)
 		return 0;
 	gen = ck->c.segs[k->cache_seg_id].gen;
 	rk.stale = k->seg_gen < gen;

@@ -11,7 +11,8 @@
 # sid-build.sh), PCT_UPSTREAM=1 (load the kernel's own dm-pcache instead of
 # ours), PCT_MODULE (a prebuilt dm-pcache.ko, see vm_use_module), VM_MEM
 # (guest RAM, default 3G; the pmem region starts at 1 GiB), VM_APPEND (more
-# kernel parameters).
+# kernel parameters), VM_QEMU_ARGS (more qemu options, e.g. a control port:
+# "-serial pipe:PATH" is the guest's /dev/ttyS1).
 vm_here=$top/tests/kernel
 PR=${PCT_ROOT:-}
 VM_MEM=${VM_MEM:-3G}
@@ -171,7 +172,7 @@ vm_boot() {
 		-append "console=ttyS0 memmap=$mm pct=$name panic=-1 loglevel=4 ${VM_APPEND:-}" \
 		-drive file="$back",format=raw,if=virtio,cache=unsafe \
 		-display none -serial file:"$log" -monitor none -no-reboot \
-		</dev/null >"$W/$name.qemu" 2>&1 &
+		${VM_QEMU_ARGS:-} </dev/null >"$W/$name.qemu" 2>&1 &
 	qpid=$!
 	s=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do

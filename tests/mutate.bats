@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# pcache-mutate (tests/tools): the mutation corpus generator of the
+# checker-versus-kernel comparison (tests/kernel/mutations.sh). Each kind
+# changes exactly the structure it names, the generated base is a clean
+# cache whose log crosses a LAST kset, and --apply writes only the pages
+# that differ.
+
+setup_file() {
+	export BIN=${PCACHE_BIN:-$BATS_TEST_DIRNAME/../build}
+	export MUT=$BIN/testtools/pcache-mutate FSCK=$BIN/pcache-fsck
+	export W=$BATS_FILE_TMPDIR
+	"$MUT" --make-base "$W/gen.pmem" >"$W/gen.txt"
+}
+
+sum() { "$BIN/testtools/pcache-sparsesum" "$1"; }
+
+# verdict IMAGE: "<kernel_accepts> <codes>" of pcache-fsck -n --json
+verdict() {
+	"$FSCK" -n --json --backing-size 268435456 --data-crc=false "$1" |
+		jq -r '"\(.summary.kernel_accepts) \(.summary.by_code | keys | join(","))"'
+}
+
+@test "the generated base is a clean cache with a LAST kset and four ranges" {
+	run "$FSCK" -n --backing-size 268435456 --data-crc=false "$W/gen.pmem"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"12 ksets, 1 LAST, 48 keys"* ]]
+	[ "$(grep -c '^range ' "$W/gen.txt")" -eq 4 ]
+}
+
+@test "kind none copies the base byte for byte" {
+	run "$MUT" "$W/gen.pmem" "$W/m.pmem" none 1
+	[ "$status" -eq 0 ]
+	[ "$output" = "kind=none seed=1 applies=yes struct=none slot=-1 dev_off=0 len=0 op:none" ]
+	[ "$(sum "$W/m.pmem")" = "$(sum "$W/gen.pmem")" ]
+}
+
+@test "a forged superblock magic is resealed: PC-SB-MAGIC, not PC-SB-CRC" {
+	run "$MUT" "$W/gen.pmem" "$W/m.pmem" sb-magic 3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"struct=superblock slot=-1 dev_off=4096 len=24 op:magic"*"crc:resealed" ]]
+	# the checker goes on with a superblock rebuilt from cache_info
+	[ "$(verdict "$W/m.pmem")" = "false PC-DIRTY-DATA,PC-SB-MAGIC" ]
+	cmp -s <(head -c 4096 "$W/m.pmem") <(head -c 4096 "$W/gen.pmem")
+	! cmp -s <(head -c 4120 "$W/m.pmem") <(head -c 4120 "$W/gen.pmem")
+}
+
+@test "a LAST link out of range is refused (PC-LOG-NEXT), same seed same bytes" {
+	run "$MUT" "$W/gen.pmem" "$W/a.pmem" kset-last-range 5
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"struct=kset"*"at:0:16764824 next:2->"*"crc:resealed" ]]
+	[[ "$(verdict "$W/a.pmem")" == "false "*PC-LOG-NEXT* ]]
+	"$MUT" "$W/gen.pmem" "$W/b.pmem" kset-last-range 5
+	[ "$(sum "$W/a.pmem")" = "$(sum "$W/b.pmem")" ]
+}
+
+@test "a key beyond the backing device: PC-KEY-BACKING" {
+	run "$MUT" "$W/gen.pmem" "$W/m.pmem" key-off-range 9
+	[ "$status" -eq 0 ]
+	[[ "$(verdict "$W/m.pmem")" == "false "*PC-KEY-BACKING* ]]
+}
+
+@test "a kind that does not apply exits 2 and says why; unknown kinds 16" {
+	truncate -s 1G "$W/fresh.pmem"
+	"$BIN/pcache-format" -q "$W/fresh.pmem"
+	run "$MUT" "$W/fresh.pmem" "$W/m.pmem" kset-zero 1
+	[ "$status" -eq 2 ]
+	[ "$output" = "kind=kset-zero seed=1 applies=no reason=no-kset" ]
+	run "$MUT" "$W/gen.pmem" "$W/m.pmem" no-such-kind 1
+	[ "$status" -eq 16 ]
+	[[ "$output" == *"unknown kind 'no-such-kind'"* ]]
+}
+
+@test "every listed kind runs on the generated base" {
+	n=0
+	for k in $("$MUT" --list); do
+		n=$((n + 1))
+		run "$MUT" "$W/gen.pmem" "$W/m.pmem" "$k" "$n"
+		[ "$status" -eq 0 ] || { echo "$k: $output"; false; }
+		[[ "$output" == "kind=$k seed=$n applies=yes struct="* ]]
+	done
+	[ "$n" -ge 70 ]
+}
+
+@test "--apply writes only the pages that differ" {
+	cp --sparse=always "$W/gen.pmem" "$W/ram.img"
+	"$MUT" "$W/gen.pmem" "$W/m.pmem" info-nsegs-zero 2 >/dev/null
+	run "$MUT" --apply "$W/m.pmem" "$W/ram.img" 0
+	[ "$status" -eq 0 ]
+	[ "$output" = "applied $W/m.pmem pages=1" ]
+	[ "$(sum "$W/ram.img")" = "$(sum "$W/m.pmem")" ]
+	run "$MUT" --apply "$W/m.pmem" "$W/ram.img" 0
+	[ "$output" = "applied $W/m.pmem pages=0" ]
+	# what the kernel wrote where the image has a hole is zeroed again
+	printf 'written by the guest' | dd of="$W/ram.img" bs=4096 seek=50000 \
+		conv=notrunc status=none
+	run "$MUT" --apply "$W/m.pmem" "$W/ram.img" 0
+	[ "$output" = "applied $W/m.pmem pages=1" ]
+	cmp -s "$W/ram.img" "$W/m.pmem"
+}
+
+@test "--apply at an offset: the image lands at that byte of the file" {
+	truncate -s 2G "$W/big.img"
+	"$MUT" --apply "$W/gen.pmem" "$W/big.img" $((1 << 30)) >/dev/null
+	cmp <(dd if="$W/big.img" bs=1M skip=1024 count=1 status=none) \
+		<(dd if="$W/gen.pmem" bs=1M count=1 status=none)
+	rm -f "$W/big.img"
+}
+
+# A crash here once: a forged key_num turned the next kset's bytes into keys
+# beyond the backing device whose segment id did not exist (check_keys.c).
+@test "pcache-fsck ends every mutated image with a report (both bases, every kind)" {
+	bases="$W/gen.pmem"
+	fix=$BATS_TEST_DIRNAME/../../shared/fixtures/kcrc-crash.pmem.zst
+	if [ -f "$fix" ]; then
+		zstd -q -d -f "$fix" -o "$W/kcrc.pmem"
+		bases="$bases $W/kcrc.pmem"
+	fi
+	for b in $bases; do
+		n=0
+		for k in $("$MUT" --list); do
+			for seed in 1; do
+				rc=0
+				"$MUT" "$b" "$W/m.pmem" "$k" "$seed" >/dev/null || rc=$?
+				[ $rc = 0 ] || [ $rc = 2 ] || { echo "$b $k $seed: pcache-mutate $rc"; return 1; }
+				[ $rc = 0 ] || continue
+				rc=0
+				"$FSCK" -n --json --backing-size 268435456 --verify-data \
+					"$W/m.pmem" >"$W/f.json" 2>/dev/null || rc=$?
+				[ $rc -lt 8 ] || { echo "$b $k $seed: fsck exit $rc"; return 1; }
+				jq -e .summary.verdict "$W/f.json" >/dev/null ||
+					{ echo "$b $k $seed: no JSON report"; return 1; }
+				n=$((n + 1))
+			done
+		done
+		[ $n -gt 60 ]
+	done
+}
