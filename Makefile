@@ -17,6 +17,9 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= gcc
 VERSION   := 0.1.0
+# pcache's systemd generator and udev rule go where systemd and udev look
+GENERATORDIR ?= /usr/lib/systemd/system-generators
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
 WARN      := -Wall -Wextra -Werror
 CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common
@@ -130,10 +133,19 @@ install: all
 		[ ! -f cmd/$$t/$$t.8 ] || install -m 644 cmd/$$t/$$t.8 $(DESTDIR)$(PREFIX)/share/man/man8/; \
 		[ ! -f completions/$$t ] || install -m 644 completions/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/; \
 	done
+	install -d $(DESTDIR)$(GENERATORDIR) $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	ln -sf $(PREFIX)/sbin/pcache $(DESTDIR)$(GENERATORDIR)/pcache-generator
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' udev/61-pcache.rules.in \
+		>$(DESTDIR)$(UDEVRULESDIR)/61-pcache.rules
+	install -m 644 cmd/pcache/pcachetab.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(TOOLS)) \
-		$(DESTDIR)$(PREFIX)/lib/libpcache.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpcache.pc
+		$(DESTDIR)$(PREFIX)/lib/libpcache.* $(DESTDIR)$(PREFIX)/lib/pkgconfig/libpcache.pc \
+		$(DESTDIR)$(GENERATORDIR)/pcache-generator \
+		$(DESTDIR)$(UDEVRULESDIR)/61-pcache.rules \
+		$(DESTDIR)$(PREFIX)/share/man/man5/pcachetab.5
 	rm -rf $(DESTDIR)$(PREFIX)/include/pcache
 
 clean:
