@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "pcache.h"
@@ -54,6 +58,27 @@ static bool same_device(const char *a, const char *b)
 	if (S_ISBLK(sa.st_mode) && S_ISBLK(sb.st_mode))
 		return sa.st_rdev == sb.st_rdev;
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * The kernel target reads and writes a pmem cache device through DAX, past
+ * the block device's page cache: pages cached by an earlier read of ours
+ * may be stale. Drop them before reading the media.
+ */
+void pcache_flushbufs(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, BLKFLSBUF, 0))
+		cli_warn("%s: cannot drop cached pages (%s); the check may "
+			 "read stale data", path, strerror(errno));
+	close(fd);
 }
 
 static bool is_block(const char *path)
@@ -207,6 +232,7 @@ static int check_devices(const struct create_req *r, uint64_t *sectors,
 			r->backing);
 		return -1;
 	}
+	pcache_flushbufs(r->cache);
 	/* exclusive opens: a mounted or otherwise held device is refused */
 	if (pc_dev_open(r->backing, PC_OPEN_EXCL, &back, &err) ||
 	    pc_dev_open(r->cache, cflags, &cache, &err)) {

@@ -354,3 +354,31 @@ int dm_describe_holder(uint32_t major, uint32_t minor, char *buf, size_t len)
 	closedir(d);
 	return 0;
 }
+
+/*
+ * /dev/NAME of a block device from sysfs: /dev/block/M:m links are udev's
+ * and missing where udev does not run (an initramfs, a rescue shell).
+ */
+int dm_devnode(const char *majmin, char *buf, size_t len)
+{
+	char path[96], line[300];
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (strchr(majmin, '/') || strlen(majmin) > 32)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/uevent", majmin);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "DEVNAME=", 8))
+			continue;
+		snprintf(buf, len, "/dev/%.250s", line + 8);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}

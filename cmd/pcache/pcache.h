@@ -52,6 +52,8 @@ int dm_live_read(const char *name, struct pc_live *lv);
 int dm_list_pcache(char ***names, size_t *n);
 void dm_free_names(char **names, size_t n);
 bool dm_target_registered(const char *type);
+/* /dev path of block device "major:minor" (sysfs DEVNAME); 0 or -errno */
+int dm_devnode(const char *majmin, char *buf, size_t len);
 /* Holders of a dm device, mount points of it: a one-line description. */
 int dm_describe_holder(uint32_t major, uint32_t minor, char *buf, size_t len);
 
@@ -93,6 +95,8 @@ struct create_req {
 int pcache_create(const struct create_req *r);
 int cmd_create(int argc, const char **argv);
 bool pcache_name_valid(const char *name, char *why, size_t len);
+/* Drop a block device's cached pages (DAX writes bypass them). */
+void pcache_flushbufs(const char *path);
 
 /* ---- remove.c: remove, wait, set --------------------------------------- */
 

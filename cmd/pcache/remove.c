@@ -39,12 +39,16 @@ static int live_or_err(const char *name, struct pc_live *lv)
 static int flush_dev(const char *name)
 {
 	struct dm_dev_info info;
-	char path[64];
+	char majmin[32], path[300];
 	int fd, ret = 0;
 
 	if (dm_info_get(name, &info) || !info.exists)
 		return -1;
-	snprintf(path, sizeof(path), "/dev/block/%u:%u", info.major, info.minor);
+	snprintf(majmin, sizeof(majmin), "%u:%u", info.major, info.minor);
+	if (dm_devnode(majmin, path, sizeof(path))) {
+		cli_err("%s: no device node for %s", name, majmin);
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd)) {
 		cli_err("%s: flush failed: %s", path, strerror(errno));

@@ -225,13 +225,19 @@ static void add_detail(const struct source *src, struct sample *s)
 	struct pc_replay r = { 0 };
 	struct pc_cache *c = NULL;
 	struct pc_dev *dev;
-	char path[64];
+	char path[300];
 	const char *p = src->cache_dev;
 
 	if (!p) {
-		snprintf(path, sizeof(path), "/dev/block/%s", s->lv.cache_dev);
+		if (dm_devnode(s->lv.cache_dev, path, sizeof(path))) {
+			snprintf(s->detail_err, sizeof(s->detail_err),
+				 "no device node for cache device %s",
+				 s->lv.cache_dev);
+			return;
+		}
 		p = path;
 	}
+	pcache_flushbufs(p);
 	if (pc_dev_open(p, 0, &dev, &err)) {
 		snprintf(s->detail_err, sizeof(s->detail_err), "%s", err.msg);
 		return;
