@@ -38,7 +38,22 @@ finish() {
 bail() {
 	tap notok "$1"
 	[ -n "${2:-}" ] && [ -f "$2" ] && tail -n 30 "$2" | sed 's/^/# /'
-	finish
+	# 9. pcache: every subcommand on a live device, a power cut, pcachetab
+if want pcache && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	# ext4 for the refusal to remove a mounted device
+	vm_extra_modules lib/fs ext4 &&
+		vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" \
+			"$top/build/pcache" || bail "$VM_ERR"
+	ram_zero
+	rm -f "$W/back4.img"
+	truncate -s 256M "$W/back4.img"
+	run_vm pcache "$W/back4.img" '1G!1G' 900 cut
+	run_vm pcachetab "$W/back4.img" '1G!1G' 600
+	fsck_after pcachetab "$W/back4.img"
+	rm -f "$W/back4.img"
+fi
+
+finish
 }
 
 "$top/tools/install-deps.sh" kernel >"$W/deps.log" 2>&1 ||
@@ -53,8 +68,10 @@ else
 	tap ok "module builds against $KVER headers without warnings"
 fi
 vm_build_tools || bail "$VM_ERR"
-# pcache-bench (when built) and jq for the live-device benchmark scenario.
-vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" || bail "$VM_ERR"
+# pcache-bench (when built) and jq for the live-device benchmark scenario,
+# pcache for the pcache scenario.
+vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" "$top/build/pcache" ||
+	bail "$VM_ERR"
 
 # fsck_after NAME BACKING [MIB]: our offline checker must find nothing
 # wrong with what the module left on the cache device (when it is built).
@@ -214,6 +231,21 @@ if want bench && [ -x "$top/build/pcache-bench" ] && command -v jq >/dev/null; t
 	truncate -s 2G "$W/back3.img"
 	run_vm bench "$W/back3.img" '1G!1G' 600
 	rm -f "$W/back3.img"
+fi
+
+# 9. pcache: every subcommand on a live device, a power cut, pcachetab
+if want pcache && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	# ext4 for the refusal to remove a mounted device
+	vm_extra_modules lib/fs ext4 &&
+		vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" \
+			"$top/build/pcache" || bail "$VM_ERR"
+	ram_zero
+	rm -f "$W/back4.img"
+	truncate -s 256M "$W/back4.img"
+	run_vm pcache "$W/back4.img" '1G!1G' 900 cut
+	run_vm pcachetab "$W/back4.img" '1G!1G' 600
+	fsck_after pcachetab "$W/back4.img"
+	rm -f "$W/back4.img"
 fi
 
 finish
