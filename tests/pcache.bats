@@ -372,7 +372,9 @@ pc2 /dev/pmem2 /dev/sdc noauto"
 	grep -qxF "Before=local-fs-pre.target umount.target" "$u"
 	grep -qxF "DefaultDependencies=no" "$u"
 	grep -qxF "ExecStart=$(realpath "$P") activate --tab $T/tab pc0" "$u"
-	grep -qxF "ExecStop=$(realpath "$P") deactivate --tab $T/tab pc0" "$u"
+	grep -qxF "ExecStop=$(realpath "$P") deactivate --timeout 120 --force --tab $T/tab pc0" "$u"
+	grep -qxF "TimeoutStartSec=infinity" "$u"
+	grep -qxF "TimeoutStopSec=150" "$u"
 	bu1=$(systemd-escape --path /dev/disk/by-partuuid/1234abcd-01).device
 	grep -qxF "BindsTo=dev-pmem1.device $bu1" "$T/gen/pcache-pc1.service"
 	# required, only wanted with nofail, not pulled in with noauto

@@ -13,6 +13,8 @@
 
 struct tab_cmd {
 	int all;
+	int no_wait, force;
+	double timeout;
 	char *tab;
 	const char **names;
 	size_t n;
@@ -61,6 +63,16 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 			 struct tab_cmd *c, poptContext *pcp)
 {
 	static int quiet;
+	bool deact = !strcmp(sub, "deactivate");
+	struct poptOption drain[] = {
+		{ "no-wait", 'n', POPT_ARG_NONE, &c->no_wait, 0,
+		  "Remove at once; dirty data stays on the cache device", NULL },
+		{ "timeout", 0, POPT_ARG_DOUBLE, &c->timeout, 0,
+		  "Give up draining a device after SECONDS", "SECONDS" },
+		{ "force", 'f', POPT_ARG_NONE, &c->force, 0,
+		  "Remove even when draining times out", NULL },
+		POPT_TABLEEND
+	};
 	struct poptOption opts[] = {
 		{ "all", 'a', POPT_ARG_NONE, &c->all, 0,
 		  "Every entry (activate: every entry without noauto)", NULL },
@@ -68,10 +80,18 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 		  "Read FILE instead of " PCACHE_TAB_DEFAULT, "FILE" },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
 		  "Print nothing but errors and warnings", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, drain, 0,
+		  "Draining (as remove):", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
 	poptContext pc;
+
+	/* activate has no draining options: help moves up over them */
+	if (!deact) {
+		opts[3] = opts[4];
+		opts[4] = (struct poptOption)POPT_TABLEEND;
+	}
 
 	pc = sub_parse(sub, argc, argv, opts,
 		       "[OPTION...] (--all | NAME...)");
@@ -80,6 +100,8 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 	c->names = poptGetArgs(pc);
 	for (c->n = 0; c->names && c->names[c->n]; c->n++)
 		;
+	if (c->timeout < 0)
+		return sub_usage(pc, "--timeout: %g is negative", c->timeout);
 	if (c->all == !!c->n)
 		return sub_usage(pc, c->all ? "--all and NAME exclude each "
 				 "other" : "give NAME... or --all");
@@ -124,10 +146,10 @@ out:
 
 int cmd_deactivate(int argc, const char **argv)
 {
-	struct drain_opts o = { 0 };
 	struct tab_cmd c = { 0 };
 	poptContext pc;
 	int ret = parse_tab_cmd("deactivate", argc, argv, &c, &pc);
+	struct drain_opts o = { .timeout = c.timeout, .force = c.force };
 	size_t i, n;
 
 	if (ret)
@@ -142,7 +164,7 @@ int cmd_deactivate(int argc, const char **argv)
 				printf("%s: not active\n", name);
 			continue;
 		}
-		if (pcache_remove(name, true, &o) != CLI_EXIT_OK)
+		if (pcache_remove(name, !c.no_wait, &o) != CLI_EXIT_OK)
 			ret = CLI_EXIT_FAIL;
 	}
 	tab_free(&c.t);

@@ -17,6 +17,13 @@
 
 #include "pcache.h"
 
+/*
+ * At shutdown a device is drained for at most this long, then removed
+ * anyway: its dirty data is persistent and replayed at the next boot, and
+ * a failing backing device must not hold the shutdown up for ever.
+ */
+#define STOP_DRAIN_S	120
+
 /* systemd's path escaping (systemd-escape --path): '/' -> '-', \xNN. */
 int unit_escape_path(const char *path, char *buf, size_t len)
 {
@@ -177,11 +184,12 @@ static int write_unit(const char *dir, const char *tabpath, const char *exe,
 		"[Service]\n"
 		"Type=oneshot\n"
 		"RemainAfterExit=yes\n"
-		"TimeoutSec=infinity\n"
+		"TimeoutStartSec=infinity\n"
+		"TimeoutStopSec=%u\n"
 		"ExecStart=%s activate --tab %s %s\n"
-		"ExecStop=%s deactivate --tab %s %s\n",
-		e->name, tabpath, cu, bu, cu, bu, exe, tabpath, e->name, exe,
-		tabpath, e->name);
+		"ExecStop=%s deactivate --timeout %u --force --tab %s %s\n",
+		e->name, tabpath, cu, bu, cu, bu, STOP_DRAIN_S + 30, exe,
+		tabpath, e->name, exe, STOP_DRAIN_S, tabpath, e->name);
 	if (fclose(f)) {
 		cli_err("%s: %s", path, strerror(errno));
 		return -1;

@@ -45,6 +45,7 @@ void pcs_decode(const struct pcs_status *st, struct pc_decoded *d)
 
 struct sample {
 	struct pc_live lv;
+	double at;		/* --watch: seconds since the start */
 	bool have_rates;
 	double dt;
 	double wb_rate, log_rate, gc_rate;	/* bytes/s, lower bounds */
@@ -350,22 +351,22 @@ static int watch(struct source *src, const char **names, size_t n,
 
 	if (!tr)
 		return CLI_EXIT_FAIL;
+	if (!json && !src->replay)
+		printf("%8s %-16s %11s %12s %12s %12s %12s %s\n", "time",
+		       "device", "segs", "dirty(min)", "wb B/s", "log B/s",
+		       "gc B/s", "state");
 	for (;;) {
-		if (!json && !src->replay)
-			printf("%8s %-16s %11s %12s %12s %12s %12s %s\n", "time",
-			       "device", "segs", "dirty(min)", "wb B/s",
-			       "log B/s", "gc B/s", "state");
 		for (i = 0; i < n; i++) {
 			if (take(src, names[i], &s)) {
 				ret = src->replay && feof(src->replay) ? 0 : 1;
 				goto out;
 			}
+			s.at = t;
 			if (tr[i].have_prev)
-				rate(&tr[i], &s, t - tr[i].prev.dt, t);
+				rate(&tr[i], &s, t - tr[i].prev.at, t);
 			else
 				tr[i].since = t;
 			emit(&s, json, true, t);
-			s.dt = t;	/* the time of this sample, for the next */
 			tr[i].prev = s;
 			tr[i].have_prev = true;
 		}
