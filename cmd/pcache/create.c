@@ -339,8 +339,6 @@ int pcache_create(const struct create_req *r)
 	return CLI_EXIT_OK;
 }
 
-#define GC_UNSET	(-1000)
-
 int cmd_create(int argc, const char **argv)
 {
 	static int data_crc, format, force, quiet, gc = GC_UNSET;

@@ -19,6 +19,14 @@
 #define PCACHE_UUID_PREFIX	"PCACHE-"
 #define PCACHE_TAB_DEFAULT	"/etc/pcachetab"
 #define PCACHE_NAME_MAX		100
+/*
+ * A dirty_tail that has not moved for this long while the log holds dirty
+ * data is a stalled writeback (status --watch, remove, wait): the kernel
+ * stops its writeback worker after a backing-device error, silently.
+ */
+#define PCACHE_STALL_SECONDS	10.0
+/* --gc-percent not given (any value given is checked against 0-90) */
+#define GC_UNSET		(-1000)
 
 /* ---- dm.c: libdevmapper ------------------------------------------------ */
 

@@ -19,7 +19,6 @@
 #include "pcache_layout.h"
 
 #define POLL_US		200000
-#define STALL_WARN_S	10.0
 
 /* A pcache device that exists: its live state, or an error line. */
 static int live_or_err(const char *name, struct pc_live *lv)
@@ -82,7 +81,7 @@ static int drain(const char *name, double timeout)
 		if (!pcs_pos_eq(last, lv.st.dirty_tail)) {
 			last = lv.st.dirty_tail;
 			moved = now_s();
-		} else if (!warned && now_s() - moved >= STALL_WARN_S) {
+		} else if (!warned && now_s() - moved >= PCACHE_STALL_SECONDS) {
 			cli_warn("%s: writeback stalled: dirty_tail %u:%u has not "
 				 "moved for %.0f s (backing device errors? see "
 				 "dmesg)", name, last.seg, last.off,
@@ -236,7 +235,7 @@ out:
 
 int cmd_set(int argc, const char **argv)
 {
-	static int gc = -1;
+	static int gc = GC_UNSET;
 	struct poptOption opts[] = {
 		{ "gc-percent", 'g', POPT_ARG_INT, &gc, 0,
 		  "Segment use (percent, 0-90) at which GC starts", "N" },
@@ -251,9 +250,10 @@ int cmd_set(int argc, const char **argv)
 	int ret = one_name(pc, &name);
 
 	/* some kernels truncate a larger value to 8 bits without a word */
-	if (!ret && (gc < 0 || gc > (int)PCD_GC_PERCENT_MAX))
-		ret = sub_usage(pc, gc == -1 ? "missing --gc-percent N" :
-				"--gc-percent: %d is outside 0-%u", gc,
+	if (!ret && gc == GC_UNSET)
+		ret = sub_usage(pc, "missing --gc-percent N");
+	else if (!ret && (gc < 0 || gc > (int)PCD_GC_PERCENT_MAX))
+		ret = sub_usage(pc, "--gc-percent: %d is outside 0-%u", gc,
 				PCD_GC_PERCENT_MAX);
 	if (ret)
 		goto out;

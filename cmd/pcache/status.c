@@ -16,9 +16,6 @@
 #include "pcache.h"
 #include "pcache_layout.h"
 
-/* A writeback that has not moved for this long while dirty is stalled. */
-#define STALL_SECONDS	10.0
-
 static const char *const mode_names[] = {
 	"writeback", "writethrough", "writearound", "writeonly",
 };
@@ -297,7 +294,7 @@ static void rate(struct tracker *t, struct sample *s, double dt, double now)
 		t->warned = false;
 	}
 	s->stalled_for = now - t->since;
-	s->stalled = !d.writeback_idle && s->stalled_for >= STALL_SECONDS;
+	s->stalled = !d.writeback_idle && s->stalled_for >= PCACHE_STALL_SECONDS;
 	if (s->stalled && !t->warned) {
 		cli_warn("%s: writeback stalled: dirty_tail %u:%u has not moved "
 			 "for %.0f s with dirty data (a backing-device error "
