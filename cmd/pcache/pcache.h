@@ -69,6 +69,16 @@ int dm_describe_holder(uint32_t major, uint32_t minor, char *buf, size_t len);
 
 int kmod_load_target(void);
 
+/* ---- detail.c: read-only replay of a cache device --------------------- */
+
+struct pc_detail {
+	uint64_t cached_bytes, dirty_bytes, keys, ksets;
+};
+
+/* @path, or the node of lv->cache_dev; 0, or -1 with @why set. */
+int pcache_detail(const struct pc_live *lv, const char *path,
+		  struct pc_detail *d, char *why, size_t len);
+
 /* ---- status.c: decoding ------------------------------------------------ */
 
 struct pc_decoded {

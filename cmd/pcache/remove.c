@@ -97,17 +97,25 @@ static int drain(const char *name, double timeout)
 	return 0;
 }
 
+/* After removal the cache device is quiet: its replay is exact. */
 static void report_dirty(const char *name, const struct pc_live *lv)
 {
-	uint64_t left = pcs_distance(lv->st.dirty_tail, lv->st.key_head);
-	char sz[32];
+	uint64_t log = pcs_distance(lv->st.dirty_tail, lv->st.key_head);
+	char sz[32], what[128], why[600];
+	struct pc_detail d;
 
 	if (pcs_pos_eq(lv->st.dirty_tail, lv->st.key_head))
 		return;
-	cli_warn("%s: at least %s of dirty log stays on cache device %s "
-		 "(safe: it is persistent), but backing device %s alone is "
-		 "stale until the cache is activated again or "
-		 "pcache-writeback runs", name, cli_size(left, sz, sizeof(sz)),
+	if (!pcache_detail(lv, NULL, &d, why, sizeof(why)))
+		snprintf(what, sizeof(what), "%s (%llu bytes) of dirty data",
+			 cli_size(d.dirty_bytes, sz, sizeof(sz)),
+			 (unsigned long long)d.dirty_bytes);
+	else
+		snprintf(what, sizeof(what), "dirty data (at least %s of log)",
+			 cli_size(log, sz, sizeof(sz)));
+	cli_warn("%s: %s stays on cache device %s (safe: it is persistent), "
+		 "but backing device %s alone is stale until the cache is "
+		 "activated again or pcache-writeback runs", name, what,
 		 lv->cache_dev, lv->backing_dev);
 }
 

@@ -49,7 +49,7 @@ struct sample {
 	bool stalled;
 	double stalled_for;
 	bool have_detail;
-	uint64_t cached_bytes, dirty_bytes, keys, ksets;
+	struct pc_detail detail;
 	char detail_err[1200];
 };
 
@@ -110,10 +110,10 @@ static struct json_object *sample_json(const struct sample *s)
 	}
 	if (s->have_detail) {
 		x = json_object_new_object();
-		jadd(x, "cached_bytes", cli_json_u64(s->cached_bytes));
-		jadd(x, "dirty_bytes", cli_json_u64(s->dirty_bytes));
-		jadd(x, "keys", cli_json_u64(s->keys));
-		jadd(x, "ksets", cli_json_u64(s->ksets));
+		jadd(x, "cached_bytes", cli_json_u64(s->detail.cached_bytes));
+		jadd(x, "dirty_bytes", cli_json_u64(s->detail.dirty_bytes));
+		jadd(x, "keys", cli_json_u64(s->detail.keys));
+		jadd(x, "ksets", cli_json_u64(s->detail.ksets));
 		jadd(o, "detail", x);
 	} else if (s->detail_err[0]) {
 		x = json_object_new_object();
@@ -155,10 +155,10 @@ static void print_block(const struct sample *s)
 	if (s->have_detail)
 		printf("  detail      %s dirty, %s cached, %llu keys in %llu "
 		       "ksets (read-only replay)\n",
-		       cli_size(s->dirty_bytes, a, sizeof(a)),
-		       cli_size(s->cached_bytes, b, sizeof(b)),
-		       (unsigned long long)s->keys,
-		       (unsigned long long)s->ksets);
+		       cli_size(s->detail.dirty_bytes, a, sizeof(a)),
+		       cli_size(s->detail.cached_bytes, b, sizeof(b)),
+		       (unsigned long long)s->detail.keys,
+		       (unsigned long long)s->detail.ksets);
 	else if (s->detail_err[0])
 		printf("  detail      %s\n", s->detail_err);
 	printf("  flags       superblock 0x%x, cache_info 0x%x\n", st->sb_flags,
@@ -219,42 +219,8 @@ static int live_read(const char *name, struct pc_live *lv)
 /* Replay the live cache device read-only for the exact dirty bytes. */
 static void add_detail(const struct source *src, struct sample *s)
 {
-	struct pc_err err = { 0 };
-	struct pc_replay r = { 0 };
-	struct pc_cache *c = NULL;
-	struct pc_dev *dev;
-	char path[300];
-	const char *p = src->cache_dev;
-
-	if (!p) {
-		if (dm_devnode(s->lv.cache_dev, path, sizeof(path))) {
-			snprintf(s->detail_err, sizeof(s->detail_err),
-				 "no device node for cache device %s",
-				 s->lv.cache_dev);
-			return;
-		}
-		p = path;
-	}
-	pcache_flushbufs(p);
-	if (pc_dev_open(p, 0, &dev, &err)) {
-		snprintf(s->detail_err, sizeof(s->detail_err), "%s", err.msg);
-		return;
-	}
-	if (pc_cache_open(dev, &c, &err) < 0 ||
-	    pc_replay(c, s->lv.sectors * PCD_SECTOR_SIZE, 0, &r) < 0) {
-		snprintf(s->detail_err, sizeof(s->detail_err),
-			 "%s: replay failed (the kernel may be writing): %s", p,
-			 err.msg[0] ? err.msg : r.err.msg);
-	} else {
-		s->have_detail = true;
-		s->cached_bytes = r.cached_bytes;
-		s->dirty_bytes = r.dirty_bytes;
-		s->keys = r.n_keys;
-		s->ksets = r.n_ksets;
-	}
-	pc_replay_free(&r);
-	pc_cache_free(c);
-	pc_dev_close(dev);
+	s->have_detail = !pcache_detail(&s->lv, src->cache_dev, &s->detail,
+					s->detail_err, sizeof(s->detail_err));
 }
 
 static int take(struct source *src, const char *name, struct sample *s)

@@ -110,7 +110,8 @@ dmsetup suspend back
 check "write 1 MiB with writeback held back" wr 3 16777216 1048576 65536
 (sleep 3; dmsetup resume back) &
 check "remove --no-wait" rc_is 0 pcache remove --no-wait pc0
-check "... says dirty data stays on the cache device" err_has "of dirty log stays on cache device"
+check "... says how much dirty data stays on the cache device" \
+	err_has "bytes) of dirty data stays on cache device"
 wait
 
 # 6. data_crc mismatch and a damaged cache: refused, nothing changed
