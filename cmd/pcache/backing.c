@@ -50,9 +50,9 @@ static bool in_devlinks(const char *path)
 	return false;
 }
 
-static bool probe_partuuid(const char *devnode, const char *want)
+static bool probe_partuuid(const char *devnode, const char *want, bool env_ok)
 {
-	const char *env = getenv("ID_PART_ENTRY_UUID");
+	const char *env = env_ok ? getenv("ID_PART_ENTRY_UUID") : NULL;
 	const char *val = NULL;
 	blkid_probe pr;
 	bool match = false;
@@ -72,16 +72,18 @@ static bool probe_partuuid(const char *devnode, const char *want)
 	return match;
 }
 
+/* @env_ok: the udev event's properties describe @devnode */
 static bool spec_matches(const char *spec, const char *devnode,
-			 const struct stat *dev)
+			 const struct stat *dev, bool env_ok)
 {
 	char path[4200];
 
-	if (!strncmp(spec, "PARTUUID=", 9) && probe_partuuid(devnode, spec + 9))
+	if (!strncmp(spec, "PARTUUID=", 9) &&
+	    probe_partuuid(devnode, spec + 9, env_ok))
 		return true;
 	if (tab_spec_path(spec, path, sizeof(path)))
 		return false;
-	return same_node(dev, path) || in_devlinks(path);
+	return same_node(dev, path) || (env_ok && in_devlinks(path));
 }
 
 /* A live PCACHE- device whose table names @dev as its backing device. */
@@ -109,6 +111,50 @@ static bool live_backing(const struct stat *dev, char *name, size_t len)
 	return found;
 }
 
+/*
+ * A partition of a whole-disk backing device carries a filesystem of the
+ * cached device too (its partition table is the cached device's): its
+ * disk, from sysfs, in @node and @st.
+ */
+static bool parent_disk(const struct stat *dev, char *node, size_t len,
+			struct stat *st)
+{
+	char path[128], majmin[32] = "";
+	FILE *f;
+
+	if (!S_ISBLK(dev->st_mode))
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition",
+		 major(dev->st_rdev), minor(dev->st_rdev));
+	if (access(path, F_OK))
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev",
+		 major(dev->st_rdev), minor(dev->st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(majmin, sizeof(majmin), f))
+		majmin[0] = '\0';
+	fclose(f);
+	majmin[strcspn(majmin, "\n")] = '\0';
+	return majmin[0] && !dm_devnode(majmin, node, len) && !stat(node, st);
+}
+
+/* Why @devnode is a backing device (its entry's name in @name), or NULL. */
+static const char *backing_of(const char *devnode, const struct stat *dev,
+			      const struct tab *t, bool env_ok, char *name,
+			      size_t len)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (spec_matches(t->e[i].backing, devnode, dev, env_ok)) {
+			snprintf(name, len, "%s", t->e[i].name);
+			return "listed in pcachetab";
+		}
+	if (live_backing(dev, name, len))
+		return "used by a live device";
+	return NULL;
+}
+
 int cmd_is_backing(int argc, const char **argv)
 {
 	static int export;
@@ -126,9 +172,9 @@ int cmd_is_backing(int argc, const char **argv)
 				   "[OPTION...] DEVICE");
 	const char *devnode = poptGetArg(pc), *how = NULL;
 	const char *tabpath = tabfile ? tabfile : PCACHE_TAB_DEFAULT;
-	char name[PCACHE_NAME_MAX + 30] = "";
+	char name[PCACHE_NAME_MAX + 30] = "", disk[300];
 	struct tab t = { 0 };
-	struct stat dev;
+	struct stat dev, dst;
 	int ret = CLI_EXIT_FAIL;
 
 	if (!devnode || poptPeekArg(pc)) {
@@ -143,13 +189,10 @@ int cmd_is_backing(int argc, const char **argv)
 	if ((tabfile || !access(tabpath, F_OK)) && tab_load(tabpath, &t) &&
 	    tabfile)
 		goto out;
-	for (size_t i = 0; i < t.n && !how; i++)
-		if (spec_matches(t.e[i].backing, devnode, &dev)) {
-			snprintf(name, sizeof(name), "%s", t.e[i].name);
-			how = "listed in pcachetab";
-		}
-	if (!how && live_backing(&dev, name, sizeof(name)))
-		how = "used by a live device";
+	how = backing_of(devnode, &dev, &t, true, name, sizeof(name));
+	if (!how && parent_disk(&dev, disk, sizeof(disk), &dst) &&
+	    backing_of(disk, &dst, &t, false, name, sizeof(name)))
+		how = "a partition of its backing disk";
 	if (how) {
 		if (export)
 			printf("PCACHE_BACKING_OF=%s\n", name);
