@@ -285,6 +285,26 @@ sums() { echo "$(sum "$T/cache.img") $(sum "$T/back.img")"; }
 	[ "$(sums)" = "$before" ]
 }
 
+teardown() {
+	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
+	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+	true
+}
+
+@test "create refuses a backing device in use (held exclusively), writing nothing" {
+	have_fixtures || skip "no kernel fixtures"
+	[ "$(id -u)" = 0 ] || skip "needs root for a loop device"
+	cp "$(fixture kcrc-crash.pmem)" "$T/cache.img"
+	sparse "$T/back.img" 256M
+	LOOP=$(losetup -f --show "$T/back.img" 2>/dev/null) || skip "no loop device"
+	hold_exclusively "$LOOP"
+	before=$(sums)
+	run "$P" create --data-crc pc0 "$T/cache.img" "$LOOP"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache create: $LOOP: device is in use (mounted, mapped by device-mapper or opened exclusively)" ]
+	[ "$(sums)" = "$before" ]
+}
+
 # ---- pcachetab -------------------------------------------------------------
 
 tab_error() {	# tab_error "TAB TEXT" "EXPECTED MESSAGE AFTER FILE:"
