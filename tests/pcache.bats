@@ -186,6 +186,8 @@ EOF2
 		jf 'd["replay"]["totals"]["dirty_bytes"], d["replay"]["totals"]["keys"]')
 	[ "$(jf 'd["devices"][0]["detail"]["dirty_bytes"], d["devices"][0]["detail"]["keys"]' <"$T/s.json")" = "$want" ]
 	[ "$want" = "(8400896, 612)" ]
+	# the walked log from dirty_tail is the status line's distance, exactly
+	[ "$(jf 'd["devices"][0]["detail"]["dirty_log_bytes"], d["devices"][0]["detail"]["dirty_log_segs"], d["devices"][0]["dirty_log_bytes_min"]' <"$T/s.json")" = "(24720, 1, 24720)" ]
 	[ "$(sha256sum <"$img")" = "$before" ]
 }
 

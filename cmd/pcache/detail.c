@@ -11,6 +11,24 @@
 #include "pcache.h"
 #include "pcache_layout.h"
 
+/* The log from dirty_tail to its end: bytes and segments, as walked. */
+static void dirty_log(struct pc_cache *c, struct pc_detail *d)
+{
+	struct pc_kset_view v;
+	struct pc_walk w;
+	enum pc_kset_kind k;
+
+	pc_walk_init(&w, c, c->dirty_tail);
+	while ((k = pc_walk_next(&w, &v)) == PC_KSET_KEYS || k == PC_KSET_LAST) {
+		if (!d->dirty_log_segs)
+			d->dirty_log_segs = 1;
+		d->dirty_log_bytes += v.size;
+		if (k == PC_KSET_LAST)
+			d->dirty_log_segs++;
+	}
+	pc_walk_fini(&w);
+}
+
 int pcache_detail(const struct pc_live *lv, const char *path,
 		  struct pc_detail *d, char *why, size_t len)
 {
@@ -44,6 +62,7 @@ int pcache_detail(const struct pc_live *lv, const char *path,
 		d->dirty_bytes = r.dirty_bytes;
 		d->keys = r.n_keys;
 		d->ksets = r.n_ksets;
+		dirty_log(c, d);
 		ret = 0;
 	}
 	pc_replay_free(&r);

@@ -73,6 +73,8 @@ int kmod_load_target(void);
 
 struct pc_detail {
 	uint64_t cached_bytes, dirty_bytes, keys, ksets;
+	/* the log from dirty_tail on: bytes and the segments it spans */
+	uint64_t dirty_log_bytes, dirty_log_segs;
 };
 
 /* @path, or the node of lv->cache_dev; 0, or -1 with @why set. */

@@ -114,6 +114,8 @@ static struct json_object *sample_json(const struct sample *s)
 		jadd(x, "dirty_bytes", cli_json_u64(s->detail.dirty_bytes));
 		jadd(x, "keys", cli_json_u64(s->detail.keys));
 		jadd(x, "ksets", cli_json_u64(s->detail.ksets));
+		jadd(x, "dirty_log_bytes", cli_json_u64(s->detail.dirty_log_bytes));
+		jadd(x, "dirty_log_segs", cli_json_u64(s->detail.dirty_log_segs));
 		jadd(o, "detail", x);
 	} else if (s->detail_err[0]) {
 		x = json_object_new_object();
@@ -152,13 +154,17 @@ static void print_block(const struct sample *s)
 		       d.dirty_log_exact ? "" : "at least ",
 		       (unsigned long long)d.dirty_log_min,
 		       cli_size(d.dirty_log_min, a, sizeof(a)));
-	if (s->have_detail)
+	if (s->have_detail) {
 		printf("  detail      %s dirty, %s cached, %llu keys in %llu "
 		       "ksets (read-only replay)\n",
 		       cli_size(s->detail.dirty_bytes, a, sizeof(a)),
 		       cli_size(s->detail.cached_bytes, b, sizeof(b)),
 		       (unsigned long long)s->detail.keys,
 		       (unsigned long long)s->detail.ksets);
+		printf("  dirty log   %llu bytes in %llu segment(s)\n",
+		       (unsigned long long)s->detail.dirty_log_bytes,
+		       (unsigned long long)s->detail.dirty_log_segs);
+	}
 	else if (s->detail_err[0])
 		printf("  detail      %s\n", s->detail_err);
 	printf("  flags       superblock 0x%x, cache_info 0x%x\n", st->sb_flags,

@@ -93,6 +93,8 @@ check "status --detail replays the live cache device read-only" \
 	[ "$(jq -r '.devices[0].detail.error // "none"' $J)" = none ]
 check "detail: dirty bytes >= the 2 MiB held back" \
 	[ "$(jq -r '.devices[0].detail.dirty_bytes >= 2097152' $J)" = true ]
+check "detail: the walked dirty log covers the status line's lower bound" \
+	[ "$(jq -r '.devices[0] | .detail.dirty_log_segs >= 1 and .detail.dirty_log_bytes >= .dirty_log_bytes_min' $J)" = true ]
 check "status says writeback is busy" dirty
 check "remove --timeout 3 with writeback held back fails (1)" \
 	rc_is 1 pcache remove --timeout 3 pc0
