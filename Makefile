@@ -23,6 +23,9 @@ LIBDIR    ?= $(PREFIX)/lib
 DESTDIR   ?=
 CC        ?= gcc
 VERSION   := $(shell cat VERSION)
+# pcache's systemd generator and udev rule go where systemd and udev look
+GENERATORDIR ?= /usr/lib/systemd/system-generators
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
 
 WARN      := -Wall -Wextra -Werror
 CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common \
@@ -37,7 +40,9 @@ LIB_SRCS  := $(sort $(wildcard lib/*.c lib/dev/*.c lib/check/*.c))
 LIB_HDRS  := lib/pcache.h lib/writer.h lib/layout/pcache_layout.h
 # cmd/*/NAME.8 -> $(BUILD)/man/NAME.8 with @VERSION@ filled in
 MAN_SRCS  := $(sort $(wildcard cmd/*/*.8))
+MAN5_SRCS := $(sort $(wildcard cmd/*/*.5))
 MANPAGES  := $(addprefix $(BUILD)/man/,$(notdir $(MAN_SRCS)))
+MAN5PAGES := $(addprefix $(BUILD)/man/,$(notdir $(MAN5_SRCS)))
 TOOLS     := $(filter-out common,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard cmd/*/*.c))))))
 CLI_SRCS  := $(wildcard cmd/common/*.c)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -53,7 +58,7 @@ TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 .SECONDARY:
 .PHONY: all check check-build demo install uninstall kernel fuzz clean deps deb check-deb
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
-     $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp $(MANPAGES)
+     $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp $(MANPAGES) $(MAN5PAGES)
 
 # ---- one build tree: $(1) = directory, $(2) = extra flags ----
 define tree
@@ -122,7 +127,11 @@ $(BUILD)/libpcache.pc: lib/libpcache.pc.in VERSION
 	sed -e '$(PC_SED)' $< > $@
 
 vpath %.8 $(sort $(dir $(MAN_SRCS)))
+vpath %.5 $(sort $(dir $(MAN5_SRCS)))
 $(BUILD)/man/%.8: %.8 VERSION
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/g' $< > $@
+$(BUILD)/man/%.5: %.5 VERSION
 	@mkdir -p $(@D)
 	sed 's/@VERSION@/$(VERSION)/g' $< > $@
 
@@ -171,11 +180,20 @@ install: all
 	for t in $(TOOLS); do \
 		[ ! -f completions/$$t ] || install -m 644 completions/$$t $(DESTDIR)$(PREFIX)/share/bash-completion/completions/; \
 	done
+	install -d $(DESTDIR)$(GENERATORDIR) $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	ln -sf $(PREFIX)/sbin/pcache $(DESTDIR)$(GENERATORDIR)/pcache-generator
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' udev/61-pcache.rules.in \
+		>$(DESTDIR)$(UDEVRULESDIR)/61-pcache.rules
+	install -m 644 $(MAN5PAGES) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,$(TOOLS)) \
 		$(DESTDIR)$(LIBDIR)/libpcache.* $(DESTDIR)$(LIBDIR)/pkgconfig/libpcache.pc \
-		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MAN_SRCS)))
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MAN_SRCS))) \
+		$(DESTDIR)$(GENERATORDIR)/pcache-generator \
+		$(DESTDIR)$(UDEVRULESDIR)/61-pcache.rules \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(MAN5_SRCS)))
 	rm -rf $(DESTDIR)$(PREFIX)/include/pcache
 
 clean:

@@ -58,3 +58,9 @@ check_tool() {
 @test "pcache-bench lib completion offers exactly its options" {
 	check_tool pcache-bench lib
 }
+
+@test "pcache completion offers exactly each subcommand's options" {
+	for sub in create remove status list set wait activate deactivate is-backing; do
+		check_tool pcache "$sub" || { echo "pcache $sub differs"; false; }
+	done
+}

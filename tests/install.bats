@@ -49,3 +49,14 @@ C
 	[ "$status" -eq 0 ]
 	[ "$output" = "63 63 0x1183" ]
 }
+
+@test "make install: pcache's generator, udev rule and pcachetab(5)" {
+	run make -s -C "$REPO" install BUILD="$BUILD" DESTDIR="$DEST" PREFIX=/usr
+	[ "$status" -eq 0 ]
+	[ "$(readlink "$DEST/usr/lib/systemd/system-generators/pcache-generator")" = /usr/sbin/pcache ]
+	grep -qF 'IMPORT{program}="/usr/sbin/pcache is-backing --export $devnode"' \
+		"$DEST/usr/lib/udev/rules.d/61-pcache.rules"
+	! grep -q @SBINDIR@ "$DEST/usr/lib/udev/rules.d/61-pcache.rules"
+	[ -f "$DEST/usr/share/man/man5/pcachetab.5" ]
+	[ -f "$DEST/usr/share/bash-completion/completions/pcache" ]
+}

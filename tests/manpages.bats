@@ -41,3 +41,15 @@ check_page() {
 	check_page pcache-bench io
 	check_page pcache-bench lib
 }
+
+@test "pcache(8) documents every option of every subcommand" {
+	for sub in create remove status list set wait activate deactivate is-backing; do
+		check_page pcache "$sub"
+	done
+	# pcachetab(5) describes every option the parser takes
+	for o in data_crc gc_percent nofail noauto x-systemd.device-timeout \
+		 UUID= PARTUUID= pcache=off; do
+		sed 's/\\//g' "$REPO/cmd/pcache/pcachetab.5" | grep -q -- "$o" ||
+			{ echo "pcachetab(5) lacks $o"; false; }
+	done
+}

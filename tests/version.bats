@@ -22,7 +22,7 @@ setup() {
 	run grep -l "pcache-tools) $VER\|\"pcache-tools $VER\"" "$REPO"/cmd/*/*.8* \
 		"$REPO"/lib/*.h "$REPO"/cmd/*/*.h
 	[ "$status" -eq 1 ]
-	for m in "$REPO"/cmd/*/*.8; do
+	for m in "$REPO"/cmd/*/*.[58]; do
 		grep -q '^\.TH .*"pcache-tools @VERSION@"' "$m" || { echo "$m"; false; }
 	done
 }
@@ -30,12 +30,12 @@ setup() {
 @test "the built man pages carry VERSION and no placeholder" {
 	[[ "$PCACHE_BIN" != *-san ]] || skip "man pages are built in the plain tree"
 	local n=0 m
-	for m in "$PCACHE_BIN"/man/*.8; do
+	for m in "$PCACHE_BIN"/man/*.[58]; do
 		grep -q "^\.TH .*\"pcache-tools $VER\"" "$m" || { echo "$m"; false; }
 		! grep -q "@VERSION@" "$m"
 		n=$((n + 1))
 	done
-	[ "$n" -eq "$(ls "$REPO"/cmd/*/*.8 | wc -l)" ]
+	[ "$n" -eq "$(ls "$REPO"/cmd/*/*.[58] | wc -l)" ]
 }
 
 @test "libpcache.pc has VERSION" {

@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 #include <popt.h>
 
+#include "pcstatus.h"
+
 #define BENCH_NAME	"pcache-bench"
 #define BENCH_VERSION	PCACHE_TOOLS_VERSION	/* from VERSION, through the build */
 #define BENCH_JSON_VERSION 1
@@ -173,21 +175,8 @@ void job_account(struct job *j, bool is_write, uint64_t lat_ns);
 int job_fsync_due(struct job *j);
 
 /* ---- dmstat.c: dm-pcache status sampler ------------------------------- */
+/* struct pcs_status, pcs_parse(), pcs_distance(): cmd/common/pcstatus.h */
 
-struct pcs_pos {
-	unsigned int seg;
-	unsigned int off;
-};
-
-struct pcs_status {
-	unsigned int sb_flags;
-	unsigned int seg_total;
-	unsigned int cache_segs;
-	unsigned int segs_used;
-	unsigned int gc_percent;
-	unsigned int cache_flags;
-	struct pcs_pos key_head, dirty_tail, key_tail;
-};
 
 struct pos_track {
 	uint64_t advances;		/* samples in which the position changed */
@@ -208,12 +197,10 @@ struct dm_sampler {
 	char replay_last[512];
 };
 
-int pcs_parse(const char *params, struct pcs_status *st);
 int dm_target_status(const char *name, char *type, size_t tlen,
 		     char *params, size_t plen);
 int dm_sampler_start(struct dm_sampler *s, const char *dm_name, FILE *replay);
 void dm_sampler_sample(struct dm_sampler *s);
-uint64_t pcs_distance(struct pcs_pos from, struct pcs_pos to);
 
 /* ---- report.c --------------------------------------------------------- */
 

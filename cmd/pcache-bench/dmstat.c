@@ -19,29 +19,6 @@
 #include "bench.h"
 #include "pcache_layout.h"
 
-int pcs_parse(const char *params, struct pcs_status *st)
-{
-	int n;
-
-	memset(st, 0, sizeof(*st));
-	n = sscanf(params, "%x %u %u %u %u %x %u:%u %u:%u %u:%u",
-		   &st->sb_flags, &st->seg_total, &st->cache_segs,
-		   &st->segs_used, &st->gc_percent, &st->cache_flags,
-		   &st->key_head.seg, &st->key_head.off,
-		   &st->dirty_tail.seg, &st->dirty_tail.off,
-		   &st->key_tail.seg, &st->key_tail.off);
-	return n == 12 ? 0 : -EINVAL;
-}
-
-uint64_t pcs_distance(struct pcs_pos from, struct pcs_pos to)
-{
-	if (from.seg == to.seg && to.off >= from.off)
-		return to.off - from.off;
-	if (from.off > PCD_SEG_DATA_SIZE)
-		return to.off;
-	return (uint64_t)(PCD_SEG_DATA_SIZE - from.off) + to.off;
-}
-
 static void dm_quiet_log(int level, const char *file, int line, int dm_errno,
 			 const char *f, ...)
 {

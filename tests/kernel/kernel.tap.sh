@@ -55,8 +55,10 @@ else
 	tap ok "module builds against $KVER headers without warnings"
 fi
 vm_build_tools || bail "$VM_ERR"
-# pcache-bench (when built) and jq for the live-device benchmark scenario.
-vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" || bail "$VM_ERR"
+# pcache-bench (when built) and jq for the live-device benchmark scenario,
+# pcache for the pcache scenario.
+vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" "$top/build/pcache" ||
+	bail "$VM_ERR"
 
 # fsck_after NAME BACKING [MIB]: our offline checker must find nothing
 # wrong with what the module left on the cache device (when it is built).
@@ -229,6 +231,21 @@ if want mutate && [ -x "$top/build/testtools/pcache-mutate" ] &&
 		*) echo "$r${t:+ $t}" ;;
 		esac
 	done <"$W/mutate.res"
+fi
+
+# 10. pcache: every subcommand on a live device, a power cut, pcachetab
+if want pcache && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	# ext4 for the refusal to remove a mounted device
+	vm_extra_modules lib/fs ext4 &&
+		vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" \
+			"$top/build/pcache" || bail "$VM_ERR"
+	ram_zero
+	rm -f "$W/back4.img"
+	truncate -s 256M "$W/back4.img"
+	run_vm pcache "$W/back4.img" '1G!1G' 900 cut
+	run_vm pcachetab "$W/back4.img" '1G!1G' 600
+	fsck_after pcachetab "$W/back4.img"
+	rm -f "$W/back4.img"
 fi
 
 finish

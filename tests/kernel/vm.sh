@@ -94,6 +94,36 @@ vm_add_program() {
 	done
 }
 
+# vm_copy_ko KO DIR: a module file, decompressed, into DIR; its name is
+# appended to DIR/order.
+vm_copy_ko() {
+	b=$(basename "$1")
+	case "$1" in
+	*.xz) xz -dc "$1" >"$2/${b%.xz}"; b=${b%.xz} ;;
+	*.zst) zstd -qdc "$1" >"$2/${b%.zst}"; b=${b%.zst} ;;
+	*) cp "$1" "$2/$b" ;;
+	esac
+	echo "$b" >>"$2/order"
+}
+
+# vm_extra_modules DIR MODULE...: the modules with their dependencies, in
+# load order, into $W/extra/DIR (the next vm_initramfs adds them) for a
+# scenario that loads them itself from /DIR/order.
+vm_extra_modules() {
+	d=$W/extra/$1
+	shift
+	rm -rf "$d"
+	mkdir -p "$d"
+	: >"$d/order"
+	for m in "$@"; do
+		modprobe ${PR:+-d "$PR"} -S "$KVER" --show-depends "$m" |
+			awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		[ -f "$ko" ] || ko=$PR$ko
+		vm_copy_ko "$ko" "$d"
+	done
+}
+
 # Modules the guest loads, in dependency order, into $1/lib/mod.
 vm_add_modules() {
 	: >"$1/lib/mod/order"
@@ -104,13 +134,7 @@ vm_add_modules() {
 			awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r ko; do
 		[ -f "$ko" ] || ko=$PR$ko
-		b=$(basename "$ko")
-		case "$ko" in
-		*.xz) xz -dc "$ko" >"$1/lib/mod/${b%.xz}"; b=${b%.xz} ;;
-		*.zst) zstd -qdc "$ko" >"$1/lib/mod/${b%.zst}"; b=${b%.zst} ;;
-		*) cp "$ko" "$1/lib/mod/$b" ;;
-		esac
-		echo "$b" >>"$1/lib/mod/order"
+		vm_copy_ko "$ko" "$1/lib/mod"
 	done
 	if [ "${PCT_UPSTREAM:-0}" = 1 ]; then
 		: >"$1/lib/mod/upstream"	# already in the order list
