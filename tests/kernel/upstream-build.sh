@@ -83,7 +83,14 @@ pick() {
 	done
 	return 1
 }
-set -- $(pick) || true
+# (the answer is kept until the package lists change)
+stamp=$(ls -l --time-style=+%s "$lists"/*_Packages 2>/dev/null | md5sum | cut -c1-16)
+if [ "$(sed -n 1p "$D/pick" 2>/dev/null)" = "$stamp" ]; then
+	set -- $(sed -n 2p "$D/pick")
+else
+	set -- $(pick) || true
+	[ $# -ge 4 ] && printf '%s\n%s\n' "$stamp" "$*" >"$D/pick"
+fi
 [ $# -ge 4 ] || nofetch "no linux-source-X.Y in sid with a matching amd64 image and headers"
 src=$1 ver=$2 KVER=$3
 shift 3
@@ -91,8 +98,13 @@ kpkgs=$*
 xy=${src#linux-source-}
 say "using $src $ver, kernel $KVER ($kpkgs)"
 
-# 4. Install them (a no-op when they are there already).
-$APT install -y --no-install-recommends "$src" "linux-headers-$KVER" $kpkgs \
+# 4. Install them (unless they are there already, at that version).
+have=1
+for p in "$src" "linux-headers-$KVER" $kpkgs; do
+	[ "$(chroot "$R" dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null)" = \
+	  "install ok installed $ver" ] || have=0
+done
+[ $have = 1 ] || $APT install -y --no-install-recommends "$src" "linux-headers-$KVER" $kpkgs \
 	>"$log/install.log" 2>&1 || nofetch "installing the $ver packages failed" "$log/install.log"
 # New-style images keep vmlinuz next to the modules; vm.sh looks in /boot.
 if [ ! -f "$R/boot/vmlinuz-$KVER" ]; then

@@ -143,31 +143,30 @@ rnd() {		# rnd KEY MOD: a number from the master seed, 0 ... MOD-1
 	echo $(( $(echo "$SEED $1" | cksum | cut -d' ' -f1) % $2 ))
 }
 
-# fsck_crash NAME CRC: our checker on the crash image just left in RAM.
+# fsck_ok NAME CRC PMEM BACKING: our checker finds the cache consistent.
 # pcimg fill's CLEAN keys all map the same 4 MiB of the last segment, so
 # while they are still live (GC has not passed them) pcache-fsck rightly
 # reports them as overlapping (PC-KEY-OVERLAP, C50): those findings are the
 # test's own making and are the only ones let through.
-fsck_crash() {
+fsck_ok() {
 	local fill last bad
-	ram_pmem 512 >"$W/crash.pmem"
-	"$FSCK" -n --json --data-crc="$2" --backing "$W/back.img" "$W/crash.pmem" \
+	"$FSCK" -n --json --data-crc="$2" --backing "$4" "$3" \
 		>"$W/fsck.json" 2>"$W/fsck.err"
 	case $? in
-	0) tap ok "$1: pcache-fsck -n finds the crash image consistent"; return ;;
+	0) tap ok "$1: pcache-fsck -n finds it consistent"; return ;;
 	4) ;;
-	*) tap notok "$1: pcache-fsck -n finds the crash image consistent"
+	*) tap notok "$1: pcache-fsck -n finds it consistent"
 	   sed 's/^/# /' "$W/fsck.err"; return ;;
 	esac
-	last=$(( ($(stat -c %s "$W/crash.pmem") - 20480) / 16777216 - 1 ))
+	last=$(( ($(stat -c %s "$3") - 20480) / 16777216 - 1 ))
 	fill="cached data $last:0+4194304 (off 0) overlaps another live key's data in the same segment"
 	bad=$(jq -r --arg f "$fill" '.findings[] | select(.severity != "info") |
 		select(.code != "PC-KEY-OVERLAP" or .message != $f) | "\(.code) \(.message)"' \
 		"$W/fsck.json")
 	if [ -z "$bad" ]; then
-		tap ok "$1: pcache-fsck -n finds the crash image consistent (but for pcimg fill's keys)"
+		tap ok "$1: pcache-fsck -n finds it consistent (but for pcimg fill's keys)"
 	else
-		tap notok "$1: pcache-fsck -n finds the crash image consistent"
+		tap notok "$1: pcache-fsck -n finds it consistent"
 		echo "$bad" | head -n 20 | sed 's/^/# /'
 	fi
 }
@@ -182,9 +181,9 @@ for g in $(seq 1 $links); do
 	L_SEED[g]=$(( $(rnd "seed $g" 1000000) + 1 ))
 	L_CRC[g]=false
 	if [ $g -le 2 ]; then
-		# 16 MiB within the cache, 640 MiB more than the 512 MiB cache
-		L_REG[g]="$base $((16 * MiB)) $((base + 16 * MiB)) $((640 * MiB))"
-		base=$((base + 656 * MiB))
+		# 16 MiB within the cache, 576 MiB more than the 512 MiB cache
+		L_REG[g]="$base $((16 * MiB)) $((base + 16 * MiB)) $((576 * MiB))"
+		base=$((base + 592 * MiB))
 	else
 		[ $((g % 3)) = 0 ] && L_CRC[g]=true
 		L_REG[g]="$base $((24 * MiB)) $((base + 24 * MiB)) $((8 * MiB))"
@@ -211,14 +210,14 @@ if want chain; then
 				fill=1 wait=0 ms=$(rnd "cut $g" 3000)
 				[ "${L_CRC[g]}" = true ] && fill=0
 				[ $g -le 2 ] && wait=1
-				[ $g -gt 2 ] && ms=$((2000 + $(rnd "cut $g" 25000)))
+				[ $g -gt 2 ] && ms=$((2000 + $(rnd "cut $g" 12000)))
 				echo "RUN_SEED=${L_SEED[g]} RUN_CRC=${L_CRC[g]} RUN_GC=10"
 				echo "RUN_REG='${L_REG[g]}' RUN_FILL=$fill RUN_WAIT=$wait RUN_MS=$ms"
 			else
 				echo "RUN_SEED="
 			fi
 		} >"$W/xc.env"
-		label="link $g ($(modname "$mod"))"
+		label="link $g"
 		what="link $g: $(modname "$mod")"
 		[ $p -ge 1 ] && what="$what replays link $p ($(modname "${L_MOD[p]}"))"
 		if [ $g -le $links ]; then
@@ -235,7 +234,9 @@ if want chain; then
 		echo "# link $g: cut after $(grep -c '^PCWL-SYNC' "$log.txt") flushes, ${L_N[g]} ops durable"
 		sed -n 's/^status at cut: /# status at cut: /p' "$log.txt"
 		grep -q PCT-CUT "$log.txt" && cuts=$((cuts + 1))
-		fsck_crash "link $g ($(modname "$mod")) crash image" "${L_CRC[g]}"
+		ram_pmem 512 >"$W/crash.pmem"
+		fsck_ok "link $g ($(modname "$mod")) crash image" "${L_CRC[g]}" \
+			"$W/crash.pmem" "$W/back.img"
 		if [ $g = 2 ]; then	# upstream's crash image for the writeback check
 			cp "$W/crash.pmem" "$W/up2.pmem"
 			cp --sparse=always "$W/back.img" "$W/up2.back"
@@ -258,8 +259,7 @@ if want chain; then
 		fi
 	done
 	ram_pmem 512 >"$W/crash.pmem"
-	is "chain: pcache-fsck -n finds the final cache consistent" \
-		"$FSCK" -n --backing "$W/back.img" "$W/crash.pmem"
+	fsck_ok "chain: the final cache" "${L_CRC[links]}" "$W/crash.pmem" "$W/back.img"
 	echo "# crash torture: $cuts power cuts survived ($((links - 2)) random-time links, CUTS=$CUTS)"
 	rm -f "$W/back.img" "$W/crash.pmem"
 fi
@@ -268,10 +268,14 @@ fi
 if want chain && want wb && [ -f "$W/up2.pmem" ]; then
 	cp --sparse=always "$W/up2.back" "$W/wb-ours.back"
 	cp "$W/up2.pmem" "$W/wb-ours.pmem"
-	is "pcache-writeback of upstream's link 2 crash image" \
-		"$WB" -q "$W/wb-ours.pmem" "$W/wb-ours.back"
-	is "pcache-fsck -n after pcache-writeback" \
-		"$FSCK" -n --backing "$W/wb-ours.back" "$W/wb-ours.pmem"
+	if "$WB" -q "$W/wb-ours.pmem" "$W/wb-ours.back" >"$W/wb.log" 2>&1; then
+		tap ok "pcache-writeback of upstream's link 2 crash image"
+		sed 's/^/# /' "$W/wb.log"
+	else
+		tap notok "pcache-writeback of upstream's link 2 crash image"
+		tail -n 20 "$W/wb.log" | sed 's/^/# /'
+	fi
+	fsck_ok "after pcache-writeback" "$up2_crc" "$W/wb-ours.pmem" "$W/wb-ours.back"
 	ram_load "$W/up2.pmem"
 	echo "CHK_CRC=$up2_crc" >"$W/xc.env"
 	label="writeback reference (upstream)"

@@ -3,7 +3,7 @@
 MOD=ours
 [ -f /lib/mod/upstream ] && MOD=upstream
 B=/tmp/b.json
-T=${BENCH_S:-5}
+T=${BENCH_S:-4}
 bench() {	# bench NAME RW pcache-bench-args...
 	name=$1 rw=$2
 	shift 2
@@ -23,7 +23,7 @@ bench randwrite randwrite --bs 4k --size 256m --runtime $T --seed 4
 check "$MOD: fill 64 MiB for the cached reads" \
 	pcache-bench io --rw write --bs 1m --size 64m --direct --quiet $DEV
 bench cachedread randread --bs 4k --size 64m --runtime $T --seed 5
-bench wbgc write --bs 1m --size 1024m
+bench wbgc write --bs 1m --size 768m
 echo "status after the benchmarks: $(status)"
 check "$MOD: writeback completes" wait_clean 1200
 check "$MOD: remove" dmsetup remove pc0
