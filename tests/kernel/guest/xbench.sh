@@ -1,5 +1,6 @@
 # The same pcache-bench io workloads with whichever module this boot has.
 # One line per workload: "PCT-BENCH name iops p50_ns p99_ns".
+. /xc.env	# BENCH_S
 MOD=ours
 [ -f /lib/mod/upstream ] && MOD=upstream
 B=/tmp/b.json
