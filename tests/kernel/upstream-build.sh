@@ -28,6 +28,8 @@ D=${1:-/var/tmp/pcache-upstream}
 R=$D/root
 log=$D/log
 mkdir -p "$D/debs" "$log"
+# (Valid-Until is not checked: the mirror's Release file may be older than
+# this machine's clock says it may be, which only means "not refreshed".)
 APT="chroot $R env DEBIAN_FRONTEND=noninteractive apt-get -q -o Acquire::Check-Valid-Until=false -o DPkg::Lock::Timeout=600"
 
 say() { echo "upstream-build: $*" >&2; }
