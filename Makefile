@@ -3,6 +3,8 @@
 #   make               build libpcache and every tool into $(BUILD)/
 #   make check         install test dependencies, build (plain and with
 #                      ASan+UBSan) and run every test; ends "N passed, N failed"
+#   make check-upstream  cross-check against the kernel's own dm-pcache
+#                      (built from Debian sid's linux-source; qemu)
 #   make demo          install dependencies, build, format/check/dump an image
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make kernel        build the dm-pcache module in kernel/
@@ -56,7 +58,7 @@ TTOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 -include $(wildcard cmd/*/build.mk) fuzz/build.mk
 
 .SECONDARY:
-.PHONY: all check check-build demo install uninstall kernel fuzz clean deps deb check-deb
+.PHONY: all check check-build check-upstream demo install uninstall kernel fuzz clean deps deb check-deb
 all: $(BUILD)/libpcache.a $(BUILD)/libpcache.so $(BUILD)/libpcache.pc \
      $(addprefix $(BUILD)/,$(TOOLS)) $(BUILD)/unit.stamp $(MANPAGES) $(MAN5PAGES)
 
@@ -145,6 +147,10 @@ check-build: deps
 
 check: check-build
 	@tests/run.sh $(BUILD) $(SANBUILD)
+
+check-upstream: deps
+	$(MAKE) --no-print-directory -j$(JOBS) all
+	@PCACHE_SUITES=tests/kernel/upstream.tap.sh tests/run.sh $(BUILD)
 
 demo: deps
 	$(MAKE) --no-print-directory -j$(JOBS) all

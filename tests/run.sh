@@ -12,6 +12,7 @@
 # no test failed (a crash after N "ok" lines is not N passes). A "not ok"
 # line marked "# TODO" (a known failure) is listed but not counted.
 # PCACHE_SKIP_KERNEL=1 leaves out the qemu tests (quick local runs only).
+# PCACHE_SUITES="X.tap.sh ..." runs only those TAP scripts (make check-upstream).
 set -u
 cd "$(dirname "$0")/.."
 passed=0
@@ -68,6 +69,7 @@ run_suite() {	# $1: name, rest: command producing TAP
 }
 
 for build in "$@"; do
+	[ -n "${PCACHE_SUITES:-}" ] && break
 	export PCACHE_BIN=$PWD/$build
 	for t in "$build"/unit/test_*; do
 		[ -x "$t" ] && run_suite "$build unit $(basename "$t")" "$t"
@@ -77,7 +79,7 @@ for build in "$@"; do
 		run_suite "$build bats" bats --tap $bats_files
 	fi
 done
-for t in $(find tests -name '*.tap.sh' -perm -u+x | sort); do
+for t in ${PCACHE_SUITES:-$(find tests -name '*.tap.sh' -perm -u+x | sort)}; do
 	[ -n "${PCACHE_SKIP_KERNEL:-}" ] && case $t in tests/kernel/*) continue ;; esac
 	export PCACHE_BIN=$PWD/$1
 	run_suite "$t" "$t"
