@@ -135,3 +135,17 @@ verdict() {
 		[ $n -gt 60 ]
 	done
 }
+
+@test "a generation rolled forward over dirty keys is loss: PC-KEY-STALE-DIRTY with the dropped ranges" {
+	run "$MUT" "$W/gen.pmem" "$W/m.pmem" gen-ahead 119
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"struct=seg_gen"*"crc:resealed" ]]
+	run "$FSCK" -n --backing-size 268435456 --data-crc=false "$W/m.pmem"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"LOSS         PC-KEY-STALE-DIRTY"*"nothing newer covers"* ]]
+	[[ "$output" == *"affected backing ranges: "* ]]
+	# the unmutated base has no such finding
+	run "$FSCK" -n --backing-size 268435456 --data-crc=false "$W/gen.pmem"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *PC-KEY-STALE-DIRTY* ]]
+}

@@ -319,6 +319,84 @@ static int usage(struct pc_check *ck, uint8_t *used)
 	return 0;
 }
 
+/*
+ * Bytes of [off, off + len) that no extent of a key newer than @seq covers
+ * (the extents are sorted and disjoint); each uncovered piece is a range.
+ */
+static uint64_t uncovered(struct pc_check *ck, uint64_t off, uint32_t len,
+			  uint64_t seq, struct pc_finding *f)
+{
+	const struct pc_extent *e = ck->r.ext;
+	uint64_t end = off + len, at = off, lost = 0;
+	size_t lo = 0, hi = ck->r.n_ext;
+
+	while (lo < hi) {	/* first extent ending after @off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e[mid].off + e[mid].len <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < ck->r.n_ext && at < end && e[i].off < end; i++) {
+		if (e[i].seq <= seq)
+			continue;
+		if (e[i].off > at) {
+			lost += e[i].off - at;
+			pc_ck_range(f, at, e[i].off - at);
+		}
+		if (e[i].off + e[i].len > at)
+			at = e[i].off + e[i].len;
+	}
+	if (at < end) {
+		lost += end - at;
+		pc_ck_range(f, at, end - at);
+	}
+	return lost;
+}
+
+/*
+ * GC raises a segment's generation only once every key in it lies behind
+ * dirty_tail, so a stale dirty key at or after dirty_tail is damage (a
+ * forged or rolled-forward generation): replay drops it, and unless a
+ * newer key covers its range the kernel serves older data there.
+ */
+static uint64_t stale_dirty_pass(struct pc_check *ck, struct pc_finding *f,
+				 uint64_t *keys)
+{
+	uint64_t lost = 0;
+
+	*keys = 0;
+	for (size_t i = 0; i < ck->r.n_keys; i++) {
+		const struct pc_rkey *rk = &ck->r.keys[i];
+		uint64_t n;
+
+		if (!rk->stale || !rk->after_dirty ||
+		    (rk->k.flags & PCD_KEY_F_CLEAN) || !rk->k.len ||
+		    rk->k.off + rk->k.len < rk->k.off)
+			continue;
+		n = uncovered(ck, rk->k.off, rk->k.len, rk->seq, f);
+		*keys += n != 0;
+		lost += n;
+	}
+	return lost;
+}
+
+static void stale_dirty(struct pc_check *ck)
+{
+	uint64_t keys, lost = stale_dirty_pass(ck, NULL, &keys);
+	long idx;
+
+	if (!lost)
+		return;
+	idx = pc_ck_add(ck, PCK_KEY_STALE_DIRTY, "key", -1, -1, -1, "%llu "
+			"stale dirty keys at or after dirty_tail (their "
+			"segments' generations are newer): replay drops them "
+			"and nothing newer covers %llu bytes of their data",
+			(unsigned long long)keys, (unsigned long long)lost);
+	stale_dirty_pass(ck, pc_ck_get(ck, idx), &keys);
+}
+
 int pc_ck_keys_after(struct pc_check *ck)
 {
 	uint32_t n = ck->c.segs_loaded;
@@ -356,6 +434,8 @@ int pc_ck_keys_after(struct pc_check *ck)
 	if (!ret)
 		ret = pc_resolve(ck->r.keys, ck->r.n_keys, &ck->r.ext,
 				 &ck->r.n_ext);
+	if (!ret)
+		stale_dirty(ck);
 	if (!ret)
 		ret = usage(ck, used);
 out:

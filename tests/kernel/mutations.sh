@@ -52,7 +52,6 @@ refuse * *PC-KEY-SUBTREE* our module refuses 4 MiB-crossing keys (C44): module s
 refuse * *PC-KEY-ALIGN* our module refuses misaligned keys (C43): module stricter by design, issue 18
 refuse * *PC-KEY-IN-KEY-SEG* our module refuses keys into key segments (C49): module stricter by design, issue 18
 refuse kset-last-self * our module refuses a log that visits a key segment twice (kernel/DESIGN.md); upstream and fsck accept, and then the ksets after the LAST kset are lost silently (issue 16 item 3, helper trunc)
-silent gen-ahead *PC-KEY-STALE* dirty keys after dirty_tail made stale by a newer segment generation are dropped by replay, but FORMAT.md C46/C47 (and fsck) call them harmless/inconsistent, not loss: needs a decision (proposed: a LOSS finding for stale dirty keys after dirty_tail, lib/check/check_keys.c; fsck.bats C46 expects exit 0 today)
 silent kset-* * silent truncation of the log by a damaged kset with valid ksets after it (issue 16 item 3, helper trunc: lib/check/check_log.c)
 silent key-flip * silent truncation of the log by a damaged kset with valid ksets after it (issue 16 item 3, helper trunc: lib/check/check_log.c)
 EOF
