@@ -357,9 +357,12 @@ static uint64_t uncovered(struct pc_check *ck, uint64_t off, uint32_t len,
 
 /*
  * GC raises a segment's generation only once every key in it lies behind
- * dirty_tail, so a stale dirty key at or after dirty_tail is damage (a
- * forged or rolled-forward generation): replay drops it, and unless a
- * newer key covers its range the kernel serves older data there.
+ * dirty_tail, so a stale dirty key after dirty_tail is damage (a forged or
+ * rolled-forward generation): replay drops it, and unless a newer key
+ * covers its range the kernel serves older data there. The kset at
+ * key_tail is left out: GC may have passed it, its data already flushed to
+ * the backing device, just before a power cut kept the new dirty_tail from
+ * the media (PC-KEY-STALE-TAIL).
  */
 static uint64_t stale_dirty_pass(struct pc_check *ck, struct pc_finding *f,
 				 uint64_t *keys)
@@ -372,6 +375,7 @@ static uint64_t stale_dirty_pass(struct pc_check *ck, struct pc_finding *f,
 		uint64_t n;
 
 		if (!rk->stale || !rk->after_dirty ||
+		    pc_ck_pos_eq(rk->kset, ck->c.key_tail) ||
 		    (rk->k.flags & PCD_KEY_F_CLEAN) || !rk->k.len ||
 		    rk->k.off + rk->k.len < rk->k.off)
 			continue;

@@ -208,7 +208,7 @@ static const struct pc_problem texts[PCK__COUNT] = {
 	P(KEY_STALE, "PC-KEY-STALE",
 	  "Stale keys in a kset other than the one at key_tail.", NULL),
 	P(KEY_STALE_DIRTY, "PC-KEY-STALE-DIRTY",
-	  "Dirty keys at or after dirty_tail are stale (their segment has a newer generation) and no newer key covers their range: replay drops them and the kernel serves the backing device's older data there.",
+	  "Dirty keys at or after dirty_tail, outside the kset at key_tail, are stale (their segment has a newer generation) and no newer key covers their range: replay drops them and the kernel serves the backing device's older data there.",
 	  NULL),
 	P(KEY_GEN_AHEAD, "PC-KEY-GEN-AHEAD",
 	  "A key's generation is newer than its segment's: a generation record was lost or rolled back.",
