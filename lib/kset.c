@@ -102,6 +102,10 @@ static enum pc_kset_kind walk_last(struct pc_walk *w, const uint8_t *p,
 	return PC_KSET_LAST;
 }
 
+_Static_assert((int)PC_KEY_SEG_OVERFLOW == (int)PCD_KEY_SEG_OVERFLOW &&
+	       (int)PC_KEY_LEN_ZERO == (int)PCD_KEY_LEN_ZERO,
+	       "pc_key_err extends pcd_key_verdict");
+
 enum pc_kset_kind pc_walk_next(struct pc_walk *w, struct pc_kset_view *v)
 {
 	const bool swap = w->c->swap;
@@ -219,17 +223,13 @@ enum pc_key_err pc_key_check(struct pc_cache *c, const struct pcd_key *k,
 			     uint64_t backing_size, bool check_data,
 			     uint32_t *crc_out)
 {
+	enum pcd_key_verdict kv;
 	uint32_t crc;
 
-	if (k->len == 0)
-		return PC_KEY_LEN_ZERO;
-	if (backing_size &&
-	    (k->len > backing_size || k->off > backing_size - k->len))
-		return PC_KEY_BEYOND_BACKING;
-	if (k->cache_seg_id >= c->info.n_segs)
-		return PC_KEY_SEG_RANGE;
-	if ((uint64_t)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE)
-		return PC_KEY_SEG_OVERFLOW;
+	kv = pcd_key_judge(k->off, k->len, k->cache_seg_id, k->cache_seg_off,
+			   k->flags, backing_size, c->info.n_segs, 0);
+	if (kv != PCD_KEY_OK)
+		return (enum pc_key_err)kv;
 	if (!check_data || !pc_cache_data_crc(c))
 		return PC_KEY_OK;
 	if (pc_data_crc(c, k->cache_seg_id, k->cache_seg_off, k->len, &crc,

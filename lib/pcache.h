@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pcache_layout.h"
+#include "pcache_rules.h"
 
 #define PCACHE_TOOLS_VERSION "0.1.0"
 

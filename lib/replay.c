@@ -44,7 +44,8 @@ static int replay_kset(struct pc_cache *c, const struct pc_kset_view *v,
 			return -EIO;
 		}
 		rk.seq = r->n_keys;
-		rk.stale = rk.k.seg_gen < c->segs[rk.k.cache_seg_id].gen;
+		rk.stale = pcd_key_stale(rk.k.seg_gen,
+					  c->segs[rk.k.cache_seg_id].gen);
 		if (rk.stale)
 			r->n_stale++;
 		else

@@ -165,7 +165,8 @@ static int add_keys(struct scan *sc, const struct pc_kset_view *v,
 			s->n_bad++;
 			continue;
 		}
-		rk.stale = rk.k.seg_gen < sc->c->segs[rk.k.cache_seg_id].gen;
+		rk.stale = pcd_key_stale(rk.k.seg_gen,
+					 sc->c->segs[rk.k.cache_seg_id].gen);
 		rk.seq = sc->seq++;
 		if (rk.stale)
 			s->n_stale++;
@@ -276,7 +277,8 @@ static int add_damaged(struct scan *sc, struct pc_salvage_run *run)
 
 		pc_key_decode(sc->c, &raw[i], &k);
 		if (pc_key_check(sc->c, &k, sc->backing_size, true, NULL) !=
-		    PC_KEY_OK || k.seg_gen < sc->c->segs[k.cache_seg_id].gen)
+		    PC_KEY_OK ||
+		    pcd_key_stale(k.seg_gen, sc->c->segs[k.cache_seg_id].gen))
 			return 0;
 	}
 	v.keys = raw;

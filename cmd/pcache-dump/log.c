@@ -21,7 +21,7 @@ static const char *key_flags_name(uint32_t f)
 static bool key_stale(const struct pc_cache *c, const struct pcd_key *k)
 {
 	return k->cache_seg_id < c->segs_loaded &&
-	       k->seg_gen < c->segs[k->cache_seg_id].gen;
+	       pcd_key_stale(k->seg_gen, c->segs[k->cache_seg_id].gen);
 }
 
 static struct json_object *key_json(struct dump *d, uint32_t i,

@@ -322,7 +322,7 @@ static int open_devices(struct dump *d)
 			return ret;
 		}
 		/* The kernel sees the backing device in whole sectors. */
-		d->backing_size = pc_dev_size(d->bdev) & ~(uint64_t)511;
+		d->backing_size = pcd_backing_bytes(pc_dev_size(d->bdev));
 	}
 	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
 	if (!d->c)

@@ -50,7 +50,7 @@ int wb_open(struct wb *w)
 		return ret;
 	}
 	/* The kernel sees the backing device in whole 512-byte sectors. */
-	w->backing_size = pc_dev_size(w->bdev) & ~(uint64_t)511;
+	w->backing_size = pcd_backing_bytes(pc_dev_size(w->bdev));
 	ret = pc_cache_open(w->dev, &w->c, &err);
 	if (ret) {
 		wb_refuse(w, "%s", err.msg[0] ? err.msg : strerror(-ret));
