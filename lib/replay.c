@@ -127,6 +127,13 @@ int pc_replay(struct pc_cache *c, uint64_t backing_size, unsigned int flags,
 	return 0;
 }
 
+const char *pc_replay_refusal(const struct pc_replay *r, int ret)
+{
+	if (!ret)
+		return NULL;
+	return r->err.msg[0] ? r->err.msg : "the log cannot be replayed";
+}
+
 void pc_replay_free(struct pc_replay *r)
 {
 	free(r->keys);

@@ -417,6 +417,8 @@ static int scan_from(struct pc_cache *c, const struct pc_replay *r,
 		goto out;
 	}
 	pc_walk_init(&sc.w, c, r->head);
+	/* past the kernel's end only ksets really there count */
+	sc.w.model = PCD_KSET_OWN_BYTES;
 	if (sc.w.end != PC_END_NONE) {
 		ret = -ENOMEM;
 	} else if (start && !valid_at(&sc, *start)) {
