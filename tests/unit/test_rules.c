@@ -77,8 +77,10 @@ static void set_hdr(uint8_t *buf, struct pcd_kset_hdr *h, uint32_t key_num,
 	ks->key_num = key_num;
 	ks->magic = PCD_KSET_MAGIC;
 	ks->flags = flags;
-	ks->crc = crc(buf + 4, (flags & PCD_KSET_F_LAST ? PCD_KSET_HDR_SIZE :
-				pcd_kset_size(key_num)) - 4);
+	/* no CRC over more than the buffer: key_num 129 is judged before it */
+	ks->crc = flags & PCD_KSET_F_LAST ? crc(buf + 4, PCD_KSET_HDR_SIZE - 4) :
+		  key_num > PCD_KSET_KEYS_MAX ? 0 :
+		  crc(buf + 4, pcd_kset_size(key_num) - 4);
 	h->crc = ks->crc;
 	h->key_num = key_num;
 	h->magic = ks->magic;
