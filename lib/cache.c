@@ -36,7 +36,6 @@ bool pc_sb_valid(const struct pc_sb *sb)
 static int open_sb(struct pc_cache *c, struct pc_err *err)
 {
 	const char *path = pc_dev_path(c->dev);
-	uint64_t fit;
 	int ret;
 
 	if (c->dev_size < PCD_DEV_SIZE_MIN) {
@@ -66,14 +65,14 @@ static int open_sb(struct pc_cache *c, struct pc_err *err)
 		return -EINVAL;
 	}
 	c->swap = !!(c->sb.flags & PCD_SB_F_BIGENDIAN) != PCD_HOST_BIG_ENDIAN;
-	fit = pcd_segs_for_size(c->dev_size);
-	if (c->sb.seg_num == 0 || c->sb.seg_num > fit ||
-	    c->sb.seg_num > PCD_SEGS_MAX) {
+	if (pcd_sb_judge(c->sb.magic, c->sb.crc_stored, c->sb.crc_calc,
+			 c->sb.flags, c->sb.seg_num, c->dev_size, 1) ==
+	    PCD_SB_SEG_NUM) {
 		pc_err_set(err, -EIO, "%s: superblock: seg_num %u out of range "
 			   "(1 .. %llu for this device size, at most %u)", path,
 			   c->sb.seg_num,
-			   (unsigned long long)(fit < PCD_SEGS_MAX ? fit :
-						PCD_SEGS_MAX), PCD_SEGS_MAX);
+			   (unsigned long long)pcd_sb_seg_num_max(c->dev_size),
+			   PCD_SEGS_MAX);
 		return -EIO;
 	}
 	c->stage = PC_STAGE_SB;
@@ -108,7 +107,7 @@ static int open_info(struct pc_cache *c, struct pc_err *err)
 			   "cache", path, c->info_slots.chosen, c->info.flags);
 		return -ENOENT;
 	}
-	if (c->info.n_segs == 0 || c->info.n_segs > c->sb.seg_num) {
+	if (!pcd_info_n_segs_ok(c->info.n_segs, c->sb.seg_num)) {
 		pc_err_set(err, -EIO, "%s: cache_info slot %d: n_segs %u out of "
 			   "range (1 .. seg_num %u)", path, c->info_slots.chosen,
 			   c->info.n_segs, c->sb.seg_num);
@@ -217,7 +216,7 @@ static int open_tail(struct pc_cache *c, int which, struct pc_err *err)
 	}
 	p->seg = pcd_n32(c->swap, rec->cache_seg_id);
 	p->off = pcd_n32(c->swap, rec->seg_off);
-	if (p->seg >= c->info.n_segs || p->off >= PCD_SEG_DATA_SIZE) {
+	if (!pcd_pos_ok(p->seg, p->off, c->info.n_segs)) {
 		pc_err_set(err, -EIO, "%s: %s slot %d: position %u:%u out of "
 			   "range (n_segs %u, data area %u bytes)", path,
 			   tail_names[which], d->chosen, p->seg, p->off,

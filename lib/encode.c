@@ -4,14 +4,14 @@
 
 #include "pcache.h"
 
+static uint32_t crc(const void *buf, uint32_t len)
+{
+	return pc_crc32c(PCD_CRC_SEED, buf, len);
+}
+
 static void seal(void *rec, size_t size, uint8_t seq)
 {
-	struct pcd_meta_hdr *h = rec;
-
-	h->seq = seq;
-	h->version = 0;
-	h->res = 0;
-	h->crc = pc_meta_crc(rec, size);
+	pcd_meta_seal(rec, (uint32_t)size, seq, crc);
 }
 
 void pc_encode_sb(struct pcd_superblock *sb, uint32_t seg_num, uint32_t flags)
@@ -59,12 +59,5 @@ void pc_encode_pos(struct pcd_pos *p, uint8_t seq, struct pc_pos pos)
 
 uint32_t pc_encode_kset(void *buf, uint32_t key_num, bool last)
 {
-	struct pcd_kset *ks = buf;
-	uint32_t size = last ? PCD_KSET_HDR_SIZE : pcd_kset_size(key_num);
-
-	ks->key_num = key_num;
-	ks->magic = PCD_KSET_MAGIC;
-	ks->flags = last ? PCD_KSET_F_LAST : 0;
-	ks->crc = pc_meta_crc(buf, size);
-	return size;
+	return pcd_kset_seal(buf, key_num, last, crc);
 }

@@ -5,9 +5,11 @@
  * segment. The walk ends at the first bytes that are not a valid kset, and
  * fails where the kernel would refuse to activate.
  *
- * Unlike the kernel, every header is validated from bytes of its own
- * position only: a header or kset that does not fit in the rest of its
- * segment ends the walk (see quirk 17.12).
+ * By default each kset is judged as the kernel judges it, from a buffer
+ * refilled with what is left of the segment but never cleared (quirk
+ * 17.12, docs/format-errata.md E1); a walk in the OWN_BYTES model judges
+ * it from the bytes at its position only, and a kset that does not fit
+ * ends the walk there. The rules are those of pcache_rules.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -73,28 +75,43 @@ static enum pc_kset_kind walk_stop(struct pc_walk *w, enum pc_walk_end e,
 	return v->kind;
 }
 
-static enum pc_kset_kind walk_last(struct pc_walk *w, const uint8_t *p,
-				   struct pc_kset_view *v)
+static uint32_t walk_crc(const void *buf, uint32_t len)
+{
+	return pc_crc32c(PCD_CRC_SEED, buf, len);
+}
+
+static void hdr_decode(bool swap, const uint8_t *p, struct pcd_kset_hdr *h)
+{
+	const struct pcd_kset *ks = (const void *)p;
+
+	h->crc = pcd_n32(swap, ks->crc);
+	h->key_num = pcd_n32(swap, ks->key_num);
+	h->magic = pcd_n64(swap, ks->magic);
+	h->flags = pcd_n64(swap, ks->flags);
+}
+
+static enum pc_kset_kind walk_last(struct pc_walk *w, struct pc_kset_view *v)
 {
 	struct pc_cache *c = w->c;
 
-	if (pc_meta_crc(p, PCD_KSET_HDR_SIZE) != v->crc)
-		return walk_stop(w, PC_END_CRC, v);
 	v->kind = PC_KSET_LAST;
 	v->size = PCD_KSET_HDR_SIZE;
-	if (++w->hops > w->hop_cap) {
+	switch (pcd_last_judge(v->key_num, ++w->hops, w->hop_cap,
+			       c->info.n_segs, 0)) {
+	case PCD_LAST_HOPS:
 		pc_err_set(&w->err, -EIO, "%s: kset log: more than %u LAST "
 			   "links followed (at %u:%u); the log loops",
 			   pc_dev_path(c->dev), w->hop_cap, v->pos.seg,
 			   v->pos.off);
 		return walk_stop(w, PC_ERR_HOPS, v);
-	}
-	if (v->key_num >= c->info.n_segs) {
+	case PCD_LAST_NEXT_RANGE:
 		pc_err_set(&w->err, -EIO, "%s: kset at %u:%u: LAST link to "
 			   "cache segment %u out of range (n_segs %u)",
 			   pc_dev_path(c->dev), v->pos.seg, v->pos.off,
 			   v->key_num, c->info.n_segs);
 		return walk_stop(w, PC_ERR_NEXT_RANGE, v);
+	case PCD_LAST_OK:
+		break;
 	}
 	w->pos.seg = v->key_num;
 	w->pos.off = 0;
@@ -102,46 +119,93 @@ static enum pc_kset_kind walk_last(struct pc_walk *w, const uint8_t *p,
 	return PC_KSET_LAST;
 }
 
+/*
+ * The bytes the kset at the walk's position is judged from: the kernel's
+ * buffer refilled with what is left of the segment (UPSTREAM), or the bytes
+ * at the position, @len of them (OWN_BYTES).
+ */
+static const uint8_t *walk_load(struct pc_walk *w, uint32_t len)
+{
+	uint32_t n = pcd_kset_copy_len(w->pos.off);
+	const uint8_t *p;
+
+	if (w->model == PCD_KSET_OWN_BYTES)
+		return walk_bytes(w, w->pos, len);
+	if (!n)
+		return w->kbuf;
+	p = walk_bytes(w, w->pos, n);
+	if (!p)
+		return NULL;
+	memcpy(w->kbuf, p, n);
+	return w->kbuf;
+}
+
+static const enum pc_walk_end verdict_end[] = {
+	[PCD_KSET_END_MAGIC] = PC_END_MAGIC,
+	[PCD_KSET_END_KEY_NUM] = PC_END_KEY_NUM,
+	[PCD_KSET_END_CRC] = PC_END_CRC,
+	[PCD_KSET_END_NO_ROOM] = PC_END_NO_ROOM,
+	[PCD_KSET_END_TOO_BIG] = PC_END_TOO_BIG,
+	[PCD_KSET_REJECT_TOO_BIG] = PC_ERR_TOO_BIG,
+};
+
+static enum pc_kset_kind walk_refuse_big(struct pc_walk *w,
+					 struct pc_kset_view *v)
+{
+	pc_err_set(&w->err, -EIO, "%s: kset at %u:%u: %u bytes, larger than "
+		   "the %u left in its segment, and its CRC passes over the "
+		   "kernel's buffer; the kernel would refuse the cache",
+		   pc_dev_path(w->c->dev), v->pos.seg, v->pos.off,
+		   pcd_kset_size(v->key_num), pcd_kset_remain(v->pos.off));
+	return walk_stop(w, PC_ERR_TOO_BIG, v);
+}
+
+_Static_assert((int)PC_KEY_SEG_OVERFLOW == (int)PCD_KEY_SEG_OVERFLOW &&
+	       (int)PC_KEY_LEN_ZERO == (int)PCD_KEY_LEN_ZERO,
+	       "pc_key_err extends pcd_key_verdict");
+
 enum pc_kset_kind pc_walk_next(struct pc_walk *w, struct pc_kset_view *v)
 {
-	const bool swap = w->c->swap;
-	const struct pcd_kset *ks;
+	enum pcd_kset_verdict kv;
+	struct pcd_kset_hdr h;
 	const uint8_t *p;
-	uint32_t remain, size;
 
 	memset(v, 0, sizeof(*v));
 	v->pos = w->pos;
 	if (w->end != PC_END_NONE)
 		return walk_stop(w, w->end, v);
-	if (w->pos.off >= PCD_SEG_DATA_SIZE ||
-	    PCD_SEG_DATA_SIZE - w->pos.off < PCD_KSET_HDR_SIZE)
+	if (w->model == PCD_KSET_OWN_BYTES &&
+	    pcd_kset_remain(w->pos.off) < PCD_KSET_HDR_SIZE)
 		return walk_stop(w, PC_END_NO_ROOM, v);
-	remain = PCD_SEG_DATA_SIZE - w->pos.off;
-	p = walk_bytes(w, w->pos, PCD_KSET_HDR_SIZE);
+	p = walk_load(w, PCD_KSET_HDR_SIZE);
 	if (!p)
 		return walk_stop(w, PC_END_READ, v);
-	ks = (const void *)p;
-	v->crc = pcd_n32(swap, ks->crc);
-	v->key_num = pcd_n32(swap, ks->key_num);
-	v->flags = pcd_n64(swap, ks->flags);
-	if (pcd_n64(swap, ks->magic) != PCD_KSET_MAGIC)
-		return walk_stop(w, PC_END_MAGIC, v);
-	if (v->flags & PCD_KSET_F_LAST)
-		return walk_last(w, p, v);
-	if (v->key_num > PCD_KSET_KEYS_MAX)
-		return walk_stop(w, PC_END_KEY_NUM, v);
-	size = pcd_kset_size(v->key_num);
-	if (size > remain)
-		return walk_stop(w, PC_END_TOO_BIG, v);
-	p = walk_bytes(w, w->pos, size);
+	hdr_decode(w->c->swap, p, &h);
+	v->crc = h.crc;
+	v->key_num = h.key_num;
+	v->flags = h.flags;
+	kv = pcd_kset_judge_hdr(&h, w->pos.off, w->model);
+	if (kv == PCD_KSET_NEED_CRC && w->model == PCD_KSET_OWN_BYTES)
+		p = walk_bytes(w, w->pos, pcd_kset_crc_len(&h));
 	if (!p)
 		return walk_stop(w, PC_END_READ, v);
-	if (pc_meta_crc(p, size) != v->crc)
-		return walk_stop(w, PC_END_CRC, v);
+	if (kv == PCD_KSET_NEED_CRC)
+		kv = pcd_kset_judge_crc(&h, walk_crc(p + 4,
+					pcd_kset_crc_len(&h) - 4), w->pos.off);
+	switch (kv) {
+	case PCD_KSET_LAST:
+		return walk_last(w, v);
+	case PCD_KSET_KEYS:
+		break;
+	case PCD_KSET_REJECT_TOO_BIG:
+		return walk_refuse_big(w, v);
+	default:
+		return walk_stop(w, verdict_end[kv], v);
+	}
 	v->kind = PC_KSET_KEYS;
-	v->size = size;
+	v->size = pcd_kset_size(v->key_num);
 	v->keys = ((const struct pcd_kset *)p)->keys;
-	w->pos.off += size;
+	w->pos.off += v->size;
 	w->ksets++;
 	return PC_KSET_KEYS;
 }
@@ -167,6 +231,9 @@ const char *pc_walk_end_name(enum pc_walk_end e)
 		return "LAST link out of range";
 	case PC_ERR_HOPS:
 		return "too many LAST links";
+	case PC_ERR_TOO_BIG:
+		return "kset passing its CRC larger than the rest of its "
+		       "segment";
 	}
 	return "?";
 }
@@ -219,17 +286,13 @@ enum pc_key_err pc_key_check(struct pc_cache *c, const struct pcd_key *k,
 			     uint64_t backing_size, bool check_data,
 			     uint32_t *crc_out)
 {
+	enum pcd_key_verdict kv;
 	uint32_t crc;
 
-	if (k->len == 0)
-		return PC_KEY_LEN_ZERO;
-	if (backing_size &&
-	    (k->len > backing_size || k->off > backing_size - k->len))
-		return PC_KEY_BEYOND_BACKING;
-	if (k->cache_seg_id >= c->info.n_segs)
-		return PC_KEY_SEG_RANGE;
-	if ((uint64_t)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE)
-		return PC_KEY_SEG_OVERFLOW;
+	kv = pcd_key_judge(k->off, k->len, k->cache_seg_id, k->cache_seg_off,
+			   k->flags, backing_size, c->info.n_segs, 0);
+	if (kv != PCD_KEY_OK)
+		return (enum pc_key_err)kv;
 	if (!check_data || !pc_cache_data_crc(c))
 		return PC_KEY_OK;
 	if (pc_data_crc(c, k->cache_seg_id, k->cache_seg_off, k->len, &crc,

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "pcache_layout.h"
+#include "pcache_rules.h"
 
 /* PCACHE_TOOLS_VERSION, the version of pcache-tools, is not defined here:
  * the build passes it from the file VERSION (pkg-config --modversion libpcache). */
@@ -299,11 +300,13 @@ enum pc_walk_end {
 	PC_END_MAGIC,		/* no kset magic: ordinary end of log */
 	PC_END_KEY_NUM,		/* magic, but key_num > 128 */
 	PC_END_CRC,		/* magic, but bad CRC */
-	PC_END_NO_ROOM,		/* header closer than 24 bytes to the end */
-	PC_END_TOO_BIG,		/* kset larger than the rest of its segment */
+	PC_END_NO_ROOM,		/* OWN_BYTES: under 24 bytes left */
+	PC_END_TOO_BIG,		/* OWN_BYTES: kset larger than the rest */
 	PC_END_READ,		/* media error */
 	PC_ERR_NEXT_RANGE,	/* REJECT: LAST names id >= n_segs */
 	PC_ERR_HOPS,		/* REJECT: more than seg_num LAST hops */
+	PC_ERR_TOO_BIG,		/* REJECT: a kset that passes its CRC does
+				 * not fit in the rest of its segment (H9) */
 };
 
 struct pc_kset_view {
@@ -321,6 +324,11 @@ struct pc_walk {
 	struct pc_pos pos;
 	uint32_t hops;
 	uint32_t hop_cap;	/* LAST hops allowed: seg_num, as the kernel */
+	/* UPSTREAM (default): judge each kset from a buffer reused as the
+	 * kernel's is; OWN_BYTES: from its own bytes only (set it after
+	 * pc_walk_init() to look for ksets really there) */
+	enum pcd_kset_model model;
+	uint8_t kbuf[PCD_KSET_SIZE_MAX] __attribute__((aligned(8)));
 	uint64_t ksets;
 	enum pc_walk_end end;
 	struct pc_err err;	/* details of an ERROR or READ end */
@@ -418,6 +426,11 @@ struct pc_replay {
 int pc_replay(struct pc_cache *c, uint64_t backing_size, unsigned int flags,
 	      struct pc_replay *r);
 void pc_replay_free(struct pc_replay *r);
+/*
+ * The kernel's verdict on the cache after pc_replay() returned @ret: NULL
+ * when it would load it, else the one line saying why it would refuse.
+ */
+const char *pc_replay_refusal(const struct pc_replay *r, int ret);
 /* Append a key to r->keys (growing it); 0 or -ENOMEM. */
 int pc_replay_push(struct pc_replay *r, const struct pc_rkey *rk);
 /*

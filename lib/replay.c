@@ -44,7 +44,8 @@ static int replay_kset(struct pc_cache *c, const struct pc_kset_view *v,
 			return -EIO;
 		}
 		rk.seq = r->n_keys;
-		rk.stale = rk.k.seg_gen < c->segs[rk.k.cache_seg_id].gen;
+		rk.stale = pcd_key_stale(rk.k.seg_gen,
+					  c->segs[rk.k.cache_seg_id].gen);
 		if (rk.stale)
 			r->n_stale++;
 		else
@@ -124,6 +125,13 @@ int pc_replay(struct pc_cache *c, uint64_t backing_size, unsigned int flags,
 			r->dirty_bytes += r->ext[i].len;
 	}
 	return 0;
+}
+
+const char *pc_replay_refusal(const struct pc_replay *r, int ret)
+{
+	if (!ret)
+		return NULL;
+	return r->err.msg[0] ? r->err.msg : "the log cannot be replayed";
 }
 
 void pc_replay_free(struct pc_replay *r)

@@ -165,7 +165,8 @@ static int add_keys(struct scan *sc, const struct pc_kset_view *v,
 			s->n_bad++;
 			continue;
 		}
-		rk.stale = rk.k.seg_gen < sc->c->segs[rk.k.cache_seg_id].gen;
+		rk.stale = pcd_key_stale(rk.k.seg_gen,
+					 sc->c->segs[rk.k.cache_seg_id].gen);
 		rk.seq = sc->seq++;
 		if (rk.stale)
 			s->n_stale++;
@@ -276,7 +277,8 @@ static int add_damaged(struct scan *sc, struct pc_salvage_run *run)
 
 		pc_key_decode(sc->c, &raw[i], &k);
 		if (pc_key_check(sc->c, &k, sc->backing_size, true, NULL) !=
-		    PC_KEY_OK || k.seg_gen < sc->c->segs[k.cache_seg_id].gen)
+		    PC_KEY_OK ||
+		    pcd_key_stale(k.seg_gen, sc->c->segs[k.cache_seg_id].gen))
 			return 0;
 	}
 	v.keys = raw;
@@ -415,6 +417,8 @@ static int scan_from(struct pc_cache *c, const struct pc_replay *r,
 		goto out;
 	}
 	pc_walk_init(&sc.w, c, r->head);
+	/* past the kernel's end only ksets really there count */
+	sc.w.model = PCD_KSET_OWN_BYTES;
 	if (sc.w.end != PC_END_NONE) {
 		ret = -ENOMEM;
 	} else if (start && !valid_at(&sc, *start)) {

@@ -17,6 +17,11 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+static uint32_t slot_crc(const void *buf, uint32_t len)
+{
+	return pc_crc32c(PCD_CRC_SEED, buf, len);
+}
+
 static void slot_classify(struct pc_slot *s, bool swap, unsigned int size)
 {
 	const struct pcd_meta_hdr *h = (const void *)s->raw;
@@ -82,16 +87,13 @@ int pc_dual_seq_gap(const struct pc_dual *d)
 int pc_dual_write(struct pc_dev *dev, uint64_t off, uint64_t stride,
 		  struct pc_dual *d, void *rec, struct pc_err *err)
 {
-	struct pcd_meta_hdr *h = rec;
-	int target = d->chosen < 0 ? 0 : !d->chosen;
-	uint8_t seq = d->chosen < 0 ? 1 : (uint8_t)(d->slot[d->chosen].seq + 1);
+	int target = pcd_next_slot(d->chosen);
+	uint8_t seq = pcd_next_seq(d->chosen, d->chosen < 0 ? 0 :
+				   d->slot[d->chosen].seq);
 	struct pc_slot *s = &d->slot[target];
 	int ret;
 
-	h->seq = seq;
-	h->version = 0;
-	h->res = 0;
-	h->crc = pc_meta_crc(rec, d->size);
+	pcd_meta_seal(rec, d->size, seq, slot_crc);
 	s->dev_off = off + (uint64_t)target * stride;
 	ret = pc_dev_write(dev, s->dev_off, rec, d->size, err);
 	if (ret)

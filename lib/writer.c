@@ -92,7 +92,7 @@ static int close_kset(struct pc_writer *w, struct pc_err *err)
 
 	if (!w->n_keys)
 		return 0;
-	if (PCD_SEG_DATA_SIZE - w->head.off < size + PCD_KSET_HDR_SIZE) {
+	if (!pcd_kset_room(w->head.off, size)) {
 		uint8_t last[PCD_KSET_HDR_SIZE] = { 0 };
 		uint32_t next;
 

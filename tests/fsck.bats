@@ -281,7 +281,8 @@ case_check() {
 @test "C36 PC-KEY-SEG-OVERFLOW" { case_check key-seg-overflow PC-KEY-SEG-OVERFLOW 4 4; }
 @test "C36 PC-KEY-DATA-CRC" { case_check key-data-crc PC-KEY-DATA-CRC 4 4; }
 @test "C37 PC-DTAIL-OFF-LOG behind key_tail (repaired)" { case_check dtail-behind PC-DTAIL-OFF-LOG 4 1; }
-@test "C38 PC-LOG-NOFIT (repaired)" { case_check log-nofit PC-LOG-NOFIT 4 1; }
+@test "C38 PC-LOG-NOFIT (repaired)" { case_check log-nofit PC-LOG-NOFIT 0 1; }
+@test "C38 PC-LOG-OVERRUN (repaired)" { case_check log-overrun PC-LOG-OVERRUN 4 1; }
 @test "C39 PC-LOG-TORN (repaired)" { case_check log-torn PC-LOG-TORN 0 1; }
 @test "C39 PC-LOG-TRUNCATED" { case_check log-truncated PC-LOG-TRUNCATED 4 4; }
 @test "C40 PC-KSET-EMPTY" { case_check kset-empty PC-KSET-EMPTY 0 0; }

@@ -21,7 +21,7 @@ static const char *key_flags_name(uint32_t f)
 static bool key_stale(const struct pc_cache *c, const struct pcd_key *k)
 {
 	return k->cache_seg_id < c->segs_loaded &&
-	       k->seg_gen < c->segs[k->cache_seg_id].gen;
+	       pcd_key_stale(k->seg_gen, c->segs[k->cache_seg_id].gen);
 }
 
 static struct json_object *key_json(struct dump *d, uint32_t i,
@@ -174,6 +174,7 @@ static void past_end_ksets(struct dump *d, const struct pc_salvage *p,
 	char a[32];
 
 	pc_walk_init(&w, d->c, d->c->key_tail);
+	w.model = PCD_KSET_OWN_BYTES;	/* as the scan found them */
 	for (size_t i = 0; i < p->n_ksets && !out_broken(); i++) {
 		const struct pc_salvage_kset *k = &p->ksets[i];
 		const struct pc_salvage_run *run = &p->runs[k->run];

@@ -269,16 +269,9 @@ int dump_replay(struct dump *d)
 		return d->replay_ret;
 	}
 	d->replay_ret = pc_replay(d->c, d->backing_size, 0, &d->r);
-	if (d->replay_ret) {
+	if (pc_replay_refusal(&d->r, d->replay_ret))
 		snprintf(d->refuse_msg, sizeof(d->refuse_msg), "%s",
-			 d->r.err.msg[0] ? d->r.err.msg :
-			 strerror(-d->replay_ret));
-	} else if (d->r.end == PC_END_TOO_BIG) {
-		/* the kernel REJECTs a kset that overruns its segment (H9) */
-		snprintf(d->refuse_msg, sizeof(d->refuse_msg), "%s: kset at "
-			 "%u:%u is larger than the rest of its segment",
-			 d->path, d->r.head.seg, d->r.head.off);
-	}
+			 pc_replay_refusal(&d->r, d->replay_ret));
 	if (d->refuse_msg[0]) {
 		d->refused = d->failed = true;
 		cli_err("%s", d->refuse_msg);
@@ -322,7 +315,7 @@ static int open_devices(struct dump *d)
 			return ret;
 		}
 		/* The kernel sees the backing device in whole sectors. */
-		d->backing_size = pc_dev_size(d->bdev) & ~(uint64_t)511;
+		d->backing_size = pcd_backing_bytes(pc_dev_size(d->bdev));
 	}
 	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
 	if (!d->c)

@@ -133,8 +133,7 @@ static int open_backing(struct pc_check_opts *o, const char *path)
 		return ret;
 	}
 	/* The kernel sees the backing device in 512-byte sectors. */
-	o->backing_size = pc_dev_size(o->backing) &
-			  ~(uint64_t)(PCD_SECTOR_SIZE - 1);
+	o->backing_size = pcd_backing_bytes(pc_dev_size(o->backing));
 	return 0;
 }
 

@@ -50,7 +50,7 @@ int wb_open(struct wb *w)
 		return ret;
 	}
 	/* The kernel sees the backing device in whole 512-byte sectors. */
-	w->backing_size = pc_dev_size(w->bdev) & ~(uint64_t)511;
+	w->backing_size = pcd_backing_bytes(pc_dev_size(w->bdev));
 	ret = pc_cache_open(w->dev, &w->c, &err);
 	if (ret) {
 		wb_refuse(w, "%s", err.msg[0] ? err.msg : strerror(-ret));
@@ -99,17 +99,9 @@ static int replay(struct wb *w)
 	 * message by check_backing(); everything else as the kernel. */
 	ret = pc_replay(w->c, 0, 0, &w->r);
 	w->replayed = true;
-	if (ret) {
-		wb_refuse(w, "%s", w->r.err.msg[0] ? w->r.err.msg :
-			  strerror(-ret));
+	if (pc_replay_refusal(&w->r, ret)) {
+		wb_refuse(w, "%s", pc_replay_refusal(&w->r, ret));
 		return ret;
-	}
-	if (w->r.end == PC_END_TOO_BIG) {
-		wb_refuse(w, "%s: kset at %u:%u is larger than the rest of its "
-			  "segment; the kernel would refuse this cache (run "
-			  "pcache-fsck)", w->cache_path, w->r.head.seg,
-			  w->r.head.off);
-		return -EUCLEAN;
 	}
 	ret = check_backing(w);
 	if (ret)

@@ -105,8 +105,7 @@ int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log)
 	uint8_t *cache, *back;
 	int ret = 0;
 
-	m.back_size = pc_dev_size(ck->o.backing) &
-		      ~(uint64_t)(PCD_SECTOR_SIZE - 1);
+	m.back_size = pcd_backing_bytes(pc_dev_size(ck->o.backing));
 	for (size_t i = 0; i < ck->r.n_ext; i++)
 		if (written_back(&ck->r.ext[i], dirty_tail_on_log))
 			m.total += cmp_len(ck, &m, &ck->r.ext[i]);

@@ -225,7 +225,7 @@ static void tail_one(struct pc_check *ck, int t)
 	doff = (int64_t)d->slot[d->chosen].dev_off;
 	p->seg = pcd_n32(ck->c.swap, rec->cache_seg_id);
 	p->off = pcd_n32(ck->c.swap, rec->seg_off);
-	if (p->seg >= ck->c.info.n_segs || p->off >= PCD_SEG_DATA_SIZE) {
+	if (!pcd_pos_ok(p->seg, p->off, ck->c.info.n_segs)) {
 		pc_ck_add(ck, PCK_TAIL_RANGE, tail_name[t], d->chosen, -1, doff,
 			  "%s %u:%u is out of range (n_segs %u, data area %u "
 			  "bytes)", tail_name[t], p->seg, p->off,

@@ -107,7 +107,7 @@ static int one_key(struct kctx *x, bool after, bool at_tail)
 	    k->cache_seg_id >= ck->c.segs_loaded)
 		return 0;
 	gen = ck->c.segs[k->cache_seg_id].gen;
-	rk.stale = k->seg_gen < gen;
+	rk.stale = pcd_key_stale(k->seg_gen, gen);
 	if (rk.stale) {
 		ck->u.stale_keys++;
 		if (at_tail)

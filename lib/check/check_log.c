@@ -99,13 +99,22 @@ static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
 	pc_ck_plan(ck, idx, &rp);
 }
 
+/* The kset the log ends at does not fit in the @remain bytes left: its
+ * header does not, or it has a plausible key count and its keys do not. */
+static bool nofit(const struct pc_kset_view *v, uint32_t remain)
+{
+	if (remain < PCD_KSET_HDR_SIZE)
+		return true;
+	return !(v->flags & PCD_KSET_F_LAST) && v->key_num <= PCD_KSET_KEYS_MAX &&
+	       pcd_kset_size(v->key_num) > remain;
+}
+
 static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		    const struct pc_kset_view *v)
 {
 	struct pc_repair rp = { .kind = PC_RP_LOG_END };
 	int64_t off = pos_dev(ck, v->pos);
-	uint32_t remain = PCD_SEG_DATA_SIZE - (v->pos.off < PCD_SEG_DATA_SIZE ?
-					       v->pos.off : PCD_SEG_DATA_SIZE);
+	uint32_t remain = pcd_kset_remain(v->pos.off);
 	char why[300];
 	bool trunc;
 	long idx;
@@ -126,16 +135,22 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		return;
 	case PC_END_KEY_NUM:
 	case PC_END_CRC:
-		end_torn(ck, lw, v);
-		return;
+		if (!nofit(v, remain)) {
+			end_torn(ck, lw, v);
+			return;
+		}
+		/* fall through */
 	case PC_END_NO_ROOM:
 	case PC_END_TOO_BIG:
+	case PC_ERR_TOO_BIG:
 		/* zeroing the header would hide the ksets after it */
 		trunc = truncated(ck, lw, v, why, sizeof(why));
-		idx = pc_ck_add(ck, PCK_LOG_NOFIT, "kset", -1, v->pos.seg, off,
-				"the kset at %u:%u does not fit in the %u bytes "
-				"left in its segment (%s)", v->pos.seg,
-				v->pos.off, remain, pc_walk_end_name(lw->w.end));
+		idx = pc_ck_add(ck, lw->w.end == PC_ERR_TOO_BIG ?
+				PCK_LOG_OVERRUN : PCK_LOG_NOFIT, "kset", -1,
+				v->pos.seg, off, "the kset at %u:%u does not "
+				"fit in the %u bytes left in its segment (%s)",
+				v->pos.seg, v->pos.off, remain,
+				pc_walk_end_name(lw->w.end));
 		rp.dev_off = (uint64_t)off;
 		rp.value = remain < PCD_KSET_HDR_SIZE ? remain :
 							PCD_KSET_HDR_SIZE;

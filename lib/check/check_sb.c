@@ -61,11 +61,11 @@ static int sb_unformatted(struct pc_check *ck)
 
 static void sb_seg_num(struct pc_check *ck, struct pc_sb *sb)
 {
-	uint64_t fit = pcd_segs_for_size(ck->c.dev_size);
-	uint64_t cap = fit < PCD_SEGS_MAX ? fit : PCD_SEGS_MAX;
+	uint64_t cap = pcd_sb_seg_num_max(ck->c.dev_size);
 
 	ck->u.seg_fit = (uint32_t)cap;
-	if (sb->seg_num == 0 || sb->seg_num > cap)
+	if (pcd_sb_judge(PCD_SB_MAGIC, 0, 0, 0, sb->seg_num, ck->c.dev_size,
+			 1) == PCD_SB_SEG_NUM)
 		pc_ck_add(ck, PCK_SB_SEG_NUM, "superblock", -1, -1,
 			  PCD_SB_OFF + 16, "superblock seg_num %u is out of "
 			  "range: 1 .. %llu for a device of %llu bytes (format "

@@ -37,8 +37,7 @@ static uint32_t info_n_segs(struct pc_dev *dev, bool swap, uint32_t fit)
 int pc_ck_sb_rebuild(struct pc_check *ck, struct pc_sb *sb, char *why,
 		     size_t len)
 {
-	uint64_t fit64 = pcd_segs_for_size(ck->c.dev_size);
-	uint32_t fit = fit64 < PCD_SEGS_MAX ? (uint32_t)fit64 : PCD_SEGS_MAX;
+	uint32_t fit = (uint32_t)pcd_sb_seg_num_max(ck->c.dev_size);
 	uint32_t native = 0, swapped = 0;
 	struct pcd_superblock raw;
 	bool swap;

@@ -578,6 +578,21 @@ static void c_log_nofit(struct img *im)
 	put_pos(im, 1, 1, 2, FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104);
 }
 
+/* As log-nofit, but the key past the segment's end is zeros: the CRC then
+ * passes over the kernel's zero-filled buffer (docs/format-errata.md E1). */
+static void c_log_overrun(struct img *im)
+{
+	struct pcd_key k[3] = { { 0 } };
+
+	base(im);
+	for (int i = 0; i < 2; i++)
+		k[i] = free_key(im);
+	im->head = (struct pc_pos){ FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104 };
+	append(im, k, 3, 0);
+	put_pos(im, 0, 1, 2, FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104);
+	put_pos(im, 1, 1, 2, FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104);
+}
+
 static void c_log_torn(struct img *im)
 {
 	struct pc_pos at;
@@ -750,7 +765,8 @@ static const struct mkcase {
 	{ "tail-stale", c_tail_stale }, { "dlog-walk", c_dlog_walk },
 	{ "log-next", c_log_next }, { "log-loop", c_log_loop },
 	{ "dtail-behind", c_dtail_behind }, { "dtail-off", c_dtail_off },
-	{ "log-nofit", c_log_nofit }, { "log-torn", c_log_torn },
+	{ "log-nofit", c_log_nofit }, { "log-overrun", c_log_overrun },
+	{ "log-torn", c_log_torn },
 	{ "log-truncated", c_log_truncated }, { "kset-empty", c_kset_empty },
 	{ "kset-flags", c_kset_flags }, { "key-len0", c_key_len0 },
 	{ "key-backing", c_key_backing }, { "key-seg-id", c_key_seg_id },

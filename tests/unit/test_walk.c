@@ -127,14 +127,27 @@ static void ends_of_log(void)
 		ok(img_open(dev, &c, NULL) == 0 && c->segs_loaded == 63,
 		   "the image is otherwise intact");
 		pc_walk_init(&w, c, (struct pc_pos){ 3, PCD_SEG_DATA_SIZE - 64 });
+		w.model = PCD_KSET_OWN_BYTES;
 		ok(pc_walk_next(&w, &v) == PC_KSET_END &&
 		   w.end == PC_END_TOO_BIG,
-		   "a kset larger than the rest of its segment ends the walk");
+		   "own bytes: a kset larger than the rest of its segment ends "
+		   "the walk");
+		pc_walk_fini(&w);
+		pc_walk_init(&w, c, (struct pc_pos){ 3, PCD_SEG_DATA_SIZE - 64 });
+		ok(pc_walk_next(&w, &v) == PC_KSET_END &&
+		   w.end == PC_END_CRC,
+		   "upstream: its CRC over the zero-filled buffer fails first");
+		pc_walk_fini(&w);
+		pc_walk_init(&w, c, (struct pc_pos){ 3, PCD_SEG_DATA_SIZE - 16 });
+		w.model = PCD_KSET_OWN_BYTES;
+		ok(pc_walk_next(&w, &v) == PC_KSET_END &&
+		   w.end == PC_END_NO_ROOM,
+		   "own bytes: no room for a header ends the walk");
 		pc_walk_fini(&w);
 		pc_walk_init(&w, c, (struct pc_pos){ 3, PCD_SEG_DATA_SIZE - 16 });
 		ok(pc_walk_next(&w, &v) == PC_KSET_END &&
-		   w.end == PC_END_NO_ROOM,
-		   "a position with no room for a header ends the walk");
+		   w.end == PC_END_MAGIC,
+		   "upstream: 16 bytes then the buffer's zeros: no magic");
 		pc_walk_fini(&w);
 		pc_cache_free(c);
 	}
@@ -197,11 +210,66 @@ static void stale_keys(void)
 	pc_dev_close(dev);
 }
 
+/* Walk one kset from (3, @from) and return how the walk at the second ends. */
+static enum pc_walk_end second_end(struct pc_dev *dev, uint32_t from,
+				   enum pcd_kset_model m)
+{
+	struct pc_kset_view v;
+	struct pc_cache *c;
+	struct pc_walk w;
+	enum pc_walk_end e = PC_END_NONE;
+
+	if (img_open(dev, &c, NULL))
+		return PC_END_READ;
+	pc_walk_init(&w, c, (struct pc_pos){ 3, from });
+	w.model = m;
+	if (pc_walk_next(&w, &v) == PC_KSET_KEYS)
+		pc_walk_next(&w, &v);
+	e = w.end;
+	pc_walk_fini(&w);
+	pc_cache_free(c);
+	return e;
+}
+
+/*
+ * docs/format-errata.md E1, mid-log: kset B (3 keys) at 104 bytes from the
+ * end, after kset A (3 keys). The kernel's buffer past B's 104 bytes still
+ * holds A's third key, so B's verdict depends on A.
+ */
+static void overrun_mid_log(void)
+{
+	struct pc_dev *dev = fresh();
+	struct pcd_key a[3] = { key(0, 4096, 5, 0), key(4096, 4096, 5, 4096),
+				key(8192, 4096, 5, 8192) };
+	struct pcd_key b[3] = { key(0, 512, 6, 0), key(512, 512, 6, 512), a[2] };
+	uint8_t buf[PCD_KSET_SIZE_MAX] = { 0 };
+	const uint32_t at_b = PCD_SEG_DATA_SIZE - 104, at_a = at_b - 144;
+
+	put_kset(dev, 3, at_a, a, 3, false);
+	memcpy(((struct pcd_kset *)buf)->keys, b, sizeof(b));
+	pc_encode_kset(buf, 3, false);	/* CRC over B with A's key after it */
+	img_poke(dev, pcd_data_offset(3, at_b), buf, 104);
+	ok(second_end(dev, at_a, PCD_KSET_UPSTREAM) == PC_ERR_TOO_BIG,
+	   "E1 mid-log: the CRC passes over the earlier kset's bytes: REJECT");
+	ok(second_end(dev, at_a, PCD_KSET_OWN_BYTES) == PC_END_TOO_BIG,
+	   "E1 mid-log, own bytes: the end of the log");
+	memset(&b[2], 0, sizeof(b[2]));
+	memcpy(((struct pcd_kset *)buf)->keys, b, sizeof(b));
+	pc_encode_kset(buf, 3, false);	/* CRC over B and zeros */
+	img_poke(dev, pcd_data_offset(3, at_b), buf, 104);
+	ok(second_end(dev, at_a, PCD_KSET_UPSTREAM) == PC_END_CRC,
+	   "E1 mid-log: zeros past the end do not match the buffer: end of log");
+	ok(second_end(dev, at_b, PCD_KSET_UPSTREAM) == PC_ERR_TOO_BIG,
+	   "E1 at key_tail the same kset is judged from zeros: REJECT");
+	pc_dev_close(dev);
+}
+
 int main(void)
 {
 	loops_and_links();
 	ends_of_log();
 	bad_keys();
 	stale_keys();
+	overrun_mid_log();
 	return tap_done();
 }
