@@ -39,7 +39,8 @@ SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c lib/dev/*.c lib/check/*.c))
-LIB_HDRS  := lib/pcache.h lib/writer.h lib/layout/pcache_layout.h
+LIB_HDRS  := lib/pcache.h lib/writer.h lib/layout/pcache_layout.h \
+             lib/layout/pcache_rules.h
 # cmd/*/NAME.8 -> $(BUILD)/man/NAME.8 with @VERSION@ filled in
 MAN_SRCS  := $(sort $(wildcard cmd/*/*.8))
 MAN5_SRCS := $(sort $(wildcard cmd/*/*.5))
