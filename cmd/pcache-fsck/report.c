@@ -116,12 +116,13 @@ const char *fsck_verdict(const struct pc_check *ck, int code)
 		return "errors left: the kernel accepts the cache but data is at risk";
 	if (pc_check_usage(ck)->data_unverified)
 		return code & PC_FSCK_CORRECTED ?
-		       "errors corrected; clean as far as checked (data CRCs "
-		       "not verified)" :
-		       "clean as far as checked (data CRCs not verified)";
+		       "errors corrected; consistent as far as checked (data "
+		       "CRCs not verified)" :
+		       "consistent as far as checked (data CRCs not verified)";
+	/* "consistent", not "clean": clean means no dirty data in dm-pcache */
 	if (code & PC_FSCK_CORRECTED)
-		return "errors corrected; the cache is clean";
-	return "clean";
+		return "errors corrected; consistent";
+	return "consistent";
 }
 
 void fsck_text_report(const char *path, const struct pc_check *ck, int code,
@@ -130,6 +131,8 @@ void fsck_text_report(const char *path, const struct pc_check *ck, int code,
 	size_t n;
 	const struct pc_finding *f = pc_check_findings(ck, &n);
 	unsigned int shown[PCK__COUNT] = { 0 };
+	const struct pc_check_usage *u;
+	char sz[32];
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t more = 0;
@@ -143,8 +146,15 @@ void fsck_text_report(const char *path, const struct pc_check *ck, int code,
 			text_finding(&f[i], more, v);
 	}
 	text_usage(pc_check_usage(ck), v);
-	printf("%s: %s (%zu finding%s, %u repaired, exit %d)\n", path,
-	       fsck_verdict(ck, code), n, n == 1 ? "" : "s",
+	printf("%s: %s", path, fsck_verdict(ck, code));
+	u = pc_check_usage(ck);
+	/* the dirty data is a separate fact from the verdict */
+	if (u->loaded && u->dirty_bytes)
+		printf("; %s dirty, not yet written back",
+		       cli_size(u->dirty_bytes, sz, sizeof(sz)));
+	else if (u->loaded)
+		printf("; no dirty data");
+	printf(" (%zu finding%s, %u repaired, exit %d)\n", n, cli_s(n),
 	       pc_check_repairs(ck), code);
 }
 
