@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dump.h"
 
 static const char *const usage_tail = "DEVICE";
@@ -259,6 +260,29 @@ const struct pc_salvage *dump_past_end(struct dump *d)
 	return &d->past_end;
 }
 
+/*
+ * A cache_info without INIT_DONE is a lazily formatted cache when nothing
+ * on the device says it was used: pcache-fsck's rule (PC-INFO-LAZY, not
+ * PC-INFO-NOINIT), asked of the checker so that both tools agree.
+ */
+static bool lazily_formatted(struct dump *d)
+{
+	struct pc_check_opts o = { .data_crc = -1 };
+	struct pc_check *ck;
+	bool lazy;
+
+	if (d->c->stage != PC_STAGE_SB ||
+	    (d->c->info.flags & PCD_INFO_F_INIT_DONE))
+		return false;
+	ck = pc_check_new(d->dev, &o);
+	if (!ck)
+		return false;
+	lazy = pc_check_run(ck) >= 0 && pc_check_count(ck, PCK_INFO_LAZY) &&
+	       !pc_check_count(ck, PCK_INFO_NOINIT);
+	pc_check_free(ck);
+	return lazy;
+}
+
 static int open_devices(struct dump *d)
 {
 	struct pc_err err = { 0 };
@@ -284,7 +308,9 @@ static int open_devices(struct dump *d)
 	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
 	if (!d->c)
 		return -ENOMEM;
-	if (d->open_ret) {
+	if (d->open_ret && lazily_formatted(d))
+		d->lazy = true;
+	else if (d->open_ret) {
 		d->failed = true;
 		cli_err("%s", d->open_err.msg);
 	}
@@ -295,6 +321,13 @@ static void run_sections(struct dump *d)
 {
 	if (d->sections & SEC_HEADER)
 		dump_header(d);
+	if (d->lazy && (d->sections & ~SEC_HEADER)) {
+		if (!d->json)
+			printf("%s: formatted lazily: the kernel initialises the "
+			       "segments at first activation; no segments or "
+			       "log yet\n", d->path);
+		return;
+	}
 	if (d->c->stage < PC_STAGE_CHAIN &&
 	    (d->sections & ~SEC_HEADER)) {
 		if (!(d->sections & SEC_HEADER))
