@@ -85,9 +85,16 @@ teardown() {
 		"$BATS_TEST_TMPDIR/n.json"
 	same_cache "$C" "$ORIG_C"
 	cmp "$B" "$ORIG_B"
+	# -n: the summary only; -n -v: one line per extent as well
 	run "$W" -n "$C" "$B"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"would write 482 extents, 8400896 bytes"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	run "$W" -n -v "$C" "$B"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^  would write ' <<< "$output")" -eq 482 ]
+	same_cache "$C" "$ORIG_C"
+	cmp "$B" "$ORIG_B"
 }
 
 @test "kcrc-crash written back equals kcrc-clean.backing; a rerun changes nothing" {

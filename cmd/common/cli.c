@@ -13,6 +13,7 @@
 #include "pcache.h"
 
 const char *cli_tool = "pcache";
+const char *cli_cmd;
 bool cli_quiet;
 int cli_json;
 int cli_usage_code = CLI_EXIT_USAGE;
@@ -214,7 +215,7 @@ void cli_usage(const char *fmt, ...)
 	va_end(ap);
 	if (!cli_json)
 		fprintf(stderr, "Try '%s --help' for more information.\n",
-			cli_tool);
+			cli_cmd ? cli_cmd : cli_tool);
 	exit(cli_exit(cli_usage_code));
 }
 

@@ -61,6 +61,8 @@
 #define CLI_JSON_VERSION 1
 
 extern const char *cli_tool;
+/* The command "Try '... --help'" names: cli_tool, or "tool subcommand". */
+extern const char *cli_cmd;
 extern bool cli_quiet;
 /* Set by CLI_OPT_JSON: failures print a JSON document too (cli_exit). */
 extern int cli_json;

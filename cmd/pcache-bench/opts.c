@@ -201,6 +201,7 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 
 	io_defaults(o);
 	argv[0] = "pcache-bench io";	/* as --help shows it */
+	cli_cmd = argv[0];
 	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
 	ret = bench_popt_loop(ctx, io_table, &arg, io_handle_cb, o);
