@@ -318,3 +318,31 @@ merge() {
 		[ "$status" -le 1 ]
 	done
 }
+
+@test "a lazily formatted cache: exit 0 as pcache-fsck, nothing past the superblock yet" {
+	sparse "$WORK/lazy" 1G
+	"$PCACHE_BIN/pcache-format" -q --lazy "$WORK/lazy"
+	run "$PCACHE_BIN/pcache-fsck" "$WORK/lazy"
+	[ "$status" -eq 0 ]
+	run "$D" "$WORK/lazy"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "$WORK/lazy: formatted lazily: the kernel initialises the segments at first activation; no segments or log yet" ]]
+	run "$D" --json --replay "$WORK/lazy"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.ok and .exit_code == 0 and .error == null'
+}
+
+@test "--replay that fails says why on stderr" {
+	cp "$CRASH" "$WORK/bad.pmem"
+	off=$("$D" -r -j "$WORK/bad.pmem" | jq '.replay.extents[0].dev_off')
+	printf '\xff\xff\xff\xff' | dd of="$WORK/bad.pmem" bs=1 seek="$off" \
+		conv=notrunc status=none
+	# the key's data is split into two extents by a newer write
+	run "$D" -r --limit 1 "$WORK/bad.pmem"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"pcache-dump: $WORK/bad.pmem: --replay: 2 extents failed the data CRC, 0 could not be read"* ]]
+	run "$D" -r --json "$WORK/bad.pmem"
+	[ "$status" -eq 1 ]
+	echo "$output" | sed -n '/^{/,/^}/p' | jq -e '.exit_code == 1 and
+		(.error | contains("data CRC"))'
+}

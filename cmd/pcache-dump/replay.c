@@ -163,7 +163,7 @@ void dump_replay_section(struct dump *d)
 	}
 	free(memo);
 	if (t.crc[CRC_BAD] || t.crc[CRC_UNREADABLE]) {
-		cli_err("%s: --replay: %llu extent%s fail their data CRC, "
+		cli_err("%s: --replay: %llu extent%s failed the data CRC, "
 			"%llu could not be read", d->path,
 			(unsigned long long)t.crc[CRC_BAD],
 			cli_s(t.crc[CRC_BAD]),
