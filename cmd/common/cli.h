@@ -42,6 +42,14 @@
  *
  * Every option that takes a value may be given once, and not empty
  * (cli_parse refuses both, naming the option). Sizes: cli_parse_size().
+ * A tool whose options carry values of their own (val below CLI_VAL_BASE)
+ * loops on cli_next() instead; one with subcommands sets cli_cmd to
+ * "tool subcommand" for the "Try ... --help" hint.
+ *
+ * Also for a new tool: cmd/<tool>/build.mk sets <tool>_LIBS (the libraries
+ * beyond popt, json-c, libpmem2); tests/cli.bats runs its battery on every
+ * cmd/<tool>/ and lists the justified exceptions (exit codes, subcommand
+ * words, number of devices) in tables at its top.
  */
 #ifndef PC_CLI_H
 #define PC_CLI_H
