@@ -274,18 +274,30 @@ static const char *opt_name(const struct poptOption *o, char *buf,
 static void check_value(const struct poptOption *o)
 {
 	static const struct poptOption *seen[64];
+	static char *first[64];
 	static unsigned int n_seen;
+	bool str = (o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && o->arg;
 	char name[64];
 	unsigned int i;
 
 	if (!takes_value(o))
 		return;
 	opt_name(o, name, sizeof(name));
-	for (i = 0; i < n_seen; i++)
-		if (seen[i] == o)
-			cli_usage("%s: given twice (it takes one value)", name);
-	if (n_seen < sizeof(seen) / sizeof(seen[0]))
+	for (i = 0; i < n_seen; i++) {
+		if (seen[i] != o)
+			continue;
+		/*
+		 * popt has overwritten the first string: free it, unless the
+		 * tool handles its own values (and has freed it already).
+		 */
+		if (o->val >= CLI_VAL_BASE)
+			free(first[i]);
+		cli_usage("%s: given twice (it takes one value)", name);
+	}
+	if (n_seen < sizeof(seen) / sizeof(seen[0])) {
+		first[n_seen] = str ? *(char **)o->arg : NULL;
 		seen[n_seen++] = o;
+	}
 	if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && o->arg &&
 	    *(char **)o->arg && !**(char **)o->arg)
 		cli_usage("%s: empty value", name);

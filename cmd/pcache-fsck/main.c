@@ -24,6 +24,8 @@ static struct {
 	char *backing;
 	char *data_crc;
 	char *progress_fd;
+	int data_crc_val;		/* parsed --data-crc, -1 without */
+	uint64_t backing_size_val;	/* parsed --backing-size, 0 without */
 } opt;
 
 static volatile sig_atomic_t cancelled;
@@ -110,9 +112,10 @@ static void progress(void *ctx, const char *phase, uint64_t done,
 /* -C FD: 0 shows the display on the terminal, any other FD gets lines. */
 static void open_progress_fd(const char *path)
 {
-	int fd = (int)cli_uint_arg("--progress-fd", opt.progress_fd, 0, 1023);
+	int fd;
 
-	progress_dev = path;
+	progress_dev = path;	/* first: a usage error below leaks nothing */
+	fd = (int)cli_uint_arg("--progress-fd", opt.progress_fd, 0, 1023);
 	if (!fd)
 		return;
 	progress_out = fdopen(fd, "w");
@@ -156,11 +159,8 @@ static struct pc_check_opts make_opts(void)
 		.cancel = &cancelled,
 	};
 
-	if (opt.data_crc)
-		o.data_crc = parse_bool(opt.data_crc);
-	if (opt.backing_size)
-		o.backing_size = cli_size_arg("--backing-size",
-					      opt.backing_size);
+	o.data_crc = opt.data_crc_val;
+	o.backing_size = opt.backing_size_val;
 	return o;
 }
 
@@ -183,6 +183,11 @@ static char *parse_args(int argc, const char **argv)
 	if (opt.backing && opt.backing_size)
 		cli_usage("give --backing or --backing-size, not both");
 	cli_args(pc, &dev, 1, "DEVICE");
+	/* every value is checked before anything is allocated */
+	opt.data_crc_val = opt.data_crc ? parse_bool(opt.data_crc) : -1;
+	if (opt.backing_size)
+		opt.backing_size_val = cli_size_arg("--backing-size",
+						    opt.backing_size);
 	path = strdup(dev);
 	poptFreeContext(pc);
 	if (!path) {
