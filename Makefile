@@ -14,9 +14,11 @@
 #   make fuzz          build and run the libFuzzer targets for a short while
 #
 # Every directory cmd/<tool>/ becomes $(BUILD)/<tool>; cmd/<tool>/build.mk
-# may add <tool>_LIBS. Nothing is written outside $(BUILD) (default build/).
-# The version of everything (tools, library, man pages, module, packages)
-# is the one line of the file VERSION.
+# sets <tool>_LIBS, the libraries the tool uses beyond LDLIBS (libpcache's
+# and cmd/common's); a tool without it gets TOOL_LIBS_ALL, every library
+# any tool used before per-tool lists. Nothing is written outside $(BUILD)
+# (default build/). The version of everything (tools, library, man pages,
+# module, packages) is the one line of the file VERSION.
 
 BUILD     ?= build
 SANBUILD  ?= $(BUILD)-san
@@ -34,7 +36,9 @@ CPPFLAGS  += -D_GNU_SOURCE -Ilib -Ilib/layout -Ilib/dev -Ilib/check -Icmd/common
              -DPCACHE_TOOLS_VERSION='"$(VERSION)"'
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -fPIC -pthread
-LDLIBS    := -lpopt -ljson-c -lblkid -lndctl -lpmem2 -lkmod -ldevmapper -lpthread
+# libpcache needs libpmem2 and pthreads, cmd/common popt and json-c
+LDLIBS    := -lpopt -ljson-c -lpmem2 -lpthread
+TOOL_LIBS_ALL := -lblkid -lndctl -lkmod -ldevmapper
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 
@@ -91,7 +95,8 @@ endef
 define tool
 $(1)/$(3): $$(patsubst %.c,$(1)/obj/%.o,$$(wildcard cmd/$(3)/*.c) $$(CLI_SRCS)) $(1)/libpcache.a
 	$$(CC) $$(CFLAGS) $(2) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(1)/libpcache.a \
-		$$($(3)_LIBS) $$(LDLIBS)
+		$$(if $$(filter undefined,$$(origin $(3)_LIBS)),$$(TOOL_LIBS_ALL),$$($(3)_LIBS)) \
+		$$(LDLIBS)
 endef
 
 # $(1) = directory, $(2) = extra flags, $(3) = unit test source

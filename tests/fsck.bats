@@ -50,22 +50,41 @@ fsck_json() {
 	[[ "$output" == *--backing-size* ]]
 }
 
-@test "usage errors exit 16" {
-	run "$FSCK"
-	[ "$status" -eq 16 ]
-	run "$FSCK" --no-such-option x
-	[ "$status" -eq 16 ]
+@test "usage errors of fsck's own options exit 16 (e2fsck's) and name the option" {
 	run "$FSCK" -n -y "$W/kfresh.pmem"
+	[ "$status" -eq 16 ]
+	[[ "$output" == *"only one of"* ]]
+	run "$FSCK" -a -y "$W/kfresh.pmem"
 	[ "$status" -eq 16 ]
 	[[ "$output" == *"only one of"* ]]
 	run "$FSCK" --backing-size 12x "$W/kfresh.pmem"
 	[ "$status" -eq 16 ]
+	[[ "$output" == *"--backing-size: '12x' is not a size"* ]]
 	run "$FSCK" --data-crc maybe "$W/kfresh.pmem"
 	[ "$status" -eq 16 ]
-	run "$FSCK" a b
-	[ "$status" -eq 16 ]
+	[[ "$output" == *"--data-crc: 'maybe'"* ]]
 	run "$FSCK" --verify-data --no-verify-data "$W/kfresh.pmem"
 	[ "$status" -eq 16 ]
+	run "$FSCK" -C 1024 "$W/kfresh.pmem"
+	[ "$status" -eq 16 ]
+	[[ "$output" == *"--progress-fd: '1024' is not a number in 0-1023"* ]]
+}
+
+@test "-a is -p, as e2fsck; -C FD writes progress lines for fsck(8)" {
+	cp "$W/kfresh.pmem" "$W/a.pmem"
+	run "$FSCK" -a "$W/a.pmem"
+	[ "$status" -eq 0 ]
+	run "$FSCK" -C 3 --backing-size $BACK "$W/a.pmem" 3> "$W/progress"
+	[ "$status" -eq 0 ]
+	[ -s "$W/progress" ]
+	# every line: PHASE DONE TOTAL DEVICE, phases numbered from 1
+	awk -v d="$W/a.pmem" 'NF != 4 || $1 < 1 || $2 > $3 || $4 != d { bad = 1 }
+		END { exit bad }' "$W/progress"
+	run "$FSCK" --json --backing-size $BACK "$W/a.pmem"
+	[ "$status" -eq 0 ]
+	run "$FSCK" -j --backing-size $BACK "$W/a.pmem"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.summary.exit_code == 0'
 }
 
 @test "--verify-data is accepted and is the default; --no-verify-data says the data was not checked" {
@@ -180,7 +199,7 @@ fsck_json() {
 @test "text report ends with a verdict line naming the device" {
 	run "$FSCK" --backing-size $BACK "$W/kcrc-crash.pmem"
 	[ "$status" -eq 0 ]
-	[[ "${lines[-1]}" == *"kcrc-crash.pmem: clean"* ]]
+	[[ "${lines[-1]}" == *"kcrc-crash.pmem: consistent; 8.01 MiB dirty, not yet written back (1 finding, 0 repaired, exit 0)" ]]
 	[[ "$output" == *"status after activation: 0 63 63 3 70 1183 0:24720 0:0 0:0"* ]]
 }
 

@@ -13,8 +13,14 @@
 #include "pcache.h"
 
 const char *cli_tool = "pcache";
+const char *cli_cmd;
 bool cli_quiet;
+int cli_json;
+int cli_usage_code = CLI_EXIT_USAGE;
 static bool progress_shown;
+static bool json_printed;
+/* The first error of the run: the cause, later ones tend to be effects. */
+static char first_error[512];
 
 void cli_init(const char *tool)
 {
@@ -25,10 +31,13 @@ void cli_init(const char *tool)
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
+	char msg[sizeof(first_error)];
+
 	cli_progress_done();
-	fprintf(stderr, "%s: %s", cli_tool, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "%s: %s%s\n", cli_tool, kind, msg);
+	if (!*kind && !first_error[0])
+		memcpy(first_error, msg, sizeof(msg));
 }
 
 void cli_err(const char *fmt, ...)
@@ -54,25 +63,22 @@ void cli_print_version(void)
 	printf("%s (pcache-tools) %s\n", cli_tool, PCACHE_TOOLS_VERSION);
 }
 
-int cli_parse(poptContext pc, int usage_code)
-{
-	int rc;
-
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		;
-	if (rc < -1) {
-		cli_err("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
-			poptStrerror(rc));
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			cli_tool);
-		exit(usage_code);
-	}
-	return rc;
-}
-
 struct json_object *cli_json_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);
+}
+
+struct json_object *cli_json_double(double v)
+{
+	char buf[64];
+
+	if (v != v || v > 1e300 || v < -1e300)
+		return NULL;
+	if (v >= 1e6 || v <= -1e6)
+		snprintf(buf, sizeof(buf), "%.0f", v);
+	else
+		snprintf(buf, sizeof(buf), "%.6g", v);
+	return json_object_new_double_s(v, buf);
 }
 
 struct json_object *cli_json_pos(struct pc_pos p)
@@ -104,6 +110,7 @@ int cli_json_print(struct json_object *doc)
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 			JSON_C_TO_STRING_NOSLASHESCAPE);
 
+	json_printed = true;
 	if (fputs(s, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout))
 		return errno == EPIPE ? 0 : -errno;
 	return 0;
@@ -185,4 +192,257 @@ int cli_parse_pos(const char *s, struct pc_pos *p)
 	    parse_u32(colon + 1, colon + 1 + strlen(colon + 1), &p->off))
 		return -EINVAL;
 	return 0;
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+struct poptOption cli_help_options[] = {
+	{ "help", 'h', POPT_ARG_NONE, NULL, CLI_VAL_HELP,
+	  "Show this help message", NULL },
+	{ NULL, '?', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL,
+	  CLI_VAL_HELP, "Show this help message", NULL },
+	{ "usage", 0, POPT_ARG_NONE, NULL, CLI_VAL_USAGE,
+	  "Display brief usage message", NULL },
+	POPT_TABLEEND
+};
+
+void cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	if (!cli_json)
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			cli_cmd ? cli_cmd : cli_tool);
+	exit(cli_exit(cli_usage_code));
+}
+
+static bool takes_value(const struct poptOption *o)
+{
+	unsigned int t = o->argInfo & POPT_ARG_MASK;
+
+	return t != POPT_ARG_NONE && t != POPT_ARG_INCLUDE_TABLE &&
+	       t != POPT_ARG_CALLBACK && t != POPT_ARG_INTL_DOMAIN &&
+	       t != POPT_ARG_VAL;
+}
+
+/*
+ * popt reports an option whose value it stores only when the entry has a
+ * value of its own: give every value option without one a private value
+ * (CLI_VAL_BASE + n), so that each occurrence passes through cli_next().
+ */
+static int tag_values(struct poptOption *t, int next)
+{
+	for (; t->longName || t->shortName || t->arg; t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE)
+			next = tag_values(t->arg, next);
+		else if (takes_value(t) && !t->val)
+			t->val = next++;
+	}
+	return next;
+}
+
+static const struct poptOption *find_val(const struct poptOption *t, int val)
+{
+	const struct poptOption *o;
+
+	for (; t->longName || t->shortName || t->arg; t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			o = find_val(t->arg, val);
+			if (o)
+				return o;
+		} else if (t->val == val) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static const char *opt_name(const struct poptOption *o, char *buf,
+			    size_t len)
+{
+	if (o->longName)
+		snprintf(buf, len, "--%s", o->longName);
+	else
+		snprintf(buf, len, "-%c", o->shortName);
+	return buf;
+}
+
+/* A value option given twice, or with an empty value, is a usage error. */
+static void check_value(const struct poptOption *o)
+{
+	static const struct poptOption *seen[64];
+	static char *first[64];
+	static unsigned int n_seen;
+	bool str = (o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && o->arg;
+	char name[64];
+	unsigned int i;
+
+	if (!takes_value(o))
+		return;
+	opt_name(o, name, sizeof(name));
+	for (i = 0; i < n_seen; i++) {
+		if (seen[i] != o)
+			continue;
+		/*
+		 * popt has overwritten the first string: free it, unless the
+		 * tool handles its own values (and has freed it already).
+		 */
+		if (o->val >= CLI_VAL_BASE)
+			free(first[i]);
+		cli_usage("%s: given twice (it takes one value)", name);
+	}
+	if (n_seen < sizeof(seen) / sizeof(seen[0])) {
+		first[n_seen] = str ? *(char **)o->arg : NULL;
+		seen[n_seen++] = o;
+	}
+	if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && o->arg &&
+	    *(char **)o->arg && !**(char **)o->arg)
+		cli_usage("%s: empty value", name);
+}
+
+int cli_next(poptContext pc, struct poptOption *table)
+{
+	static struct poptOption *tagged;
+	const struct poptOption *o;
+	int rc;
+
+	if (tagged != table) {
+		tag_values(table, CLI_VAL_BASE);
+		tagged = table;
+	}
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		switch (rc) {
+		case CLI_VAL_HELP:
+			poptPrintHelp(pc, stdout, 0);
+			exit(CLI_EXIT_OK);
+		case CLI_VAL_USAGE:
+			poptPrintUsage(pc, stdout, 0);
+			exit(CLI_EXIT_OK);
+		case CLI_VAL_VERSION:
+			cli_print_version();
+			exit(CLI_EXIT_OK);
+		}
+		o = find_val(table, rc);
+		if (o)
+			check_value(o);
+		if (rc < CLI_VAL_BASE)
+			return rc;
+	}
+	if (rc < -1)
+		cli_usage("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS),
+			  poptStrerror(rc));
+	return rc;
+}
+
+void cli_parse(poptContext pc, struct poptOption *table)
+{
+	int rc;
+
+	while ((rc = cli_next(pc, table)) > 0)
+		;
+}
+
+void cli_args(poptContext pc, const char **args, int n, const char *what)
+{
+	const char *extra;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		args[i] = poptGetArg(pc);
+		if (!args[i])
+			cli_usage("missing %s argument", what);
+		if (!args[i][0])
+			cli_usage("%s: empty argument", what);
+	}
+	extra = poptGetArg(pc);
+	if (extra)
+		cli_usage("unexpected argument '%s'", extra);
+}
+
+int cli_parse_size(const char *s, uint64_t *v)
+{
+	unsigned int shift = 0;
+	unsigned long long x;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case 't': case 'T': shift = 40; break;
+	}
+	if (shift) {
+		end++;
+		if (*end == 'i' && (end[1] == 'B' || end[1] == 'b'))
+			end += 2;
+		else if (*end == 'B' || *end == 'b')
+			end++;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && x > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*v = (uint64_t)x << shift;
+	return 0;
+}
+
+uint64_t cli_size_arg(const char *opt, const char *s)
+{
+	uint64_t v = 0;
+	int ret = cli_parse_size(s, &v);
+
+	if (ret == -ERANGE)
+		cli_usage("%s: '%s' is too large", opt, s);
+	if (ret)
+		cli_usage("%s: '%s' is not a size (bytes, or with a suffix k, "
+			  "m, g, t: KiB, MiB, GiB, TiB)", opt, s);
+	return v;
+}
+
+uint64_t cli_uint_arg(const char *opt, const char *s, uint64_t lo,
+		      uint64_t hi)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = s && *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+	if (!s || *s < '0' || *s > '9' || errno || *end || v < lo || v > hi)
+		cli_usage("%s: '%s' is not a number in %llu-%llu", opt,
+			  s ? s : "", (unsigned long long)lo,
+			  (unsigned long long)hi);
+	return v;
+}
+
+/* ---- a failure as a JSON document -------------------------------------- */
+
+const char *cli_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
+}
+
+int cli_exit(int code)
+{
+	struct json_object *doc;
+
+	if (!code || !cli_json || json_printed)
+		return code;
+	doc = cli_json_doc();
+	json_object_object_add(doc, "error", json_object_new_string(
+		first_error[0] ? first_error : "failed"));
+	json_object_object_add(doc, "exit_code", json_object_new_int(code));
+	cli_json_print(doc);
+	json_object_put(doc);
+	return code;
 }

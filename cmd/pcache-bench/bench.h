@@ -16,16 +16,15 @@
 #include <json-c/json.h>
 #include <popt.h>
 
+#include "cli.h"
 #include "pcstatus.h"
 
 #define BENCH_NAME	"pcache-bench"
-#define BENCH_VERSION	PCACHE_TOOLS_VERSION	/* from VERSION, through the build */
-#define BENCH_JSON_VERSION 1
 
 /* Exit codes (documented in pcache-bench.8). */
 #define EXIT_OK		0
 #define EXIT_FAIL	1
-#define EXIT_USAGE	16	/* as every pcache tool, see cmd/common/cli.h */
+#define EXIT_USAGE	CLI_EXIT_USAGE	/* as every pcache tool, see cli.h */
 
 /* ---- util.c ----------------------------------------------------------- */
 
@@ -42,8 +41,8 @@ static inline void stop_request(void)
 	__atomic_store_n(&bench_stop, 1, __ATOMIC_RELAXED);
 }
 
-void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int bench_popt_loop(poptContext ctx, int version_val, char **argp,
+#define bench_err cli_err
+int bench_popt_loop(poptContext ctx, struct poptOption *table, char **argp,
 		    int (*handle)(int val, void *o), void *o);
 int parse_size(const char *s, uint64_t *out);
 int parse_seconds(const char *s, double *out);

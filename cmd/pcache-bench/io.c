@@ -76,9 +76,10 @@ static int check_geometry(const struct target *t, const struct io_opts *o)
 		return -EINVAL;
 	}
 	if (size < o->bs) {
-		bench_err("%s: device is smaller than one block (%llu bytes)",
-			  t->path, (unsigned long long)size);
-		return -EINVAL;
+		/* the target's fault, not the command line's: a failure */
+		bench_err("%s: device is smaller than one block (%llu byte%s)",
+			  t->path, (unsigned long long)size, cli_s(size));
+		return -ENOSPC;
 	}
 	if (o->direct && o->bs % t->lbs) {
 		bench_err("%s: --bs must be a multiple of the logical block size %u with --direct",
@@ -151,7 +152,8 @@ int cmd_io(int argc, const char **argv)
 		free((char *)o.status_from);
 		return EXIT_USAGE;
 	}
-	ret = run_and_report(&t, &o);
+	if (!ret)
+		ret = run_and_report(&t, &o);
 out:
 	target_close(&t);
 	free((char *)o.device);

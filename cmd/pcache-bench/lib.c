@@ -14,11 +14,11 @@
 #include "bench.h"
 #include "libbench.h"
 
-enum { L_SIZE = 1, L_FSIZE, L_CRC, L_KSETS, L_MINTIME, L_VERSION };
+enum { L_SIZE = 1, L_FSIZE, L_CRC, L_KSETS, L_MINTIME };
 
 static char *larg;
 
-static const struct poptOption lib_table[] = {
+static struct poptOption lib_table[] = {
 	{ "size", 's', POPT_ARG_STRING, &larg, L_SIZE,
 	  "size of the image for format/append/replay (default 1G, min 512M)",
 	  "SIZE" },
@@ -37,13 +37,13 @@ static const struct poptOption lib_table[] = {
 	{ "force", 'f', POPT_ARG_NONE, NULL, 'f',
 	  "overwrite IMAGE even if it is not empty or holds a cache or a "
 	  "filesystem", NULL },
-	{ "json", 'J', POPT_ARG_NONE, NULL, 'J', "print results as JSON", NULL },
-	{ "quiet", 0, POPT_ARG_NONE, NULL, 'Q', "no progress lines", NULL },
-	{ "version", 'V', POPT_ARG_NONE, NULL, L_VERSION,
-	  "print the version and exit", NULL },
-	{ NULL, 'h', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'h',
-	  "show this help", NULL },
-	POPT_AUTOHELP
+	{ "json", 'j', POPT_ARG_NONE, NULL, 'J',
+	  "print results as JSON (-J: the same, the old spelling)", NULL },
+	{ NULL, 'J', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'J',
+	  "print results as JSON", NULL },
+	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'Q', "no progress lines", NULL },
+	CLI_OPT_VERSION,
+	CLI_OPT_HELP,
 	POPT_TABLEEND
 };
 
@@ -72,12 +72,12 @@ static int lib_handle(int rc, struct lb_opts *o)
 	case L_MINTIME: bad = parse_seconds(larg, &o->min_time); what = "--min-time"; break;
 	case 'K': o->keep = true; break;
 	case 'f': o->force = true; break;
-	case 'J': o->json = true; break;
+	case 'J': o->json = true; cli_json = 1; break;
 	case 'Q': o->quiet = true; break;
 	default: break;
 	}
 	if (bad) {
-		bench_err("invalid value for %s: '%s'", what, larg);
+		bench_err("%s: invalid value '%s'", what, larg);
 		return -EINVAL;
 	}
 	return 0;
@@ -96,9 +96,10 @@ static int lib_parse_opts(int argc, const char **argv, struct lb_opts *o)
 	o->ksets = 10000;
 	o->min_time = 0.5;
 	argv[0] = "pcache-bench lib";	/* as --help shows it */
+	cli_cmd = argv[0];
 	ctx = poptGetContext("pcache-bench lib", argc, argv, lib_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] [IMAGE]");
-	ret = bench_popt_loop(ctx, L_VERSION, &larg, lib_handle_cb, o);
+	ret = bench_popt_loop(ctx, lib_table, &larg, lib_handle_cb, o);
 	if (ret)
 		goto out;
 	if (poptPeekArg(ctx))

@@ -17,7 +17,8 @@ static double per_s(double n, double s)
 
 static void gbps(FILE *f, const char *what, double bps)
 {
-	fprintf(f, "  %-22s %8.2f GB/s\n", what, bps / 1e9);
+	fprintf(f, "  %-22s %8.2f GB/s  %8.2f GiB/s\n", what, bps / 1e9,
+		bps / (1024.0 * 1024 * 1024));
 }
 
 static void human_crc(const struct lb_crc *c, FILE *f)
@@ -114,7 +115,7 @@ void lb_report_human(const struct lb_results *r, FILE *f)
 
 #define ADD(o, k, v) json_object_object_add((o), (k), (v))
 #define U(v) json_object_new_uint64(v)
-#define D(v) json_object_new_double(v)
+#define D(v) cli_json_double(v)
 
 static json_object *json_crc(const struct lb_crc *c)
 {

@@ -24,13 +24,14 @@ static void usage(FILE *f)
 	      "  -h, --help     show this help (pcache-bench COMMAND --help for more)\n"
 	      "  -V, --version  print the version\n"
 	      "\n"
-	      "Exit status: 0 success, 1 failure, 2 usage error.\n", f);
+	      "Exit status: 0 success, 1 failure, 16 usage error.\n", f);
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	cli_init(BENCH_NAME);
 	install_sigint();	/* Ctrl-C from here on prints what was measured */
 	if (!cmd) {
 		usage(stderr);
@@ -41,13 +42,13 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
+		cli_print_version();
 		return EXIT_OK;
 	}
 	if (!strcmp(cmd, "io"))
-		return cmd_io(argc - 1, (const char **)argv + 1);
+		return cli_exit(cmd_io(argc - 1, (const char **)argv + 1));
 	if (!strcmp(cmd, "lib"))
-		return cmd_lib(argc - 1, (const char **)argv + 1);
+		return cli_exit(cmd_lib(argc - 1, (const char **)argv + 1));
 	bench_err("unknown command '%s' (try --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -35,20 +35,20 @@ bool rw_random(enum rw_mode rw)
 
 enum {
 	OPT_RW = 1, OPT_BS, OPT_JOBS, OPT_DEPTH, OPT_SIZE, OPT_RUNTIME,
-	OPT_FSYNC, OPT_SEED, OPT_MIX, OPT_INTERVAL, OPT_VERSION, OPT_STATUS,
+	OPT_FSYNC, OPT_SEED, OPT_MIX, OPT_INTERVAL, OPT_STATUS,
 };
 
 static char *arg;
 
-static const struct poptOption io_table[] = {
+static struct poptOption io_table[] = {
 	{ "rw", 'w', POPT_ARG_STRING, &arg, OPT_RW,
 	  "workload: randwrite, randread, write, read or randrw (default randwrite)",
 	  "MODE" },
 	{ "bs", 'b', POPT_ARG_STRING, &arg, OPT_BS,
 	  "block size of every I/O (default 4k)", "SIZE" },
-	{ "jobs", 'j', POPT_ARG_STRING, &arg, OPT_JOBS,
+	{ "jobs", 0, POPT_ARG_STRING, &arg, OPT_JOBS,
 	  "number of threads issuing I/O (default 1)", "N" },
-	{ "iodepth", 'q', POPT_ARG_STRING, &arg, OPT_DEPTH,
+	{ "iodepth", 0, POPT_ARG_STRING, &arg, OPT_DEPTH,
 	  "I/Os in flight per job; > 1 uses Linux native AIO (default 1)", "N" },
 	{ "size", 's', POPT_ARG_STRING, &arg, OPT_SIZE,
 	  "region of the device to use, from offset 0 (default: all of it)",
@@ -70,15 +70,14 @@ static const struct poptOption io_table[] = {
 	  "FILE" },
 	{ "force", 'f', POPT_ARG_NONE, NULL, 'f',
 	  "write even if the device holds a filesystem or is in use", NULL },
-	{ "json", 'J', POPT_ARG_NONE, NULL, 'J',
+	{ "json", 'j', POPT_ARG_NONE, NULL, 'J',
+	  "print results as JSON (-J: the same, the old spelling)", NULL },
+	{ NULL, 'J', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'J',
 	  "print results as JSON", NULL },
-	{ "quiet", 0, POPT_ARG_NONE, NULL, 'Q',
+	{ "quiet", 'q', POPT_ARG_NONE, NULL, 'Q',
 	  "no progress line", NULL },
-	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
-	  "print the version and exit", NULL },
-	{ NULL, 'h', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'h',
-	  "show this help", NULL },
-	POPT_AUTOHELP
+	CLI_OPT_VERSION,
+	CLI_OPT_HELP,
 	POPT_TABLEEND
 };
 
@@ -142,12 +141,12 @@ static int io_handle(int rc, struct io_opts *o)
 	case OPT_STATUS: o->status_from = strdup(arg); break;
 	case 'd': o->direct = true; break;
 	case 'f': o->force = true; break;
-	case 'J': o->json = true; break;
+	case 'J': o->json = true; cli_json = 1; break;
 	case 'Q': o->quiet = true; break;
 	default: break;
 	}
 	if (bad) {
-		bench_err("invalid value for %s: '%s'", what, arg);
+		bench_err("%s: invalid value '%s'", what, arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -170,35 +169,22 @@ static int io_handle_cb(int rc, void *o)
 }
 
 /*
- * The option loop of both subcommands: --help and --version print and
- * return 1, every other option goes to @handle, after which the option's
- * string argument (*@argp) is released. 0 when every option was taken,
- * -EINVAL on a usage error, or what @handle returned.
+ * The option loop of both subcommands (cli_next(): --help, --version and
+ * usage errors end the program there): every option goes to @handle, after
+ * which the option's string argument (*@argp) is released. 0 when every
+ * option was taken, or what @handle returned.
  */
-int bench_popt_loop(poptContext ctx, int version_val, char **argp,
+int bench_popt_loop(poptContext ctx, struct poptOption *table, char **argp,
 		    int (*handle)(int val, void *o), void *o)
 {
 	int rc, ret;
 
-	while ((rc = poptGetNextOpt(ctx)) > 0) {
-		if (rc == version_val) {
-			puts(BENCH_NAME " (pcache-tools) " BENCH_VERSION);
-			return 1;
-		}
-		if (rc == 'h') {
-			poptPrintHelp(ctx, stdout, 0);
-			return 1;
-		}
+	while ((rc = cli_next(ctx, table)) > 0) {
 		ret = handle(rc, o);
 		free(*argp);
 		*argp = NULL;
 		if (ret)
 			return ret;
-	}
-	if (rc < -1) {
-		bench_err("%s: %s", poptBadOption(ctx, POPT_BADOPTION_NOALIAS),
-			  poptStrerror(rc));
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -215,18 +201,13 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 
 	io_defaults(o);
 	argv[0] = "pcache-bench io";	/* as --help shows it */
+	cli_cmd = argv[0];
 	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
 	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
-	ret = bench_popt_loop(ctx, OPT_VERSION, &arg, io_handle_cb, o);
+	ret = bench_popt_loop(ctx, io_table, &arg, io_handle_cb, o);
 	if (ret)
 		goto out;
-	dev = poptGetArg(ctx);
-	if (!dev || poptPeekArg(ctx)) {
-		bench_err(dev ? "io: exactly one DEVICE expected" :
-			  "io: missing DEVICE (see pcache-bench io --help)");
-		ret = -EINVAL;
-		goto out;
-	}
+	cli_args(ctx, &dev, 1, "DEVICE");
 	o->device = strdup(dev);
 	ret = io_check(o);
 out:

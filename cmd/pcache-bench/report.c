@@ -201,7 +201,7 @@ static json_object *ju(uint64_t v)
 
 static json_object *jd(double v)
 {
-	return json_object_new_double(v);
+	return cli_json_double(v);
 }
 
 static json_object *json_lat(const struct hist *h)

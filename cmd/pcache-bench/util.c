@@ -16,47 +16,10 @@
 
 volatile sig_atomic_t bench_stop;
 
-void bench_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(BENCH_NAME ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* "4096", "4k", "4K", "4KiB", "1m", "1G", "2t": binary multiples. */
+/* The sizes every pcache tool takes (cli_parse_size()). */
 int parse_size(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	uint64_t mult = 1;
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': mult = 1ULL << 10; end++; break;
-	case 'm': case 'M': mult = 1ULL << 20; end++; break;
-	case 'g': case 'G': mult = 1ULL << 30; end++; break;
-	case 't': case 'T': mult = 1ULL << 40; end++; break;
-	default: break;
-	}
-	if (mult > 1 && (*end == 'i' || *end == 'I'))
-		end++;
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
+	return cli_parse_size(s, out);
 }
 
 /* "10", "10s", "1.5", "2m", "1h" */
@@ -146,19 +109,18 @@ bool stderr_is_tty(void)
 	return isatty(STDERR_FILENO) == 1;
 }
 
+/* The header of every pcache tool's document, with the subcommand. */
 json_object *json_header(const char *command)
 {
-	json_object *h = json_object_new_object();
+	json_object *doc = cli_json_doc(), *h;
 
-	json_object_object_add(h, "version", json_object_new_int(BENCH_JSON_VERSION));
-	json_object_object_add(h, "tool", json_object_new_string(BENCH_NAME));
-	json_object_object_add(h, "tool_version", json_object_new_string(BENCH_VERSION));
+	h = json_object_get(json_object_object_get(doc, "__header"));
+	json_object_put(doc);
 	json_object_object_add(h, "command", json_object_new_string(command));
 	return h;
 }
 
 void json_print(json_object *root)
 {
-	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	cli_json_print(root);
 }

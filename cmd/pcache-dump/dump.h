@@ -60,6 +60,7 @@ struct dump {
 	struct pc_salvage past_end;	/* ksets past the kernel's end of log */
 	char refuse_msg[600];
 	bool failed;		/* exit status 1 */
+	bool lazy;		/* formatted lazily: nothing past cache_info yet */
 	struct json_object *doc;
 };
 

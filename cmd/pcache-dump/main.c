@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dump.h"
 
 static const char *const usage_tail = "DEVICE";
@@ -26,30 +27,9 @@ bool out_broken(void)
 	return ferror(stdout);
 }
 
-/* Decimal or 0x hex, with an optional binary suffix (k, m, g, t). */
 static int parse_u64(const char *s, uint64_t *v)
 {
-	unsigned int shift = 0;
-	char *end;
-
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end)
-		return -EINVAL;
-	if (shift && *v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*v <<= shift;
-	return 0;
+	return cli_parse_size(s, v);
 }
 
 static int parse_pos(const char *s, struct pc_pos *p)
@@ -72,18 +52,7 @@ static int parse_pos(const char *s, struct pc_pos *p)
 	return 0;
 }
 
-static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_err("%s", msg);
-	fprintf(stderr, "Try '%s --help' for more information.\n", cli_tool);
-	exit(CLI_EXIT_USAGE);
-}
+#define usage_error cli_usage
 
 /*
  * popt has no two-argument options: take "--extract OFFSET LENGTH" (or
@@ -116,9 +85,11 @@ static void take_extract(int *argc, const char **argv, struct dump *d)
 		}
 		if (!off || !len)
 			usage_error("--extract needs OFFSET and LENGTH");
-		if (parse_u64(off, &d->ext_off) || parse_u64(len, &d->ext_len))
-			usage_error("--extract: bad OFFSET '%s' or LENGTH '%s'",
-				    off, len);
+		if (d->extract)
+			usage_error("--extract: given twice (it takes one "
+				    "range)");
+		d->ext_off = cli_size_arg("--extract: OFFSET", off);
+		d->ext_len = cli_size_arg("--extract: LENGTH", len);
 		d->extract = true;
 		i += used;
 	}
@@ -127,7 +98,7 @@ static void take_extract(int *argc, const char **argv, struct dump *d)
 }
 
 struct raw_opts {
-	int json, superblock, segments, log, replay, no_verify, version;
+	int superblock, segments, log, replay, no_verify;
 	char *segment, *from, *limit, *backing, *extract_dummy;
 };
 
@@ -135,8 +106,7 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 {
 	struct raw_opts o = { 0 };
 	struct poptOption table[] = {
-		{ "json", 'j', POPT_ARG_NONE, &o.json, 0,
-		  "JSON output (schema: docs/json-dump.md)", NULL },
+		CLI_OPT_JSON("JSON output (schema: docs/json-dump.md)"),
 		{ "superblock", 's', POPT_ARG_NONE, &o.superblock, 0,
 		  "superblock, cache_info, tails, summary, dmsetup lines",
 		  NULL },
@@ -163,9 +133,8 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 		{ "extract", 0, POPT_ARG_STRING, &o.extract_dummy, 0,
 		  "write what a reader of the cached device sees for this "
 		  "range to stdout (needs --backing)", "OFFSET LENGTH" },
-		{ "version", 'V', POPT_ARG_NONE, &o.version, 0,
-		  "print the version", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_VERSION,
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc;
@@ -175,19 +144,10 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 	take_extract(&argc, argv, d);
 	pc = poptGetContext(cli_tool, argc, argv, table, 0);
 	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
-	cli_parse(pc, CLI_EXIT_USAGE);
-	if (o.version) {
-		cli_print_version();
-		poptFreeContext(pc);
-		exit(CLI_EXIT_OK);
-	}
-	arg = poptGetArg(pc);
-	if (!arg)
-		usage_error("missing %s", usage_tail);
+	cli_parse(pc, table);
+	cli_args(pc, &arg, 1, usage_tail);
 	d->path = strdup(arg);
-	if ((arg = poptGetArg(pc)))
-		usage_error("unexpected argument '%s'", arg);
-	d->json = o.json;
+	d->json = cli_json;
 	d->no_verify = o.no_verify;
 	d->backing_path = o.backing;
 	if (o.superblock)
@@ -199,9 +159,7 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 	if (o.replay)
 		d->sections |= SEC_REPLAY;
 	if (o.segment) {
-		if (parse_u64(o.segment, &v) || v > UINT32_MAX)
-			usage_error("--segment: bad segment id '%s'",
-				    o.segment);
+		v = cli_uint_arg("--segment", o.segment, 0, UINT32_MAX);
 		d->seg_sel = (uint32_t)v;
 		d->sections |= SEC_SEGMENT;
 	}
@@ -212,8 +170,8 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 		d->from_set = true;
 		d->sections |= SEC_LOG;
 	}
-	if (o.limit && parse_u64(o.limit, &d->limit))
-		usage_error("--limit: bad number '%s'", o.limit);
+	if (o.limit)
+		d->limit = cli_uint_arg("--limit", o.limit, 0, UINT64_MAX);
 	if (d->extract && !d->backing_path)
 		usage_error("--extract needs --backing DEVICE");
 	if (d->extract && (d->sections || d->json))
@@ -295,6 +253,29 @@ const struct pc_salvage *dump_past_end(struct dump *d)
 	return &d->past_end;
 }
 
+/*
+ * A cache_info without INIT_DONE is a lazily formatted cache when nothing
+ * on the device says it was used: pcache-fsck's rule (PC-INFO-LAZY, not
+ * PC-INFO-NOINIT), asked of the checker so that both tools agree.
+ */
+static bool lazily_formatted(struct dump *d)
+{
+	struct pc_check_opts o = { .data_crc = -1 };
+	struct pc_check *ck;
+	bool lazy;
+
+	if (d->c->stage != PC_STAGE_SB ||
+	    (d->c->info.flags & PCD_INFO_F_INIT_DONE))
+		return false;
+	ck = pc_check_new(d->dev, &o);
+	if (!ck)
+		return false;
+	lazy = pc_check_run(ck) >= 0 && pc_check_count(ck, PCK_INFO_LAZY) &&
+	       !pc_check_count(ck, PCK_INFO_NOINIT);
+	pc_check_free(ck);
+	return lazy;
+}
+
 static int open_devices(struct dump *d)
 {
 	struct pc_err err = { 0 };
@@ -320,7 +301,9 @@ static int open_devices(struct dump *d)
 	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
 	if (!d->c)
 		return -ENOMEM;
-	if (d->open_ret) {
+	if (d->open_ret && lazily_formatted(d))
+		d->lazy = true;
+	else if (d->open_ret) {
 		d->failed = true;
 		cli_err("%s", d->open_err.msg);
 	}
@@ -331,6 +314,13 @@ static void run_sections(struct dump *d)
 {
 	if (d->sections & SEC_HEADER)
 		dump_header(d);
+	if (d->lazy && (d->sections & ~SEC_HEADER)) {
+		if (!d->json)
+			printf("%s: formatted lazily: the kernel initialises the "
+			       "segments at first activation; no segments or "
+			       "log yet\n", d->path);
+		return;
+	}
 	if (d->c->stage < PC_STAGE_CHAIN &&
 	    (d->sections & ~SEC_HEADER)) {
 		if (!(d->sections & SEC_HEADER))
@@ -372,6 +362,11 @@ int main(int argc, char **argv)
 			    d.seg_sel, d.c->info.n_segs);
 	run_sections(&d);
 	if (d.json) {
+		json_object_object_add(d.doc, "error", d.failed &&
+				       cli_first_error() ? json_object_new_string(
+				       cli_first_error()) : NULL);
+		json_object_object_add(d.doc, "exit_code", json_object_new_int(
+				       d.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK));
 		json_object_object_add(d.doc, "ok",
 				       json_object_new_boolean(!d.failed));
 		if (cli_json_print(d.doc))
@@ -392,5 +387,5 @@ out:
 	pc_dev_close(d.bdev);
 	free((void *)d.path);
 	free((void *)d.backing_path);
-	return rc;
+	return cli_exit(rc);
 }

@@ -116,6 +116,8 @@ void dump_replay_section(struct dump *d)
 	uint8_t *memo;
 
 	if (d->c->stage < PC_STAGE_READY) {
+		cli_err("%s: --replay: the log tails could not be loaded; "
+			"nothing to replay", d->path);
 		d->failed = true;
 		return;
 	}
@@ -160,8 +162,14 @@ void dump_replay_section(struct dump *d)
 			extent_print(e, cs);
 	}
 	free(memo);
-	if (t.crc[CRC_BAD] || t.crc[CRC_UNREADABLE])
+	if (t.crc[CRC_BAD] || t.crc[CRC_UNREADABLE]) {
+		cli_err("%s: --replay: %llu extent%s failed the data CRC, "
+			"%llu could not be read", d->path,
+			(unsigned long long)t.crc[CRC_BAD],
+			cli_s(t.crc[CRC_BAD]),
+			(unsigned long long)t.crc[CRC_UNREADABLE]);
 		d->failed = true;
+	}
 	if (d->json) {
 		json_object_object_add(o, "extents", arr);
 		json_object_object_add(o, "truncated", json_object_new_boolean(

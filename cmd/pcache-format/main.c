@@ -2,8 +2,8 @@
 /*
  * pcache-format: write a fresh dm-pcache cache on a device.
  *
- * Exit status: 0 formatted (or dry run done), 1 refused or failed,
- * 16 usage error.
+ * Exit status: 0 formatted (or dry run done), 1 refused or failed, and 1
+ * for a usage error too, as mke2fs and mkfs.xfs (see cmd/common/cli.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,31 +13,29 @@
 #include "format.h"
 
 static struct fmt_opts opts = { .gc_percent = PCD_GC_PERCENT_DEFAULT };
-static int show_version;
+static char *gc_arg, *segs_arg;
 
 static struct poptOption options[] = {
 	{ "data-crc", 'c', POPT_ARG_NONE, &opts.data_crc, 0,
 	  "Checksum every cached extent (table line: data_crc true)", NULL },
-	{ "gc-percent", 'g', POPT_ARG_INT, &opts.gc_percent, 0,
+	{ "gc-percent", 'g', POPT_ARG_STRING, &gc_arg, 0,
 	  "Segment use (percent) at which GC starts, 0-90 (default 70)", "N" },
-	{ "segments", 's', POPT_ARG_LONGLONG, &opts.segments, 0,
-	  "Use N segments of 16 MiB instead of as many as fit", "N" },
+	{ "segments", 's', POPT_ARG_STRING, &segs_arg, 0,
+	  "Use N segments of 16 MiB (at least 2) instead of as many as fit",
+	  "N" },
 	{ "lazy", 'l', POPT_ARG_NONE, &opts.lazy, 0,
 	  "Write only the superblock and cache_info; the kernel initialises "
 	  "the segments at first activation", NULL },
-	{ "force", 'f', POPT_ARG_NONE, &opts.force, 0,
-	  "Overwrite an existing cache or filesystem signature", NULL },
+	CLI_OPT_FORCE(&opts.force,
+		      "Overwrite an existing cache or filesystem signature"),
 	{ "discard-dirty", 0, POPT_ARG_NONE, &opts.discard_dirty, 0,
 	  "With --force: overwrite a cache that still holds dirty data", NULL },
-	{ "dry-run", 'n', POPT_ARG_NONE, &opts.dry_run, 0,
-	  "Print the layout that would be written; write nothing", NULL },
-	{ "json", 'j', POPT_ARG_NONE, &opts.json, 0,
-	  "Print the layout as JSON", NULL },
-	{ "quiet", 'q', POPT_ARG_NONE, &opts.quiet, 0,
-	  "Print nothing but errors", NULL },
-	{ "version", 'V', POPT_ARG_NONE, &show_version, 0,
-	  "Print the version and exit", NULL },
-	POPT_AUTOHELP
+	CLI_OPT_DRY_RUN("dry-run", &opts.dry_run,
+			"Print the layout that would be written; write nothing"),
+	CLI_OPT_JSON("Print the layout as JSON"),
+	CLI_OPT_QUIET(&opts.quiet, "Print nothing but errors"),
+	CLI_OPT_VERSION,
+	CLI_OPT_HELP,
 	POPT_TABLEEND
 };
 
@@ -47,23 +45,17 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 	cli_progress("writing segments", done, total);
 }
 
-static int check_options(void)
+static void check_options(void)
 {
-	if (opts.gc_percent < 0 || opts.gc_percent > (int)PCD_GC_PERCENT_MAX) {
-		cli_err("--gc-percent: %d is outside 0-%u", opts.gc_percent,
-			PCD_GC_PERCENT_MAX);
-		return -1;
-	}
-	if (opts.segments < 0 || opts.segments > PCD_SEGS_MAX) {
-		cli_err("--segments: %lld is outside 1-%u", opts.segments,
-			PCD_SEGS_MAX);
-		return -1;
-	}
-	if (opts.discard_dirty && !opts.force) {
-		cli_err("--discard-dirty needs --force");
-		return -1;
-	}
-	return 0;
+	if (gc_arg)
+		opts.gc_percent = (int)cli_uint_arg("--gc-percent", gc_arg, 0,
+						    PCD_GC_PERCENT_MAX);
+	/* one segment would hold the log and leave no room for data */
+	if (segs_arg)
+		opts.segments = (long long)cli_uint_arg("--segments", segs_arg,
+							2, PCD_SEGS_MAX);
+	if (opts.discard_dirty && !opts.force)
+		cli_usage("--discard-dirty needs --force");
 }
 
 static int format(void)
@@ -108,25 +100,17 @@ int main(int argc, const char **argv)
 	int ret;
 
 	cli_init("pcache-format");
+	cli_usage_code = CLI_EXIT_FAIL;
 	pc = poptGetContext("pcache-format", argc, argv, options, 0);
 	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
-	cli_parse(pc, CLI_EXIT_USAGE);
-	if (show_version) {
-		cli_print_version();
-		poptFreeContext(pc);
-		return CLI_EXIT_OK;
-	}
-	opts.device = poptGetArg(pc);
-	if (!opts.device || poptPeekArg(pc)) {
-		cli_err(opts.device ? "too many arguments" :
-				      "missing DEVICE argument");
-		fprintf(stderr, "Try 'pcache-format --help' for more "
-			"information.\n");
-		poptFreeContext(pc);
-		return CLI_EXIT_USAGE;
-	}
+	cli_parse(pc, options);
+	opts.json = cli_json;
+	cli_args(pc, &opts.device, 1, "DEVICE");
 	cli_quiet = opts.quiet;
-	ret = check_options() ? CLI_EXIT_USAGE : format();
+	check_options();
+	ret = format();
 	poptFreeContext(pc);
-	return ret;
+	free(gc_arg);
+	free(segs_arg);
+	return cli_exit(ret);
 }

@@ -14,18 +14,18 @@
 
 static void parse_args(int argc, const char **argv, struct wb *w)
 {
-	int dry_run = 0, json = 0, skip_bad = 0, verbose = 0, quiet = 0;
-	int salvage = 0, version = 0, force = 0;
+	int dry_run = 0, skip_bad = 0, verbose = 0, quiet = 0;
+	int salvage = 0, force = 0;
 	char *from = NULL;
 	struct poptOption table[] = {
-		{ "dry-run", 'n', POPT_ARG_NONE, &dry_run, 0,
-		  "list what would be written; change nothing", NULL },
+		CLI_OPT_DRY_RUN("dry-run", &dry_run,
+				"show what would be written (the extents with "
+				"-v); change nothing"),
 		{ "skip-bad", 0, POPT_ARG_NONE, &skip_bad, 0,
 		  "write the other extents when some fail their data CRC, "
 		  "and report each skipped range", NULL },
-		{ "force", 'f', POPT_ARG_NONE, &force, 0,
-		  "write even to a backing device that holds dm-pcache "
-		  "metadata", NULL },
+		CLI_OPT_FORCE(&force, "write even to a backing device that "
+			      "holds dm-pcache metadata"),
 		{ "salvage", 0, POPT_ARG_NONE, &salvage, 0,
 		  "also write back the keys of valid ksets past a damaged "
 		  "kset that ends the log (newest wins), then leave an empty "
@@ -33,56 +33,32 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 		{ "from", 0, POPT_ARG_STRING, &from, 0,
 		  "like --salvage, but the log resumes at this position (as "
 		  "pcache-dump shows it); implies --salvage", "SEG:OFF" },
-		{ "json", 'j', POPT_ARG_NONE, &json, 0,
-		  "JSON report (schema: docs/json-writeback.md)", NULL },
-		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0,
-		  "list every extent written", NULL },
-		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
-		  "no progress display", NULL },
-		{ "version", 'V', POPT_ARG_NONE, &version, 0,
-		  "print the version", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_JSON("JSON report (schema: docs/json-writeback.md)"),
+		CLI_OPT_VERBOSE(&verbose, "list every extent written"),
+		CLI_OPT_QUIET(&quiet, "no progress display"),
+		CLI_OPT_VERSION,
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = poptGetContext(cli_tool, argc, argv, table, 0);
-	const char *a, *b, *extra;
+	const char *args[2];
 
 	poptSetOtherOptionHelp(pc, "[OPTION...] CACHE_DEVICE BACKING_DEVICE");
-	cli_parse(pc, CLI_EXIT_USAGE);
-	if (version) {
-		cli_print_version();
-		poptFreeContext(pc);
-		exit(CLI_EXIT_OK);
-	}
-	a = poptGetArg(pc);
-	b = poptGetArg(pc);
-	extra = poptGetArg(pc);
-	if (!a || !b || extra) {
-		if (extra)
-			cli_err("unexpected argument '%s'", extra);
-		else
-			cli_err("need CACHE_DEVICE and BACKING_DEVICE");
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			cli_tool);
-		exit(CLI_EXIT_USAGE);
-	}
-	w->cache_path = strdup(a);
-	w->backing_path = strdup(b);
+	cli_parse(pc, table);
+	cli_args(pc, args, 2, "CACHE_DEVICE and BACKING_DEVICE");
+	if (from && cli_parse_pos(from, &w->from))
+		cli_usage("--from: expected SEG:OFF, got '%s'", from);
+	w->cache_path = strdup(args[0]);
+	w->backing_path = strdup(args[1]);
 	w->dry_run = dry_run;
-	w->json = json;
+	w->json = cli_json;
 	w->skip_bad = skip_bad;
 	w->force = force;
 	w->salvage = salvage || from;
-	if (from && cli_parse_pos(from, &w->from)) {
-		cli_err("--from: expected SEG:OFF, got '%s'", from);
-		fprintf(stderr, "Try '%s --help' for more information.\n",
-			cli_tool);
-		exit(CLI_EXIT_USAGE);
-	}
 	w->from_set = from != NULL;
 	free(from);
 	w->verbose = verbose;
-	cli_quiet = quiet || json;
+	cli_quiet = quiet || cli_json;
 	poptFreeContext(pc);
 }
 
@@ -118,6 +94,7 @@ int main(int argc, char **argv)
 	ret = run(&w);
 	if (ret && !w.error[0])
 		wb_refuse(&w, "%s: %s", w.cache_path, strerror(-ret));
+	w.exit_code = ret ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	wb_report(&w);
 	if (fflush(stdout) && errno != EPIPE && !ret)
 		ret = -EIO;

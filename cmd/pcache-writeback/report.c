@@ -135,6 +135,8 @@ static void report_json(struct wb *w)
 			       w->result));
 	json_object_object_add(doc, "error", w->error[0] ?
 			       json_object_new_string(w->error) : NULL);
+	json_object_object_add(doc, "exit_code",
+			       json_object_new_int(w->exit_code));
 	json_object_object_add(doc, "key_tail", have ?
 			       cli_json_pos(w->c->key_tail) : NULL);
 	json_object_object_add(doc, "dirty_tail_before", have ?
@@ -189,7 +191,9 @@ static void list_items(struct wb *w)
 
 void wb_report(struct wb *w)
 {
+	uint64_t bytes;
 	char sz[32];
+	size_t n;
 
 	if (w->json) {
 		report_json(w);
@@ -197,23 +201,26 @@ void wb_report(struct wb *w)
 	}
 	if (!strcmp(w->result, "refused"))
 		return;
-	if (w->dry_run || w->verbose)
+	/* a dry run shows the summary; -v lists the extents as well */
+	if (w->verbose)
 		list_items(w);
 	if (!strcmp(w->result, "clean") && !w->n_items) {
 		printf("%s: clean: dirty_tail is at key_head %u:%u, nothing to "
 		       "write\n", w->cache_path, w->r.head.seg, w->r.head.off);
 		return;
 	}
-	printf("%s: %s %zu extents, %llu bytes (%s) to %s",
-	       w->cache_path, w->dry_run ? "would write" : "wrote",
-	       w->n_items - (size_t)w->n_skipped,
-	       (unsigned long long)(w->dry_run ? w->bytes_total :
-				    w->bytes_written),
+	n = w->n_items - (size_t)w->n_skipped;
+	bytes = w->dry_run ? w->bytes_total : w->bytes_written;
+	printf("%s: %s %zu extent%s, %llu byte%s (%s) to %s",
+	       w->cache_path, w->dry_run ? "would write" : "wrote", n,
+	       cli_s(n), (unsigned long long)bytes, cli_s(bytes),
 	       cli_size(w->bytes_total, sz, sizeof(sz)), w->backing_path);
 	if (w->n_skipped)
-		printf("; skipped %llu extents (%llu bytes) with bad data CRC",
-		       (unsigned long long)w->n_skipped,
-		       (unsigned long long)w->bytes_skipped);
+		printf("; skipped %llu extent%s (%llu byte%s) with bad data "
+		       "CRC", (unsigned long long)w->n_skipped,
+		       cli_s(w->n_skipped),
+		       (unsigned long long)w->bytes_skipped,
+		       cli_s(w->bytes_skipped));
 	printf("\n");
 	if (w->salvaging) {
 		salvage_print(w);

@@ -60,6 +60,7 @@ struct wb {
 	bool verdict_checked, kernel_accepts;
 	const char *result;	/* clean, written, dry_run, refused */
 	char error[600];
+	int exit_code;		/* the status the run ends with */
 };
 
 /* plan.c */

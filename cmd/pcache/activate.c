@@ -82,7 +82,7 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 		  "Print nothing but errors and warnings", NULL },
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, drain, 0,
 		  "Draining (as remove):", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc;

@@ -165,7 +165,7 @@ int cmd_is_backing(int argc, const char **argv)
 		{ "export", 'x', POPT_ARG_NONE, &export, 0,
 		  "Print PCACHE_BACKING_OF=NAME for udev's IMPORT{program}",
 		  NULL },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("is-backing", argc, argv, opts,

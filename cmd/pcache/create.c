@@ -356,7 +356,7 @@ int cmd_create(int argc, const char **argv)
 		  "signature", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
 		  "Print nothing but errors", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("create", argc, argv, opts,

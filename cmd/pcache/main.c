@@ -72,7 +72,8 @@ poptContext sub_parse(const char *sub, int argc, const char **argv,
 	}
 	pc = poptGetContext(ctxname, argc, argv, opts, 0);
 	poptSetOtherOptionHelp(pc, args);
-	cli_parse(pc, CLI_EXIT_USAGE);
+	cli_cmd = ctxname;
+	cli_parse(pc, opts);
 	return pc;
 }
 
@@ -99,7 +100,7 @@ static void top_help(FILE *f)
 		fprintf(f, "  %-11s %s\n", s->name, s->what);
 	fprintf(f, "\nOptions:\n"
 		"  -V, --version     Print the version and exit\n"
-		"  -?, --help        Show this help message\n\n"
+		"  -h, --help        Show this help message\n\n"
 		"'pcache COMMAND --help' lists the options of COMMAND.\n");
 }
 
@@ -120,6 +121,7 @@ int main(int argc, const char **argv)
 	}
 	cli_init("pcache");
 	if (argc < 2) {
+		cli_err("missing COMMAND");
 		top_help(stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -127,7 +129,8 @@ int main(int argc, const char **argv)
 		cli_print_version();
 		return CLI_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-?")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "-?")) {
 		top_help(stdout);
 		return CLI_EXIT_OK;
 	}

@@ -184,7 +184,7 @@ int cmd_remove(int argc, const char **argv)
 		  "Remove even when draining times out", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
 		  "Print nothing but errors and warnings", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("remove", argc, argv, opts,
@@ -213,7 +213,7 @@ int cmd_wait(int argc, const char **argv)
 		  NULL },
 		{ "timeout", 't', POPT_ARG_DOUBLE, &timeout, 0,
 		  "Fail after SECONDS", "SECONDS" },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("wait", argc, argv, opts,
@@ -247,7 +247,7 @@ int cmd_set(int argc, const char **argv)
 	struct poptOption opts[] = {
 		{ "gc-percent", 'g', POPT_ARG_INT, &gc, 0,
 		  "Segment use (percent, 0-90) at which GC starts", "N" },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("set", argc, argv, opts,

@@ -416,7 +416,7 @@ int cmd_status(int argc, const char **argv)
 		  &from, 0, "Read status lines from FILE (tests)", "FILE" },
 		{ "cache-dev", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN,
 		  &cache_dev, 0, "Cache device for --detail (tests)", "PATH" },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("status", argc, argv, opts,
@@ -469,7 +469,7 @@ int cmd_list(int argc, const char **argv)
 	static int json;
 	struct poptOption opts[] = {
 		{ "json", 'j', POPT_ARG_NONE, &json, 0, "Print JSON", NULL },
-		POPT_AUTOHELP
+		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("list", argc, argv, opts, "[OPTION...]");

@@ -223,7 +223,7 @@ struct pc_check_usage {
 	uint64_t live_bytes;	/* resolved index */
 	uint64_t dirty_bytes;	/* live, non-CLEAN, at or after dirty_tail */
 	uint64_t dirty_key_bytes;	/* sum of dirty keys' len after dirty_tail */
-	uint64_t clean_bytes;
+	uint64_t clean_bytes;	/* live - dirty */
 	/* C54, with opts.backing: compared extents, bytes; differing ones */
 	bool backing_compared;
 	uint64_t backing_extents, backing_bytes, backing_diffs;

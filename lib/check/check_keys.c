@@ -288,10 +288,11 @@ static int usage(struct pc_check *ck, uint8_t *used)
 
 		su[e->seg].live_bytes += e->len;
 		u->live_bytes += e->len;
-		if (e->flags & PCD_KEY_F_CLEAN)
-			u->clean_bytes += e->len;
+		/* live = dirty + clean, as pcache-dump counts them */
 		if (e->dirty)
 			u->dirty_bytes += e->len;
+		else
+			u->clean_bytes += e->len;
 	}
 	if (u->dirty_bytes) {
 		fi = pc_ck_add(ck, PCK_DIRTY_DATA, "cache", -1, -1, -1, "%llu "

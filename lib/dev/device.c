@@ -98,6 +98,23 @@ static bool file_is_dax(int fd)
 #endif
 }
 
+/* Device-DAX character devices belong to the "dax" subsystem in sysfs. */
+static bool chr_is_devdax(dev_t rdev)
+{
+	char link[64], target[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/subsystem",
+		 major(rdev), minor(rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return !strcmp(base ? base + 1 : target, "dax");
+}
+
 static int probe_kind(struct pc_dev *dev, struct pc_err *err)
 {
 	struct stat st;
@@ -122,6 +139,12 @@ static int probe_kind(struct pc_dev *dev, struct pc_err *err)
 		return 0;
 	}
 	if (S_ISCHR(st.st_mode)) {
+		if (!chr_is_devdax(st.st_rdev)) {
+			pc_err_set(err, -EINVAL, "%s: a character device that "
+				   "is not Device-DAX (only /dev/daxN.M ones "
+				   "can hold a cache)", dev->path);
+			return -EINVAL;
+		}
 		dev->kind = PC_DEV_DEVDAX;
 		return 0;
 	}

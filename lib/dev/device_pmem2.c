@@ -91,8 +91,14 @@ int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err)
 	if (!ret)
 		ret = pmem2_map_new(&s->map, s->cfg, s->src);
 	if (ret) {
+		const char *why = pmem2_errormsg();
+
+		/* libpmem2 leaves its message empty for some refusals */
 		pc_err_set(err, -EIO, "%s: cannot map through libpmem2: %s",
-			   dev->path, pmem2_errormsg());
+			   dev->path, why && *why ? why :
+			   ret > PMEM2_E_UNKNOWN ? strerror(-ret) :
+			   "not a file on a DAX filesystem nor a Device-DAX "
+			   "device");
 		return -EIO;
 	}
 	dev->size = size;
