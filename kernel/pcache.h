@@ -28,6 +28,8 @@
 #define PC_RETRY_DELAY		(HZ / 10)
 #define PC_SHARDS_MAX		128
 #define PC_WB_BUF		PCD_KEY_LEN_MAX
+#define PC_FILL_MAX		(1U << 20)	/* largest read cached at once */
+#define PC_FILL_PIECES		8	/* CLEAN keys one read miss may add */
 
 /* A log position: cache segment id and data offset. */
 struct pc_pos {
@@ -56,7 +58,10 @@ struct pc_ext {
 struct pc_shard {
 	spinlock_t lock;
 	struct rb_root root;
+	u32 purges;		/* times pc_index_purge() removed extents here */
 };
+
+#define PC_POOL		2	/* index nodes one insertion may need */
 
 struct pc_seg {
 	u32 phys;
@@ -82,6 +87,7 @@ struct pc_kset {
 	struct delayed_work close_work;
 	bool close_armed;
 	struct pcd_kset *buf;	/* PCD_KSET_SIZE_MAX bytes */
+	struct pc_ext *pool[PC_POOL];	/* spare index nodes, under lock */
 };
 
 /* Per-bio state (dm per_io_data). */
@@ -90,6 +96,12 @@ struct pc_bio {
 	struct pcache *pc;
 	struct bio *bio;
 	bool close_only;	/* FUA keys are in, only the kset close is due */
+	/* a read that goes to the backing device */
+	bool overlay;		/* part of the range was cached at map time */
+	bool bounce;		/* @clone reads into our pages: cache them */
+	u32 purges;		/* the shard's purge count before the read */
+	blk_status_t status;
+	struct bio *clone;
 };
 
 struct pcache {
@@ -141,10 +153,6 @@ struct pcache {
 	/* index */
 	unsigned int n_shards;
 	struct pc_shard *shards;
-
-	/* reads that went to the backing device and still overlay hits */
-	atomic_t miss_reads;
-	wait_queue_head_t miss_wq;
 
 	/* workers */
 	struct workqueue_struct *wq;
@@ -205,25 +213,34 @@ int pc_segs_alloc(struct pcache *pc);
 void pc_segs_free(struct pcache *pc);
 int pc_segs_format(struct pcache *pc);
 int pc_segs_load(struct pcache *pc);
-int pc_seg_get_free(struct pcache *pc, bool for_data);
+int pc_seg_get_free(struct pcache *pc, u32 reserve);
 void pc_seg_mark_used(struct pcache *pc, u32 seg);
 void pc_seg_mark_free(struct pcache *pc, u32 seg);
 void pc_seg_put(struct pcache *pc, u32 seg);
-int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext);
+int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill);
 
 /* index.c */
 int pc_index_module_init(void);
 void pc_index_module_exit(void);
 int pc_index_init(struct pcache *pc);
 void pc_index_exit(struct pcache *pc);
-void pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
+void pc_pool_fill(struct pc_ext **pool);
+void pc_pool_drain(struct pc_ext **pool);
+void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
+		     struct pc_ext **pool);
 void pc_index_purge(struct pcache *pc, u32 seg);
-bool pc_index_copy(struct pcache *pc, struct bio *bio);
+u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
+u32 pc_index_purges(struct pcache *pc, struct bio *bio);
+int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
+		    bool overlay, u64 off, u32 len, struct pc_ext *gaps,
+		    int max);
 
 /* kset.c */
 int pc_ksets_init(struct pcache *pc);
 void pc_ksets_exit(struct pcache *pc);
 int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua);
+int pc_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+		 struct pc_ext *fills, int nf);
 int pc_ksets_close_all(struct pcache *pc);
 int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf);
 int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
