@@ -5,6 +5,8 @@
  * One kset at a time from dirty_tail: its keys are resolved against each
  * other (later keys win), the dirty extents are written, the backing
  * device is flushed, and only then is dirty_tail moved past the kset.
+ * The extents of one kset do not overlap once resolved, so their writes
+ * are all in flight at once (as many as fit in the bounce buffer).
  */
 #define DM_MSG_PREFIX "pcache"
 
@@ -23,6 +25,10 @@ struct pc_wb {
 	struct pc_ext *a, *b;
 	int n;
 	struct pcd_kset *kbuf;
+	/* backing writes in flight: one count for each, one for the issuer */
+	atomic_t pending;
+	struct completion done;
+	blk_status_t status;
 };
 
 void pc_kick_wb(struct pcache *pc)
@@ -40,6 +46,7 @@ int pc_wb_init(struct pcache *pc)
 	if (!w)
 		return -ENOMEM;
 	pc->wb = w;
+	init_completion(&w->done);
 	w->a = kcalloc(PC_WB_EXTS, sizeof(*w->a), GFP_KERNEL);
 	w->b = kcalloc(PC_WB_EXTS, sizeof(*w->b), GFP_KERNEL);
 	w->kbuf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
@@ -129,60 +136,103 @@ static int pc_wb_fill(struct pcache *pc, u32 boff, const struct pc_ext *e)
 	return 0;
 }
 
-static int pc_wb_submit(struct pcache *pc, u64 off, u32 len)
+static void pc_wb_endio(struct bio *bio)
+{
+	struct pc_wb *w = bio->bi_private;
+
+	if (bio->bi_status)
+		WRITE_ONCE(w->status, bio->bi_status);
+	bio_put(bio);
+	if (atomic_dec_and_test(&w->pending))
+		complete(&w->done);
+}
+
+static void pc_wb_begin(struct pc_wb *w)
+{
+	atomic_set(&w->pending, 1);
+	reinit_completion(&w->done);
+	w->status = BLK_STS_OK;
+}
+
+/* Wait for every write issued since pc_wb_begin(). */
+static int pc_wb_end(struct pc_wb *w)
+{
+	if (!atomic_dec_and_test(&w->pending))
+		wait_for_completion_io(&w->done);
+	return blk_status_to_errno(READ_ONCE(w->status));
+}
+
+/* Issue the write of @len bytes at page-aligned bounce offset @boff. */
+static void pc_wb_submit(struct pcache *pc, u32 boff, u64 off, u32 len)
 {
 	struct pc_wb *w = pc->wb;
 	struct bio *bio;
 	u32 done = 0, n;
-	int ret = 0;
 
-	while (done < len && !ret) {
+	while (done < len) {
 		bio = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
 				REQ_OP_WRITE, GFP_NOIO);
 		bio->bi_iter.bi_sector = (off + done) >> SECTOR_SHIFT;
+		bio->bi_end_io = pc_wb_endio;
+		bio->bi_private = w;
 		while (done < len && bio->bi_vcnt < BIO_MAX_VECS) {
 			n = min_t(u32, len - done, PAGE_SIZE);
-			if (bio_add_page(bio, w->pages[done >> PAGE_SHIFT], n,
-					 0) != n)
+			if (bio_add_page(bio, w->pages[(boff + done) >> PAGE_SHIFT],
+					 n, 0) != n)
 				break;
 			done += n;
 		}
-		ret = submit_bio_wait(bio);
-		bio_put(bio);
+		atomic_inc(&w->pending);
+		submit_bio(bio);
 	}
-	return ret;
 }
 
-/* Write every dirty extent of the painted list, merging neighbours. */
+/*
+ * Write every dirty extent of the painted list, merging neighbours. Runs
+ * are packed into the bounce buffer (each from a page boundary) and
+ * written at once; when the buffer is full, the writes in flight finish
+ * before it is reused.
+ */
 static int pc_wb_flush_list(struct pcache *pc, bool *wrote)
 {
 	struct pc_wb *w = pc->wb;
-	u32 total;
+	u32 total, boff = 0;
+	int i = 0, ret = 0, err;
 	u64 start;
-	int i = 0, ret;
 
-	while (i < w->n) {
+	pc_wb_begin(w);
+	while (i < w->n && !ret) {
 		if (w->a[i].flags & PCD_KEY_F_CLEAN) {
 			i++;
 			continue;
+		}
+		if (boff + w->a[i].len > PC_WB_BUF) {
+			ret = pc_wb_end(w);
+			pc_wb_begin(w);
+			boff = 0;
+			if (ret)
+				break;
 		}
 		start = w->a[i].off;
 		total = 0;
 		while (i < w->n && !(w->a[i].flags & PCD_KEY_F_CLEAN) &&
 		       w->a[i].off == start + total &&
-		       total + w->a[i].len <= PC_WB_BUF) {
-			ret = pc_wb_fill(pc, total, &w->a[i]);
+		       boff + total + w->a[i].len <= PC_WB_BUF) {
+			ret = pc_wb_fill(pc, boff + total, &w->a[i]);
 			if (ret)
-				return ret;
+				break;
 			total += w->a[i].len;
 			i++;
 		}
-		ret = pc_wb_submit(pc, start, total);
 		if (ret)
-			return ret;
+			break;
+		pc_wb_submit(pc, boff, start, total);
 		*wrote = true;
+		boff = ALIGN(boff + total, PAGE_SIZE);
 	}
-	return 0;
+	/* the bounce pages are reused: always wait for what was issued */
+	err = pc_wb_end(w);
+	return ret ? ret : err;
 }
 
 /* 0: written; -EIO from decode: stop; other errors: retry later. */
