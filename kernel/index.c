@@ -214,33 +214,73 @@ void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
 }
 
 /*
- * Drop every extent that lives in @seg (its generation just moved on).
- * Each shard that loses an extent counts a purge: a read miss compares
- * that count to decide whether its backing data may be trusted (req.c).
+ * A segment is being reclaimed. Its extents are not looked for (a walk of
+ * every tree per reclaim would cost O(extents) under the shard locks);
+ * they are recognised by their generation and dropped when met. Around
+ * the generation bump (segment.c):
+ * before: every shard counts a purge, so that a read miss that could see
+ *         one of the extents vanish sees the count move (req.c);
+ * after:  every shard lock is taken once, so that a reader that found the
+ *         old generation under it has finished copying before the segment
+ *         is handed out again.
  */
-void pc_index_purge(struct pcache *pc, u32 seg)
+void pc_index_purge_begin(struct pcache *pc)
 {
-	struct pc_ext *e, *next;
-	struct rb_node *n;
 	unsigned int i;
-	bool hit;
 
 	for (i = 0; i < pc->n_shards; i++) {
-		hit = false;
 		spin_lock(&pc->shards[i].lock);
-		n = rb_first(&pc->shards[i].root);
-		while (n) {
-			e = rb_entry(n, struct pc_ext, node);
-			next = pc_ext_next(e);
-			n = next ? &next->node : NULL;
-			if (e->seg != seg)
-				continue;
-			rb_erase(&e->node, &pc->shards[i].root);
+		pc->shards[i].purges++;
+		spin_unlock(&pc->shards[i].lock);
+	}
+}
+
+void pc_index_purge_end(struct pcache *pc)
+{
+	unsigned int i;
+
+	for (i = 0; i < pc->n_shards; i++) {
+		spin_lock(&pc->shards[i].lock);
+		spin_unlock(&pc->shards[i].lock);
+	}
+}
+
+static bool pc_ext_live(struct pcache *pc, const struct pc_ext *e)
+{
+	return e->gen == READ_ONCE(pc->segs[e->seg].gen);
+}
+
+/* From @e on, the first live extent ending after @pos; drops stale ones. */
+static struct pc_ext *pc_ext_skip(struct pcache *pc, struct rb_root *root,
+				  struct pc_ext *e, u64 pos)
+{
+	struct pc_ext *next;
+
+	while (e && (pc_ext_end(e) <= pos || !pc_ext_live(pc, e))) {
+		next = pc_ext_next(e);
+		if (!pc_ext_live(pc, e)) {
+			rb_erase(&e->node, root);
 			kmem_cache_free(pc_ext_cache, e);
-			hit = true;
 		}
-		if (hit)
-			pc->shards[i].purges++;
+		e = next;
+	}
+	return e;
+}
+
+/* Drop the stale extents of every shard (GC, now and then). */
+void pc_index_sweep(struct pcache *pc)
+{
+	struct rb_root *root;
+	struct rb_node *n;
+	unsigned int i;
+
+	for (i = 0; i < pc->n_shards; i++) {
+		root = &pc->shards[i].root;
+		spin_lock(&pc->shards[i].lock);
+		n = rb_first(root);
+		if (n)
+			pc_ext_skip(pc, root, rb_entry(n, struct pc_ext, node),
+				    U64_MAX);
 		spin_unlock(&pc->shards[i].lock);
 		cond_resched();
 	}
@@ -248,10 +288,8 @@ void pc_index_purge(struct pcache *pc, u32 seg)
 
 /*
  * Copy the cached bytes of @bio's range into @bio, under the shard lock.
- * The extent's segment generation is not compared: an extent stays in the
- * tree until pc_index_purge() takes it out under this lock, and its
- * segment is handed out again only after that, so its bytes are intact
- * for as long as it can be found. Returns the number of bytes found.
+ * Extents of a reclaimed segment (generation moved on) count as uncached
+ * and are dropped. Returns the number of bytes found.
  */
 static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
 				struct bio *bio)
@@ -266,8 +304,7 @@ static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
 	bio_for_each_segment(bv, bio, iter) {
 		p = bvec_kmap_local(&bv);
 		for (off = 0; off < bv.bv_len; off += n, pos += n) {
-			while (e && pc_ext_end(e) <= pos)
-				e = pc_ext_next(e);
+			e = pc_ext_skip(pc, &sh->root, e, pos);
 			if (!e || e->off > pos) {
 				n = e ? min_t(u64, bv.bv_len - off, e->off - pos) :
 					bv.bv_len - off;
@@ -310,17 +347,17 @@ u32 pc_index_purges(struct pcache *pc, struct bio *bio)
 }
 
 /* Up to @max uncached pieces of [off, off + len) (shard lock held). */
-static int pc_index_gaps(struct pc_shard *sh, u64 off, u32 len,
-			 struct pc_ext *gaps, int max)
+static int pc_index_gaps(struct pcache *pc, struct pc_shard *sh, u64 off,
+			 u32 len, struct pc_ext *gaps, int max)
 {
 	struct pc_ext *e = pc_ext_after(&sh->root, off);
 	u64 end = off + len;
 	int n = 0;
 
 	while (off < end && n < max) {
+		e = pc_ext_skip(pc, &sh->root, e, off);
 		if (e && e->off <= off) {
 			off = pc_ext_end(e);
-			e = pc_ext_next(e);
 			continue;
 		}
 		gaps[n].off = off;
@@ -352,7 +389,7 @@ int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
 	if (overlay)
 		pc_index_copy_locked(sh, pc, bio);
 	if (len)
-		n = pc_index_gaps(sh, off, len, gaps, max);
+		n = pc_index_gaps(pc, sh, off, len, gaps, max);
 	spin_unlock(&sh->lock);
 	return n;
 }

@@ -27,6 +27,7 @@
 #define PC_GC_POLL		(5 * HZ)
 #define PC_RETRY_DELAY		(HZ / 10)
 #define PC_SHARDS_MAX		128
+#define PC_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
 #define PC_WB_BUF		PCD_KEY_LEN_MAX
 #define PC_FILL_MAX		(1U << 20)	/* largest read cached at once */
 #define PC_FILL_PIECES		8	/* CLEAN keys one read miss may add */
@@ -58,7 +59,7 @@ struct pc_ext {
 struct pc_shard {
 	spinlock_t lock;
 	struct rb_root root;
-	u32 purges;		/* times pc_index_purge() removed extents here */
+	u32 purges;		/* segment reclaims that may have touched it */
 };
 
 #define PC_POOL		2	/* index nodes one insertion may need */
@@ -164,6 +165,7 @@ struct pcache {
 	bool stopping;
 	bool wb_stopped;
 	bool gc_stopped;
+	atomic_t reclaims;		/* since the last pc_index_sweep() */
 	struct pc_wb *wb;
 	struct pcd_kset *gc_buf;
 	struct pc_ext *gc_exts;
@@ -228,7 +230,9 @@ void pc_pool_fill(struct pc_ext **pool);
 void pc_pool_drain(struct pc_ext **pool);
 void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
 		     struct pc_ext **pool);
-void pc_index_purge(struct pcache *pc, u32 seg);
+void pc_index_purge_begin(struct pcache *pc);
+void pc_index_purge_end(struct pcache *pc);
+void pc_index_sweep(struct pcache *pc);
 u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
 u32 pc_index_purges(struct pcache *pc, struct bio *bio);
 int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,

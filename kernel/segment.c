@@ -201,15 +201,18 @@ out:
 
 /*
  * The last reference to a data segment is gone: bump its generation on
- * media, drop index entries that still point into it, and free it.
+ * media, so that index entries still pointing into it stop counting
+ * (index.c drops them when it meets them), and free it.
  */
 static void pc_seg_reclaim(struct pcache *pc, u32 seg)
 {
+	pc_index_purge_begin(pc);
 	mutex_lock(&pc->gen_lock);
-	pc->segs[seg].gen++;
+	WRITE_ONCE(pc->segs[seg].gen, pc->segs[seg].gen + 1);
 	pc_seg_gen_write(pc, seg);
 	mutex_unlock(&pc->gen_lock);
-	pc_index_purge(pc, seg);
+	pc_index_purge_end(pc);
+	atomic_inc(&pc->reclaims);
 	pc_seg_mark_free(pc, seg);
 }
 
