@@ -28,7 +28,6 @@
 #define PC_RETRY_DELAY		(HZ / 10)
 #define PC_SHARDS_MAX		128
 #define PC_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
-#define PC_WB_BUF		PCD_KEY_LEN_MAX
 #define PC_FILL_MAX		(1U << 20)	/* largest read cached at once */
 #define PC_FILL_PIECES		8	/* CLEAN keys one read miss may add */
 
@@ -115,6 +114,7 @@ struct pcache {
 	/* cache device mapping */
 	void *base;
 	struct page **vmap_pages;
+	unsigned long base_pfn;		/* without vmap_pages: first pfn */
 	u64 dev_size;
 	u64 backing_size;
 
@@ -186,6 +186,7 @@ static inline u32 pc_crc(const void *buf, size_t len)
 int pc_dev_start(struct pcache *pc);
 void pc_dev_stop(struct pcache *pc);
 int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len);
+struct page *pc_dev_page(struct pcache *pc, u64 off);
 void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len);
 void pc_dev_zero(struct pcache *pc, u64 off, size_t len);
 

@@ -6,22 +6,22 @@
  * other (later keys win), the dirty extents are written, the backing
  * device is flushed, and only then is dirty_tail moved past the kset.
  * The extents of one kset do not overlap once resolved, so their writes
- * are all in flight at once (as many as fit in the bounce buffer).
+ * are all in flight at once. The bios point straight at the cache
+ * device's pages, as dm-writecache does for pmem: no copy. A key's bytes
+ * cannot change while it is written back (its segment is reclaimed only
+ * after GC has passed it, and GC stays behind dirty_tail).
  */
 #define DM_MSG_PREFIX "pcache"
 
 #include <linux/sort.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "pcache.h"
 
-#define PC_WB_PAGES	(PC_WB_BUF >> PAGE_SHIFT)
 #define PC_WB_EXTS	(2 * PCD_KSET_KEYS_MAX + 2)
 
 struct pc_wb {
-	struct page *pages[PC_WB_PAGES];
 	struct pc_ext *a, *b;
 	int n;
 	struct pcd_kset *kbuf;
@@ -40,7 +40,6 @@ void pc_kick_wb(struct pcache *pc)
 int pc_wb_init(struct pcache *pc)
 {
 	struct pc_wb *w;
-	int i;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
@@ -50,29 +49,19 @@ int pc_wb_init(struct pcache *pc)
 	w->a = kcalloc(PC_WB_EXTS, sizeof(*w->a), GFP_KERNEL);
 	w->b = kcalloc(PC_WB_EXTS, sizeof(*w->b), GFP_KERNEL);
 	w->kbuf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
-	if (!w->a || !w->b || !w->kbuf)
-		goto fail;
-	for (i = 0; i < PC_WB_PAGES; i++) {
-		w->pages[i] = alloc_page(GFP_KERNEL);
-		if (!w->pages[i])
-			goto fail;
+	if (!w->a || !w->b || !w->kbuf) {
+		pc_wb_exit(pc);
+		return -ENOMEM;
 	}
 	return 0;
-fail:
-	pc_wb_exit(pc);
-	return -ENOMEM;
 }
 
 void pc_wb_exit(struct pcache *pc)
 {
 	struct pc_wb *w = pc->wb;
-	int i;
 
 	if (!w)
 		return;
-	for (i = 0; i < PC_WB_PAGES; i++)
-		if (w->pages[i])
-			__free_page(w->pages[i]);
 	kfree(w->a);
 	kfree(w->b);
 	kfree(w->kbuf);
@@ -117,25 +106,6 @@ static int pc_wb_cmp(const void *l, const void *r)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-static int pc_wb_fill(struct pcache *pc, u32 boff, const struct pc_ext *e)
-{
-	struct pc_wb *w = pc->wb;
-	const u8 *src = pc_data_addr(pc, e->seg, e->seg_off);
-	u32 len = e->len, po, n;
-
-	while (len) {
-		po = boff & ~PAGE_MASK;
-		n = min_t(u32, len, PAGE_SIZE - po);
-		if (copy_mc_to_kernel(page_address(w->pages[boff >> PAGE_SHIFT]) +
-				      po, src, n))
-			return -EIO;
-		boff += n;
-		src += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static void pc_wb_endio(struct bio *bio)
 {
 	struct pc_wb *w = bio->bi_private;
@@ -162,77 +132,62 @@ static int pc_wb_end(struct pc_wb *w)
 	return blk_status_to_errno(READ_ONCE(w->status));
 }
 
-/* Issue the write of @len bytes at page-aligned bounce offset @boff. */
-static void pc_wb_submit(struct pcache *pc, u32 boff, u64 off, u32 len)
+static void pc_wb_issue(struct pc_wb *w, struct bio *bio)
 {
-	struct pc_wb *w = pc->wb;
-	struct bio *bio;
-	u32 done = 0, n;
-
-	while (done < len) {
-		bio = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
-				REQ_OP_WRITE, GFP_NOIO);
-		bio->bi_iter.bi_sector = (off + done) >> SECTOR_SHIFT;
-		bio->bi_end_io = pc_wb_endio;
-		bio->bi_private = w;
-		while (done < len && bio->bi_vcnt < BIO_MAX_VECS) {
-			n = min_t(u32, len - done, PAGE_SIZE);
-			if (bio_add_page(bio, w->pages[(boff + done) >> PAGE_SHIFT],
-					 n, 0) != n)
-				break;
-			done += n;
-		}
-		atomic_inc(&w->pending);
-		submit_bio(bio);
-	}
+	atomic_inc(&w->pending);
+	submit_bio(bio);
 }
 
 /*
- * Write every dirty extent of the painted list, merging neighbours. Runs
- * are packed into the bounce buffer (each from a page boundary) and
- * written at once; when the buffer is full, the writes in flight finish
- * before it is reused.
+ * Add extent @e to the write in @bp (which ends at logical offset
+ * @next), or issue that one and start another.
  */
+static void pc_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
+		      const struct pc_ext *e)
+{
+	u64 dev = pcd_data_offset(pc->segs[e->seg].phys, e->seg_off);
+	struct page *page;
+	u32 pos, n, po;
+
+	for (pos = 0; pos < e->len; pos += n) {
+		po = (dev + pos) & ~PAGE_MASK;
+		n = min_t(u32, e->len - pos, PAGE_SIZE - po);
+		page = pc_dev_page(pc, dev + pos);
+		if (*bp && (*next != e->off + pos ||
+			    bio_add_page(*bp, page, n, po) != n)) {
+			pc_wb_issue(pc->wb, *bp);
+			*bp = NULL;
+		}
+		if (!*bp) {
+			*bp = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
+					REQ_OP_WRITE, GFP_NOIO);
+			(*bp)->bi_iter.bi_sector = (e->off + pos) >> SECTOR_SHIFT;
+			(*bp)->bi_end_io = pc_wb_endio;
+			(*bp)->bi_private = pc->wb;
+			__bio_add_page(*bp, page, n, po);
+		}
+		*next = e->off + pos + n;
+	}
+}
+
+/* Write every dirty extent of the painted list, merging neighbours. */
 static int pc_wb_flush_list(struct pcache *pc, bool *wrote)
 {
 	struct pc_wb *w = pc->wb;
-	u32 total, boff = 0;
-	int i = 0, ret = 0, err;
-	u64 start;
+	struct bio *bio = NULL;
+	u64 next = 0;
+	int i;
 
 	pc_wb_begin(w);
-	while (i < w->n && !ret) {
-		if (w->a[i].flags & PCD_KEY_F_CLEAN) {
-			i++;
+	for (i = 0; i < w->n; i++) {
+		if (w->a[i].flags & PCD_KEY_F_CLEAN)
 			continue;
-		}
-		if (boff + w->a[i].len > PC_WB_BUF) {
-			ret = pc_wb_end(w);
-			pc_wb_begin(w);
-			boff = 0;
-			if (ret)
-				break;
-		}
-		start = w->a[i].off;
-		total = 0;
-		while (i < w->n && !(w->a[i].flags & PCD_KEY_F_CLEAN) &&
-		       w->a[i].off == start + total &&
-		       boff + total + w->a[i].len <= PC_WB_BUF) {
-			ret = pc_wb_fill(pc, boff + total, &w->a[i]);
-			if (ret)
-				break;
-			total += w->a[i].len;
-			i++;
-		}
-		if (ret)
-			break;
-		pc_wb_submit(pc, boff, start, total);
+		pc_wb_add(pc, &bio, &next, &w->a[i]);
 		*wrote = true;
-		boff = ALIGN(boff + total, PAGE_SIZE);
 	}
-	/* the bounce pages are reused: always wait for what was issued */
-	err = pc_wb_end(w);
-	return ret ? ret : err;
+	if (bio)
+		pc_wb_issue(w, bio);
+	return pc_wb_end(w);
 }
 
 /* 0: written; -EIO from decode: stop; other errors: retry later. */
