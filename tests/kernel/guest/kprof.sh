@@ -1,7 +1,8 @@
 # Where the CPU time of a workload goes, per module (tools/bench-kcache.sh
 # -p; not a test): perf samples every CPU (cpu-clock) during 4 KiB random
-# writes in the cache, then during read misses, and prints the top symbols
-# as "PCB: " lines for the host.
+# writes in the cache, during read misses, and during 4 KiB random writes
+# once 1.5 GiB of sequential writes have filled the cache (writeback and GC
+# busy), and prints the top symbols as "PCB: " lines for the host.
 . /scen/kbench.conf
 check "create (1 GiB cache, data_crc false)" mkcache false
 dmsetup create hi --table "0 $((SECTORS / 2)) linear $DEV $((SECTORS / 2))"
@@ -17,4 +18,6 @@ prof() {	# prof NAME DEVICE OPTION...
 prof randwrite-4k-j1 $DEV --rw randwrite --bs 4k --size 256m --runtime $RUNTIME
 prof miss-randread-4k-j1 /dev/mapper/hi --rw randread --bs 4k --runtime $RUNTIME
 dmsetup remove hi
+pcache-bench io --direct --quiet --force --rw write --bs 1m --size 1536m $DEV >/dev/null
+prof full-randwrite-4k-j1 $DEV --rw randwrite --bs 4k --seed 4 --runtime $RUNTIME
 check "remove" dmsetup remove pc0
