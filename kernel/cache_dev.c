@@ -40,6 +40,14 @@ int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len)
 	return 0;
 }
 
+/* The page that holds cache device byte @off (bios straight from pmem). */
+struct page *pc_dev_page(struct pcache *pc, u64 off)
+{
+	if (pc->vmap_pages)
+		return pc->vmap_pages[off >> PAGE_SHIFT];
+	return pfn_to_page(pc->base_pfn + (off >> PAGE_SHIFT));
+}
+
 void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len)
 {
 	memcpy_flushcache(pc_dev_addr(pc, off), buf, len);
@@ -108,8 +116,10 @@ static int pc_dax_map(struct pcache *pc)
 	first = start >> (PAGE_SHIFT - SECTOR_SHIFT);
 	id = dax_read_lock();
 	got = dax_direct_access(dax, first, total, DAX_ACCESS, &kaddr, &pfn);
-	if (got >= total && pfn_valid(pc_pfn(pfn)))
+	if (got >= total && pfn_valid(pc_pfn(pfn))) {
 		pc->base = kaddr;
+		pc->base_pfn = pc_pfn(pfn);
+	}
 	else if (got > 0)
 		ret = pc_dax_vmap(pc, dax, first, total);
 	else

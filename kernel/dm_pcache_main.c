@@ -229,8 +229,6 @@ static struct pcache *pc_alloc(struct dm_target *ti)
 	spin_lock_init(&pc->pos_lock);
 	spin_lock_init(&pc->defer_lock);
 	bio_list_init(&pc->deferred);
-	atomic_set(&pc->miss_reads, 0);
-	init_waitqueue_head(&pc->miss_wq);
 	INIT_DELAYED_WORK(&pc->wb_work, pc_wb_fn);
 	INIT_DELAYED_WORK(&pc->gc_work, pc_gc_fn);
 	INIT_DELAYED_WORK(&pc->retry_work, pc_retry_fn);

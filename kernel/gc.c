@@ -80,6 +80,11 @@ void pc_gc_fn(struct work_struct *work)
 
 	while (!READ_ONCE(pc->stopping) && !pc->gc_stopped && pc_gc_step(pc))
 		cond_resched();
+	/* stale index entries of reclaimed segments that nobody met */
+	if (atomic_read(&pc->reclaims) >= PC_SWEEP_RECLAIMS) {
+		atomic_set(&pc->reclaims, 0);
+		pc_index_sweep(pc);
+	}
 	if (!READ_ONCE(pc->stopping) && !pc->gc_stopped)
 		queue_delayed_work(pc->wq, &pc->gc_work, PC_GC_POLL);
 }

@@ -108,18 +108,33 @@ static struct pc_ext *pc_ext_next(struct pc_ext *e)
 	return n ? rb_entry(n, struct pc_ext, node) : NULL;
 }
 
-/* Make room for [off, end): trim, split or drop older extents. */
-static void pc_index_clear(struct pcache *pc, struct rb_root *root, u64 off,
-			   u64 end, struct pc_ext **spare)
+static struct pc_ext *pc_pool_take(struct pc_ext **pool)
 {
-	struct pc_ext *e = pc_ext_after(root, off), *next, *tail;
+	struct pc_ext *e = pool[0] ? pool[0] : pool[1];
+
+	if (e == pool[0])
+		pool[0] = NULL;
+	else
+		pool[1] = NULL;
+	return e;
+}
+
+/*
+ * Make room for [off, end): trim, split or drop older extents. An extent
+ * that starts at @off and lies wholly inside the range is kept in the tree
+ * and returned, so that the caller can overwrite it in place (same tree
+ * position, no erase and relink). A split takes a node from @pool.
+ */
+static struct pc_ext *pc_index_clear(struct rb_root *root, u64 off, u64 end,
+				     struct pc_ext **pool)
+{
+	struct pc_ext *e = pc_ext_after(root, off), *next, *tail, *keep = NULL;
 	u64 d;
 
 	for (; e && e->off < end; e = next) {
 		next = pc_ext_next(e);
 		if (e->off < off && pc_ext_end(e) > end) {
-			tail = *spare;
-			*spare = NULL;
+			tail = pc_pool_take(pool);
 			*tail = *e;
 			d = end - e->off;
 			tail->off = end;
@@ -127,7 +142,7 @@ static void pc_index_clear(struct pcache *pc, struct rb_root *root, u64 off,
 			tail->len -= d;
 			e->len = off - e->off;
 			pc_ext_link(root, tail);
-			return;
+			return NULL;
 		}
 		if (e->off < off) {
 			e->len = off - e->off;
@@ -136,105 +151,245 @@ static void pc_index_clear(struct pcache *pc, struct rb_root *root, u64 off,
 			e->off = end;
 			e->seg_off += d;
 			e->len -= d;
+		} else if (e->off == off && !keep) {
+			keep = e;
 		} else {
 			rb_erase(&e->node, root);
 			kmem_cache_free(pc_ext_cache, e);
 		}
 	}
+	return keep;
 }
 
-/* Newest wins: @ext becomes the owner of its whole logical range. */
-void pc_index_insert(struct pcache *pc, const struct pc_ext *ext)
+/* Fill @pool (PC_POOL nodes) before a shard lock is taken. */
+void pc_pool_fill(struct pc_ext **pool)
 {
-	struct pc_shard *sh = pc_shard(pc, ext->off);
-	struct pc_ext *new, *spare;
+	int i;
 
 	/* small slab objects: waiting beats losing a key from the index */
-	new = kmem_cache_alloc(pc_ext_cache, GFP_NOIO | __GFP_NOFAIL);
-	spare = kmem_cache_alloc(pc_ext_cache, GFP_NOIO | __GFP_NOFAIL);
-	*new = *ext;
-	spin_lock(&sh->lock);
-	pc_index_clear(pc, &sh->root, ext->off, pc_ext_end(ext), &spare);
-	pc_ext_link(&sh->root, new);
-	spin_unlock(&sh->lock);
-	if (spare)
-		kmem_cache_free(pc_ext_cache, spare);
+	for (i = 0; i < PC_POOL; i++)
+		if (!pool[i])
+			pool[i] = kmem_cache_alloc(pc_ext_cache,
+						   GFP_NOIO | __GFP_NOFAIL);
 }
 
-/* Drop every extent that lives in @seg (its generation just moved on). */
-void pc_index_purge(struct pcache *pc, u32 seg)
+void pc_pool_drain(struct pc_ext **pool)
 {
-	struct pc_ext *e, *next;
-	struct rb_node *n;
+	int i;
+
+	for (i = 0; i < PC_POOL; i++) {
+		if (pool[i])
+			kmem_cache_free(pc_ext_cache, pool[i]);
+		pool[i] = NULL;
+	}
+}
+
+/*
+ * Newest wins: @ext becomes the owner of its whole logical range. One
+ * insertion uses at most PC_POOL nodes (the new extent and a split tail);
+ * an overwrite of exactly the same start uses none.
+ */
+void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
+		     struct pc_ext **pool)
+{
+	struct pc_shard *sh = pc_shard(pc, ext->off);
+	struct pc_ext *e;
+
+	pc_pool_fill(pool);
+	spin_lock(&sh->lock);
+	e = pc_index_clear(&sh->root, ext->off, pc_ext_end(ext), pool);
+	if (e) {
+		e->len = ext->len;
+		e->flags = ext->flags;
+		e->seg = ext->seg;
+		e->seg_off = ext->seg_off;
+		e->gen = ext->gen;
+		e->crc = ext->crc;
+	} else {
+		e = pc_pool_take(pool);
+		*e = *ext;
+		pc_ext_link(&sh->root, e);
+	}
+	spin_unlock(&sh->lock);
+}
+
+/*
+ * A segment is being reclaimed. Its extents are not looked for (a walk of
+ * every tree per reclaim would cost O(extents) under the shard locks);
+ * they are recognised by their generation and dropped when met. Around
+ * the generation bump (segment.c):
+ * before: every shard counts a purge, so that a read miss that could see
+ *         one of the extents vanish sees the count move (req.c);
+ * after:  every shard lock is taken once, so that a reader that found the
+ *         old generation under it has finished copying before the segment
+ *         is handed out again.
+ */
+void pc_index_purge_begin(struct pcache *pc)
+{
 	unsigned int i;
 
 	for (i = 0; i < pc->n_shards; i++) {
 		spin_lock(&pc->shards[i].lock);
-		n = rb_first(&pc->shards[i].root);
-		while (n) {
-			e = rb_entry(n, struct pc_ext, node);
-			next = pc_ext_next(e);
-			n = next ? &next->node : NULL;
-			if (e->seg != seg)
-				continue;
-			rb_erase(&e->node, &pc->shards[i].root);
+		pc->shards[i].purges++;
+		spin_unlock(&pc->shards[i].lock);
+	}
+}
+
+void pc_index_purge_end(struct pcache *pc)
+{
+	unsigned int i;
+
+	for (i = 0; i < pc->n_shards; i++) {
+		spin_lock(&pc->shards[i].lock);
+		spin_unlock(&pc->shards[i].lock);
+	}
+}
+
+static bool pc_ext_live(struct pcache *pc, const struct pc_ext *e)
+{
+	return e->gen == READ_ONCE(pc->segs[e->seg].gen);
+}
+
+/* From @e on, the first live extent ending after @pos; drops stale ones. */
+static struct pc_ext *pc_ext_skip(struct pcache *pc, struct rb_root *root,
+				  struct pc_ext *e, u64 pos)
+{
+	struct pc_ext *next;
+
+	while (e && (pc_ext_end(e) <= pos || !pc_ext_live(pc, e))) {
+		next = pc_ext_next(e);
+		if (!pc_ext_live(pc, e)) {
+			rb_erase(&e->node, root);
 			kmem_cache_free(pc_ext_cache, e);
 		}
+		e = next;
+	}
+	return e;
+}
+
+/* Drop the stale extents of every shard (GC, now and then). */
+void pc_index_sweep(struct pcache *pc)
+{
+	struct rb_root *root;
+	struct rb_node *n;
+	unsigned int i;
+
+	for (i = 0; i < pc->n_shards; i++) {
+		root = &pc->shards[i].root;
+		spin_lock(&pc->shards[i].lock);
+		n = rb_first(root);
+		if (n)
+			pc_ext_skip(pc, root, rb_entry(n, struct pc_ext, node),
+				    U64_MAX);
 		spin_unlock(&pc->shards[i].lock);
 		cond_resched();
 	}
 }
 
-/* Copy cached bytes of [pos, pos + len) into @dst; false on any miss. */
-static bool pc_index_copy_range(struct pcache *pc, u64 pos, u8 *dst, u32 len)
-{
-	struct pc_shard *sh = pc_shard(pc, pos);
-	bool all = true;
-	struct pc_ext *e;
-	u32 n;
-
-	spin_lock(&sh->lock);
-	while (len) {
-		e = pc_ext_after(&sh->root, pos);
-		if (!e || e->off > pos) {
-			n = e ? min_t(u64, len, e->off - pos) : len;
-			all = false;
-		} else {
-			n = min_t(u64, len, pc_ext_end(e) - pos);
-			if (e->gen == pc->segs[e->seg].gen)
-				memcpy(dst, pc_data_addr(pc, e->seg,
-					e->seg_off + (u32)(pos - e->off)), n);
-			else
-				all = false;
-		}
-		pos += n;
-		dst += n;
-		len -= n;
-	}
-	spin_unlock(&sh->lock);
-	return all;
-}
-
-bool pc_index_copy(struct pcache *pc, struct bio *bio)
+/*
+ * Copy the cached bytes of @bio's range into @bio, under the shard lock.
+ * Extents of a reclaimed segment (generation moved on) count as uncached
+ * and are dropped. Returns the number of bytes found.
+ */
+static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
+				struct bio *bio)
 {
 	u64 pos = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
+	struct pc_ext *e = pc_ext_after(&sh->root, pos);
 	struct bvec_iter iter;
 	struct bio_vec bv;
-	bool all = true;
+	u32 off, n, got = 0;
 	u8 *p;
-
-	u32 off, n;
 
 	bio_for_each_segment(bv, bio, iter) {
 		p = bvec_kmap_local(&bv);
-		for (off = 0; off < bv.bv_len; off += n) {
-			n = min_t(u64, bv.bv_len - off,
-				  PCD_SUBTREE_SIZE - (pos % PCD_SUBTREE_SIZE));
-			if (!pc_index_copy_range(pc, pos, p + off, n))
-				all = false;
-			pos += n;
+		for (off = 0; off < bv.bv_len; off += n, pos += n) {
+			e = pc_ext_skip(pc, &sh->root, e, pos);
+			if (!e || e->off > pos) {
+				n = e ? min_t(u64, bv.bv_len - off, e->off - pos) :
+					bv.bv_len - off;
+				continue;
+			}
+			n = min_t(u64, bv.bv_len - off, pc_ext_end(e) - pos);
+			memcpy(p + off, pc_data_addr(pc, e->seg,
+				e->seg_off + (u32)(pos - e->off)), n);
+			got += n;
 		}
 		kunmap_local(p);
 	}
-	return all;
+	return got;
+}
+
+/* Read lookup at map time: bytes served from the cache, purge count seen. */
+u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges)
+{
+	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
+				       SECTOR_SHIFT);
+	u32 got;
+
+	spin_lock(&sh->lock);
+	got = pc_index_copy_locked(sh, pc, bio);
+	*purges = sh->purges;
+	spin_unlock(&sh->lock);
+	return got;
+}
+
+u32 pc_index_purges(struct pcache *pc, struct bio *bio)
+{
+	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
+				       SECTOR_SHIFT);
+	u32 n;
+
+	spin_lock(&sh->lock);
+	n = sh->purges;
+	spin_unlock(&sh->lock);
+	return n;
+}
+
+/* Up to @max uncached pieces of [off, off + len) (shard lock held). */
+static int pc_index_gaps(struct pcache *pc, struct pc_shard *sh, u64 off,
+			 u32 len, struct pc_ext *gaps, int max)
+{
+	struct pc_ext *e = pc_ext_after(&sh->root, off);
+	u64 end = off + len;
+	int n = 0;
+
+	while (off < end && n < max) {
+		e = pc_ext_skip(pc, &sh->root, e, off);
+		if (e && e->off <= off) {
+			off = pc_ext_end(e);
+			continue;
+		}
+		gaps[n].off = off;
+		gaps[n].len = (e ? min(e->off, end) : end) - off;
+		off += gaps[n++].len;
+	}
+	return n;
+}
+
+/*
+ * Completion of a read that went to the backing device (req.c). Unless an
+ * extent was purged from the shard since @purges was read (-EAGAIN), copy
+ * the cached bytes over @bio when @overlay, and list in @gaps the pieces
+ * of [off, off + len) that are still uncached (their count is returned).
+ */
+int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
+		    bool overlay, u64 off, u32 len, struct pc_ext *gaps,
+		    int max)
+{
+	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
+				       SECTOR_SHIFT);
+	int n = 0;
+
+	spin_lock(&sh->lock);
+	if (sh->purges != purges) {
+		spin_unlock(&sh->lock);
+		return -EAGAIN;
+	}
+	if (overlay)
+		pc_index_copy_locked(sh, pc, bio);
+	if (len)
+		n = pc_index_gaps(pc, sh, off, len, gaps, max);
+	spin_unlock(&sh->lock);
+	return n;
 }

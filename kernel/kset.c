@@ -31,7 +31,7 @@ static int pc_log_next_seg(struct pcache *pc)
 	struct pcd_kset last = { 0 };
 	int seg;
 
-	seg = pc_seg_get_free(pc, false);
+	seg = pc_seg_get_free(pc, 0);
 	if (seg < 0)
 		return -EBUSY;
 	pc_dev_zero(pc, pcd_data_offset(pc->segs[seg].phys, 0),
@@ -126,6 +126,22 @@ static void pc_key_encode(struct pcache *pc, struct pcd_key *k,
 				     e->len);
 }
 
+/* Keys were added to @ks: close it when full or for FUA, else arm its timer. */
+static int pc_kset_added(struct pcache *pc, struct pc_kset *ks, bool fua)
+{
+	int ret = 0;
+
+	if (fua || ks->buf->key_num == PCD_KSET_KEYS_MAX) {
+		ret = pc_kset_close_locked(pc, ks);
+		if (ret)
+			pc_kset_arm(pc, ks, PC_KSET_RETRY);
+		ret = (ret && fua) ? -EAGAIN : 0;
+	} else {
+		pc_kset_arm(pc, ks, PC_KSET_DELAY);
+	}
+	return ret;
+}
+
 /*
  * Add the keys of one write (all in the same 4 MiB region) to the index
  * and to their kset. -EBUSY: nothing was added (no room in the log).
@@ -144,19 +160,86 @@ int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua)
 		return -EBUSY;
 	}
 	for (i = 0; i < n; i++) {
-		pc_index_insert(pc, &exts[i]);
+		pc_index_insert(pc, &exts[i], ks->pool);
 		pc_key_encode(pc, &b->keys[b->key_num++], &exts[i]);
 	}
-	if (fua || b->key_num == PCD_KSET_KEYS_MAX) {
-		ret = pc_kset_close_locked(pc, ks);
-		if (ret)
-			pc_kset_arm(pc, ks, PC_KSET_RETRY);
-		ret = (ret && fua) ? -EAGAIN : 0;
-	} else {
-		pc_kset_arm(pc, ks, PC_KSET_DELAY);
-	}
+	ret = pc_kset_added(pc, ks, fua);
 	mutex_unlock(&ks->lock);
 	return ret;
+}
+
+/* CLEAN keys for the part of gap @g that lies in fill @f; 1 if any. */
+static int pc_fill_piece(struct pcache *pc, struct pc_kset *ks,
+			 const struct pc_ext *f, const struct pc_ext *g)
+{
+	u64 lo = max(f->off, g->off);
+	u64 hi = min(f->off + f->len, g->off + g->len);
+	struct pc_ext k = *f;
+
+	if (lo >= hi)
+		return 0;
+	k.off = lo;
+	k.len = hi - lo;
+	k.seg_off += (u32)(lo - f->off);
+	k.flags = PCD_KEY_F_CLEAN;
+	pc_index_insert(pc, &k, ks->pool);
+	pc_key_encode(pc, &ks->buf->keys[ks->buf->key_num++], &k);
+	return 1;
+}
+
+/*
+ * Settle a read miss (req.c): overlay the cached bytes on @bio when
+ * @overlay, and for the @nf contiguous fills (data already stored and
+ * fenced, one segment reference held by each) index and log CLEAN keys
+ * for the parts that are still uncached. Both happen under the kset mutex
+ * of the region, which every write to the region also holds while it
+ * indexes and logs its keys, so a write racing the fill is either already
+ * in the index (its range is not filled) or comes after the fill in the
+ * index and in the log (newest wins). -EAGAIN: an extent of the shard was
+ * purged while a read that needs the overlay was in flight, so the read
+ * must be repeated. The fills' references are used or dropped here.
+ */
+int pc_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+		 struct pc_ext *fills, int nf)
+{
+	struct pc_ext gaps[PC_FILL_PIECES];
+	struct pc_kset *ks = NULL;
+	int n = 0, i, j, used;
+	u64 end;
+
+	if (nf) {
+		ks = pc_kset_for(pc, fills[0].off);
+		mutex_lock(&ks->lock);
+		if (ks->buf->key_num + PC_FILL_PIECES + nf > PCD_KSET_KEYS_MAX &&
+		    pc_kset_close_locked(pc, ks)) {
+			mutex_unlock(&ks->lock);
+			ks = NULL;	/* no room in the log: do not cache */
+		}
+	}
+	end = nf ? fills[nf - 1].off + fills[nf - 1].len : 0;
+	if (overlay || ks)
+		n = pc_index_settle(pc, bio, purges, overlay,
+				    ks ? fills[0].off : 0,
+				    ks ? (u32)(end - fills[0].off) : 0,
+				    gaps, PC_FILL_PIECES);
+	/* with nothing cached at map time the backing data was current */
+	if (n == -EAGAIN && !overlay)
+		n = 0;
+	for (i = 0; i < nf; i++) {
+		used = 0;
+		for (j = 0; j < n; j++)
+			used += pc_fill_piece(pc, ks, &fills[i], &gaps[j]);
+		if (used > 1)
+			atomic_add(used - 1, &pc->segs[fills[i].seg].refs);
+		else if (!used)
+			pc_seg_put(pc, fills[i].seg);
+	}
+	if (ks) {
+		if (n > 0)
+			pc_kset_added(pc, ks, false);
+		mutex_unlock(&ks->lock);
+	}
+	return n == -EAGAIN ? -EAGAIN : 0;
 }
 
 int pc_ksets_close_all(struct pcache *pc)
@@ -206,6 +289,7 @@ void pc_ksets_exit(struct pcache *pc)
 	for (i = 0; i < pc->n_ksets; i++) {
 		cancel_delayed_work_sync(&pc->ksets[i].close_work);
 		kfree(pc->ksets[i].buf);
+		pc_pool_drain(pc->ksets[i].pool);
 	}
 	kfree(pc->ksets);
 	pc->ksets = NULL;
@@ -296,7 +380,8 @@ int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
 	return 0;
 }
 
-static int pc_replay_key(struct pcache *pc, const struct pcd_key *k)
+static int pc_replay_key(struct pcache *pc, const struct pcd_key *k,
+			 struct pc_ext **pool)
 {
 	struct pc_ext ext;
 	int ret;
@@ -305,7 +390,7 @@ static int pc_replay_key(struct pcache *pc, const struct pcd_key *k)
 	if (ret || pc_key_stale(pc, &ext))
 		return ret;
 	pc_seg_mark_used(pc, ext.seg);
-	pc_index_insert(pc, &ext);
+	pc_index_insert(pc, &ext, pool);
 	atomic_inc(&pc->segs[ext.seg].refs);
 	return 0;
 }
@@ -340,7 +425,8 @@ static int pc_replay_check(struct pcache *pc, bool seen_dirty)
 	return 0;
 }
 
-static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf)
+static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf,
+			  struct pc_ext **pool)
 {
 	struct pc_pos pos = pc->key_tail;
 	bool seen = pc_pos_eq(pos, pc->dirty_tail);
@@ -367,7 +453,7 @@ static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf)
 			ret = pc_replay_enter(pc, pos.seg);
 		} else {
 			for (i = 0; i < buf->key_num && !ret; i++)
-				ret = pc_replay_key(pc, &buf->keys[i]);
+				ret = pc_replay_key(pc, &buf->keys[i], pool);
 			pos.off += pcd_kset_size(buf->key_num);
 		}
 		seen = seen || pc_pos_eq(pos, pc->dirty_tail);
@@ -380,13 +466,15 @@ static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf)
 
 int pc_replay(struct pcache *pc)
 {
+	struct pc_ext *pool[PC_POOL] = { NULL };
 	struct pcd_kset *buf;
 	int ret;
 
 	buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	ret = pc_replay_walk(pc, buf);
+	ret = pc_replay_walk(pc, buf, pool);
+	pc_pool_drain(pool);
 	kfree(buf);
 	return ret;
 }

@@ -27,7 +27,9 @@
 #define PC_GC_POLL		(5 * HZ)
 #define PC_RETRY_DELAY		(HZ / 10)
 #define PC_SHARDS_MAX		128
-#define PC_WB_BUF		PCD_KEY_LEN_MAX
+#define PC_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
+#define PC_FILL_MAX		(1U << 20)	/* largest read cached at once */
+#define PC_FILL_PIECES		8	/* CLEAN keys one read miss may add */
 
 /* A log position: cache segment id and data offset. */
 struct pc_pos {
@@ -56,7 +58,10 @@ struct pc_ext {
 struct pc_shard {
 	spinlock_t lock;
 	struct rb_root root;
+	u32 purges;		/* segment reclaims that may have touched it */
 };
+
+#define PC_POOL		2	/* index nodes one insertion may need */
 
 struct pc_seg {
 	u32 phys;
@@ -82,6 +87,7 @@ struct pc_kset {
 	struct delayed_work close_work;
 	bool close_armed;
 	struct pcd_kset *buf;	/* PCD_KSET_SIZE_MAX bytes */
+	struct pc_ext *pool[PC_POOL];	/* spare index nodes, under lock */
 };
 
 /* Per-bio state (dm per_io_data). */
@@ -90,6 +96,12 @@ struct pc_bio {
 	struct pcache *pc;
 	struct bio *bio;
 	bool close_only;	/* FUA keys are in, only the kset close is due */
+	/* a read that goes to the backing device */
+	bool overlay;		/* part of the range was cached at map time */
+	bool bounce;		/* @clone reads into our pages: cache them */
+	u32 purges;		/* the shard's purge count before the read */
+	blk_status_t status;
+	struct bio *clone;
 };
 
 struct pcache {
@@ -102,6 +114,7 @@ struct pcache {
 	/* cache device mapping */
 	void *base;
 	struct page **vmap_pages;
+	unsigned long base_pfn;		/* without vmap_pages: first pfn */
 	u64 dev_size;
 	u64 backing_size;
 
@@ -142,10 +155,6 @@ struct pcache {
 	unsigned int n_shards;
 	struct pc_shard *shards;
 
-	/* reads that went to the backing device and still overlay hits */
-	atomic_t miss_reads;
-	wait_queue_head_t miss_wq;
-
 	/* workers */
 	struct workqueue_struct *wq;
 	struct delayed_work wb_work;
@@ -156,6 +165,7 @@ struct pcache {
 	bool stopping;
 	bool wb_stopped;
 	bool gc_stopped;
+	atomic_t reclaims;		/* since the last pc_index_sweep() */
 	struct pc_wb *wb;
 	struct pcd_kset *gc_buf;
 	struct pc_ext *gc_exts;
@@ -176,6 +186,7 @@ static inline u32 pc_crc(const void *buf, size_t len)
 int pc_dev_start(struct pcache *pc);
 void pc_dev_stop(struct pcache *pc);
 int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len);
+struct page *pc_dev_page(struct pcache *pc, u64 off);
 void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len);
 void pc_dev_zero(struct pcache *pc, u64 off, size_t len);
 
@@ -205,25 +216,36 @@ int pc_segs_alloc(struct pcache *pc);
 void pc_segs_free(struct pcache *pc);
 int pc_segs_format(struct pcache *pc);
 int pc_segs_load(struct pcache *pc);
-int pc_seg_get_free(struct pcache *pc, bool for_data);
+int pc_seg_get_free(struct pcache *pc, u32 reserve);
 void pc_seg_mark_used(struct pcache *pc, u32 seg);
 void pc_seg_mark_free(struct pcache *pc, u32 seg);
 void pc_seg_put(struct pcache *pc, u32 seg);
-int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext);
+int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill);
 
 /* index.c */
 int pc_index_module_init(void);
 void pc_index_module_exit(void);
 int pc_index_init(struct pcache *pc);
 void pc_index_exit(struct pcache *pc);
-void pc_index_insert(struct pcache *pc, const struct pc_ext *ext);
-void pc_index_purge(struct pcache *pc, u32 seg);
-bool pc_index_copy(struct pcache *pc, struct bio *bio);
+void pc_pool_fill(struct pc_ext **pool);
+void pc_pool_drain(struct pc_ext **pool);
+void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
+		     struct pc_ext **pool);
+void pc_index_purge_begin(struct pcache *pc);
+void pc_index_purge_end(struct pcache *pc);
+void pc_index_sweep(struct pcache *pc);
+u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
+u32 pc_index_purges(struct pcache *pc, struct bio *bio);
+int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
+		    bool overlay, u64 off, u32 len, struct pc_ext *gaps,
+		    int max);
 
 /* kset.c */
 int pc_ksets_init(struct pcache *pc);
 void pc_ksets_exit(struct pcache *pc);
 int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua);
+int pc_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+		 struct pc_ext *fills, int nf);
 int pc_ksets_close_all(struct pcache *pc);
 int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf);
 int pc_key_decode(struct pcache *pc, const struct pcd_key *k,

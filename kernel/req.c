@@ -76,7 +76,7 @@ static int pc_write(struct pcache *pc, struct bio *bio)
 		return -EIO;
 	while (len) {
 		if (n == PC_MAX_PIECES ||
-		    pc_data_alloc(pc, len, &exts[n])) {
+		    pc_data_alloc(pc, len, &exts[n], false)) {
 			pc_release(pc, exts, n);
 			return -EBUSY;
 		}
@@ -93,39 +93,218 @@ static int pc_write(struct pcache *pc, struct bio *bio)
 	return ret;
 }
 
-/* Worker half of a read that missed: backing read, then overlay hits. */
-static void pc_read_miss_fn(struct work_struct *work)
+/* Our own pages for a backing read of @bio's range, page by page. */
+static void pc_bounce_free(struct bio *b)
+{
+	unsigned short i;
+
+	for (i = 0; i < b->bi_vcnt; i++)
+		__free_page(b->bi_io_vec[i].bv_page);
+	bio_put(b);
+}
+
+static struct bio *pc_bounce_alloc(struct pcache *pc, struct bio *bio)
+{
+	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
+	u32 len = bio->bi_iter.bi_size, n;
+	struct page *pg;
+	struct bio *b;
+
+	b = bio_alloc_bioset(pc->backing_dev->bdev, DIV_ROUND_UP(len, PAGE_SIZE),
+			     REQ_OP_READ, gfp, &pc->bs);
+	if (!b)
+		return NULL;
+	b->bi_iter.bi_sector = bio->bi_iter.bi_sector;
+	for (; len; len -= n) {
+		n = min_t(u32, len, PAGE_SIZE);
+		pg = alloc_page(gfp);
+		if (!pg) {
+			pc_bounce_free(b);
+			return NULL;
+		}
+		__bio_add_page(b, pg, n, 0);
+	}
+	return b;
+}
+
+/* Copy the bounce pages of @b over the whole of @bio. */
+static void pc_bounce_to_bio(struct bio *b, struct bio *bio)
+{
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	u32 pos = 0, n, o;
+	u8 *dst;
+
+	bio_for_each_segment(bv, bio, iter) {
+		dst = bvec_kmap_local(&bv);
+		for (o = 0; o < bv.bv_len; o += n, pos += n) {
+			n = min_t(u32, bv.bv_len - o,
+				  PAGE_SIZE - (pos & ~PAGE_MASK));
+			memcpy(dst + o, page_address(b->bi_io_vec[pos >> PAGE_SHIFT].bv_page) +
+			       (pos & ~PAGE_MASK), n);
+		}
+		kunmap_local(dst);
+	}
+}
+
+/* Store bounce bytes @from ... @from + @f->len at @f, fenced. */
+static void pc_bounce_to_dax(struct pcache *pc, struct bio *b, u32 from,
+			     const struct pc_ext *f)
+{
+	u32 pos, n, p;
+
+	for (pos = 0; pos < f->len; pos += n) {
+		p = from + pos;
+		n = min_t(u32, f->len - pos, PAGE_SIZE - (p & ~PAGE_MASK));
+		memcpy_flushcache(pc_data_addr(pc, f->seg, f->seg_off + pos),
+				  page_address(b->bi_io_vec[p >> PAGE_SHIFT].bv_page) +
+				  (p & ~PAGE_MASK), n);
+	}
+	pmem_wmb();
+}
+
+/*
+ * Space for the fill of a bounce read: a data segment's end may cut the
+ * first piece, then the rest goes at the start of the next segment.
+ */
+static int pc_fill_store(struct pcache *pc, struct pc_bio *pb,
+			 struct pc_ext *fills)
+{
+	u32 len = pb->bio->bi_iter.bi_size, done = 0;
+	int n = 0;
+
+	if (READ_ONCE(pc->stopping))
+		return 0;
+	while (n < 2 && done < len &&
+	       !pc_data_alloc(pc, len - done, &fills[n], true)) {
+		fills[n].off = ((u64)pb->bio->bi_iter.bi_sector << SECTOR_SHIFT) +
+			       done;
+		pc_bounce_to_dax(pc, pb->clone, done, &fills[n]);
+		done += fills[n++].len;
+	}
+	return n;
+}
+
+static void pc_miss_done(struct work_struct *work);
+
+static void pc_miss_endio(struct bio *c)
+{
+	struct pc_bio *pb = c->bi_private;
+
+	pb->status = c->bi_status;
+	INIT_WORK(&pb->work, pc_miss_done);
+	queue_work(pb->pc->wq, &pb->work);
+}
+
+static void pc_miss_submit(struct pc_bio *pb)
+{
+	pb->clone->bi_end_io = pc_miss_endio;
+	pb->clone->bi_private = pb;
+	submit_bio_noacct(pb->clone);
+}
+
+/* An extent was purged during the backing read: read the range again. */
+static void pc_miss_retry(struct pc_bio *pb)
+{
+	struct pcache *pc = pb->pc;
+	struct bio *c = pb->clone;
+	unsigned short i, n = c->bi_vcnt;
+
+	pb->purges = pc_index_purges(pc, pb->bio);
+	if (pb->bounce) {
+		/* same pages: bio_reset() leaves the vector table alone */
+		bio_reset(c, pc->backing_dev->bdev, REQ_OP_READ);
+		c->bi_iter.bi_sector = pb->bio->bi_iter.bi_sector;
+		for (i = 0; i < n; i++)
+			__bio_add_page(c, c->bi_io_vec[i].bv_page,
+				       c->bi_io_vec[i].bv_len, 0);
+	} else {
+		bio_put(c);
+		pb->clone = bio_alloc_clone(pc->backing_dev->bdev, pb->bio,
+					    GFP_NOIO, &pc->bs);
+	}
+	pc_miss_submit(pb);
+}
+
+/*
+ * Worker half of a read that missed: the backing data goes to the reader,
+ * the bytes cached now are laid over it, and a bounce read is cached as
+ * CLEAN keys where the range is still uncached.
+ */
+static void pc_miss_done(struct work_struct *work)
 {
 	struct pc_bio *pb = container_of(work, struct pc_bio, work);
 	struct pcache *pc = pb->pc;
-	struct bio *bio = pb->bio, *clone;
-	int ret;
+	struct bio *bio = pb->bio;
+	struct pc_ext fills[2];
+	int nf = 0;
 
-	atomic_inc(&pc->miss_reads);
-	clone = bio_alloc_clone(pc->backing_dev->bdev, bio, GFP_NOIO, &pc->bs);
-	ret = submit_bio_wait(clone);
-	bio_put(clone);
-	if (!ret)
-		pc_index_copy(pc, bio);
-	if (atomic_dec_and_test(&pc->miss_reads))
-		wake_up_all(&pc->miss_wq);
-	if (ret)
-		bio->bi_status = errno_to_blk_status(ret);
+	if (pb->status)
+		goto out;
+	if (pb->bounce) {
+		pc_bounce_to_bio(pb->clone, bio);
+		nf = pc_fill_store(pc, pb, fills);
+	}
+	if (pc_kset_fill(pc, bio, pb->purges, pb->overlay, fills, nf) ==
+	    -EAGAIN) {
+		pc_miss_retry(pb);
+		return;
+	}
+out:
+	if (pb->bounce)
+		pc_bounce_free(pb->clone);
+	else
+		bio_put(pb->clone);
+	bio->bi_status = pb->status;
 	bio_endio(bio);
 }
 
+/*
+ * A read, at map time. Cached bytes are copied at once; a full hit is
+ * done. Otherwise the backing device is read: into bounce pages when the
+ * range is to be cached (never from the reader's pages, which the reader
+ * may change while the read is in flight), straight into the reader's
+ * pages when it is not, and with no work of ours at all when nothing of
+ * the range was cached and it is not to be cached.
+ */
 static int pc_read(struct pcache *pc, struct bio *bio)
 {
 	struct pc_bio *pb = dm_per_bio_data(bio, sizeof(struct pc_bio));
+	u64 off = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
+	u32 len = bio->bi_iter.bi_size, got;
 
-	if (pc_index_copy(pc, bio)) {
+	if (!len) {
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	}
+	/* max_io_len already splits at regions; one shard per bio below */
+	if (pcd_subtree(off) != pcd_subtree(off + len - 1)) {
+		len = PCD_SUBTREE_SIZE - off % PCD_SUBTREE_SIZE;
+		dm_accept_partial_bio(bio, len >> SECTOR_SHIFT);
+	}
+	got = pc_index_read(pc, bio, &pb->purges);
+	if (got == len) {
 		bio_endio(bio);
 		return DM_MAPIO_SUBMITTED;
 	}
 	pb->pc = pc;
 	pb->bio = bio;
-	INIT_WORK(&pb->work, pc_read_miss_fn);
-	queue_work(pc->wq, &pb->work);
+	pb->overlay = got > 0;
+	pb->clone = NULL;
+	if (!READ_ONCE(pc->stopping) && off + len <= pc->backing_size) {
+		if (len > PC_FILL_MAX)
+			dm_accept_partial_bio(bio, PC_FILL_MAX >> SECTOR_SHIFT);
+		pb->clone = pc_bounce_alloc(pc, bio);
+	}
+	pb->bounce = pb->clone;
+	if (!pb->bounce && !pb->overlay) {
+		bio_set_dev(bio, pc->backing_dev->bdev);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (!pb->bounce)
+		pb->clone = bio_alloc_clone(pc->backing_dev->bdev, bio,
+					    GFP_NOIO, &pc->bs);
+	pc_miss_submit(pb);
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -146,9 +325,6 @@ static int pc_handle(struct pcache *pc, struct bio *bio)
 		bio->bi_opf &= ~REQ_PREFLUSH;
 	}
 	switch (bio_op(bio)) {
-	case REQ_OP_READ:
-		pc_read(pc, bio);
-		return 0;
 	case REQ_OP_WRITE:
 		ret = pc_write(pc, bio);
 		if (ret == -EBUSY)
@@ -173,6 +349,9 @@ int pc_map(struct dm_target *ti, struct bio *bio)
 	struct pcache *pc = ti->private;
 	struct pc_bio *pb = dm_per_bio_data(bio, sizeof(struct pc_bio));
 
+	/* the block layer never lets a flush or FUA flag through on a read */
+	if (bio_op(bio) == REQ_OP_READ)
+		return pc_read(pc, bio);
 	pb->close_only = false;
 	if (pc_handle(pc, bio) == -EBUSY)
 		pc_defer_bio(pc, bio);

@@ -173,14 +173,17 @@ void pc_seg_mark_free(struct pcache *pc, u32 seg)
 	pc_kick_retry(pc);
 }
 
-/* Lowest free cache segment at or after the hint, wrapping once. */
-int pc_seg_get_free(struct pcache *pc, bool for_data)
+/*
+ * Lowest free cache segment at or after the hint, wrapping once; refused
+ * while no more than @reserve segments are free.
+ */
+int pc_seg_get_free(struct pcache *pc, u32 reserve)
 {
 	unsigned long s;
 	int ret = -EBUSY;
 
 	spin_lock(&pc->seg_lock);
-	if (for_data && pc->n_segs - pc->segs_used <= PC_LOG_RESERVE)
+	if (pc->n_segs - pc->segs_used <= reserve)
 		goto out;
 	s = find_next_zero_bit(pc->seg_map, pc->n_segs, pc->seg_hint);
 	if (s >= pc->n_segs)
@@ -198,16 +201,18 @@ out:
 
 /*
  * The last reference to a data segment is gone: bump its generation on
- * media, drop index entries that still point into it, and free it.
+ * media, so that index entries still pointing into it stop counting
+ * (index.c drops them when it meets them), and free it.
  */
 static void pc_seg_reclaim(struct pcache *pc, u32 seg)
 {
+	pc_index_purge_begin(pc);
 	mutex_lock(&pc->gen_lock);
-	pc->segs[seg].gen++;
+	WRITE_ONCE(pc->segs[seg].gen, pc->segs[seg].gen + 1);
 	pc_seg_gen_write(pc, seg);
 	mutex_unlock(&pc->gen_lock);
-	wait_event(pc->miss_wq, atomic_read(&pc->miss_reads) == 0);
-	pc_index_purge(pc, seg);
+	pc_index_purge_end(pc);
+	atomic_inc(&pc->reclaims);
 	pc_seg_mark_free(pc, seg);
 }
 
@@ -220,16 +225,19 @@ void pc_seg_put(struct pcache *pc, u32 seg)
 /*
  * Space for up to @len bytes from this CPU's data head. On success @ext
  * holds the place (its len may be shorter) and one reference on the
- * segment is held for the key that will describe it.
+ * segment is held for the key that will describe it. A read-miss fill
+ * (@fill) does not take one of the last free segments: it leaves one per
+ * data head for writes on top of the log's reserve.
  */
-int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext)
+int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill)
 {
 	struct pc_head *h = &pc->heads[raw_smp_processor_id() % pc->n_heads];
 	int seg, full = -1;
 
 	spin_lock(&h->lock);
 	if (h->seg < 0) {
-		seg = pc_seg_get_free(pc, true);
+		seg = pc_seg_get_free(pc, fill ? PC_LOG_RESERVE + pc->n_heads :
+					  PC_LOG_RESERVE);
 		if (seg < 0) {
 			spin_unlock(&h->lock);
 			return -EBUSY;

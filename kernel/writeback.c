@@ -5,24 +5,30 @@
  * One kset at a time from dirty_tail: its keys are resolved against each
  * other (later keys win), the dirty extents are written, the backing
  * device is flushed, and only then is dirty_tail moved past the kset.
+ * The extents of one kset do not overlap once resolved, so their writes
+ * are all in flight at once. The bios point straight at the cache
+ * device's pages, as dm-writecache does for pmem: no copy. A key's bytes
+ * cannot change while it is written back (its segment is reclaimed only
+ * after GC has passed it, and GC stays behind dirty_tail).
  */
 #define DM_MSG_PREFIX "pcache"
 
 #include <linux/sort.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "pcache.h"
 
-#define PC_WB_PAGES	(PC_WB_BUF >> PAGE_SHIFT)
 #define PC_WB_EXTS	(2 * PCD_KSET_KEYS_MAX + 2)
 
 struct pc_wb {
-	struct page *pages[PC_WB_PAGES];
 	struct pc_ext *a, *b;
 	int n;
 	struct pcd_kset *kbuf;
+	/* backing writes in flight: one count for each, one for the issuer */
+	atomic_t pending;
+	struct completion done;
+	blk_status_t status;
 };
 
 void pc_kick_wb(struct pcache *pc)
@@ -34,38 +40,28 @@ void pc_kick_wb(struct pcache *pc)
 int pc_wb_init(struct pcache *pc)
 {
 	struct pc_wb *w;
-	int i;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
 	pc->wb = w;
+	init_completion(&w->done);
 	w->a = kcalloc(PC_WB_EXTS, sizeof(*w->a), GFP_KERNEL);
 	w->b = kcalloc(PC_WB_EXTS, sizeof(*w->b), GFP_KERNEL);
 	w->kbuf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
-	if (!w->a || !w->b || !w->kbuf)
-		goto fail;
-	for (i = 0; i < PC_WB_PAGES; i++) {
-		w->pages[i] = alloc_page(GFP_KERNEL);
-		if (!w->pages[i])
-			goto fail;
+	if (!w->a || !w->b || !w->kbuf) {
+		pc_wb_exit(pc);
+		return -ENOMEM;
 	}
 	return 0;
-fail:
-	pc_wb_exit(pc);
-	return -ENOMEM;
 }
 
 void pc_wb_exit(struct pcache *pc)
 {
 	struct pc_wb *w = pc->wb;
-	int i;
 
 	if (!w)
 		return;
-	for (i = 0; i < PC_WB_PAGES; i++)
-		if (w->pages[i])
-			__free_page(w->pages[i]);
 	kfree(w->a);
 	kfree(w->b);
 	kfree(w->kbuf);
@@ -110,79 +106,88 @@ static int pc_wb_cmp(const void *l, const void *r)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-static int pc_wb_fill(struct pcache *pc, u32 boff, const struct pc_ext *e)
+static void pc_wb_endio(struct bio *bio)
 {
-	struct pc_wb *w = pc->wb;
-	const u8 *src = pc_data_addr(pc, e->seg, e->seg_off);
-	u32 len = e->len, po, n;
+	struct pc_wb *w = bio->bi_private;
 
-	while (len) {
-		po = boff & ~PAGE_MASK;
-		n = min_t(u32, len, PAGE_SIZE - po);
-		if (copy_mc_to_kernel(page_address(w->pages[boff >> PAGE_SHIFT]) +
-				      po, src, n))
-			return -EIO;
-		boff += n;
-		src += n;
-		len -= n;
-	}
-	return 0;
+	if (bio->bi_status)
+		WRITE_ONCE(w->status, bio->bi_status);
+	bio_put(bio);
+	if (atomic_dec_and_test(&w->pending))
+		complete(&w->done);
 }
 
-static int pc_wb_submit(struct pcache *pc, u64 off, u32 len)
+static void pc_wb_begin(struct pc_wb *w)
 {
-	struct pc_wb *w = pc->wb;
-	struct bio *bio;
-	u32 done = 0, n;
-	int ret = 0;
+	atomic_set(&w->pending, 1);
+	reinit_completion(&w->done);
+	w->status = BLK_STS_OK;
+}
 
-	while (done < len && !ret) {
-		bio = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
-				REQ_OP_WRITE, GFP_NOIO);
-		bio->bi_iter.bi_sector = (off + done) >> SECTOR_SHIFT;
-		while (done < len && bio->bi_vcnt < BIO_MAX_VECS) {
-			n = min_t(u32, len - done, PAGE_SIZE);
-			if (bio_add_page(bio, w->pages[done >> PAGE_SHIFT], n,
-					 0) != n)
-				break;
-			done += n;
+/* Wait for every write issued since pc_wb_begin(). */
+static int pc_wb_end(struct pc_wb *w)
+{
+	if (!atomic_dec_and_test(&w->pending))
+		wait_for_completion_io(&w->done);
+	return blk_status_to_errno(READ_ONCE(w->status));
+}
+
+static void pc_wb_issue(struct pc_wb *w, struct bio *bio)
+{
+	atomic_inc(&w->pending);
+	submit_bio(bio);
+}
+
+/*
+ * Add extent @e to the write in @bp (which ends at logical offset
+ * @next), or issue that one and start another.
+ */
+static void pc_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
+		      const struct pc_ext *e)
+{
+	u64 dev = pcd_data_offset(pc->segs[e->seg].phys, e->seg_off);
+	struct page *page;
+	u32 pos, n, po;
+
+	for (pos = 0; pos < e->len; pos += n) {
+		po = (dev + pos) & ~PAGE_MASK;
+		n = min_t(u32, e->len - pos, PAGE_SIZE - po);
+		page = pc_dev_page(pc, dev + pos);
+		if (*bp && (*next != e->off + pos ||
+			    bio_add_page(*bp, page, n, po) != n)) {
+			pc_wb_issue(pc->wb, *bp);
+			*bp = NULL;
 		}
-		ret = submit_bio_wait(bio);
-		bio_put(bio);
+		if (!*bp) {
+			*bp = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
+					REQ_OP_WRITE, GFP_NOIO);
+			(*bp)->bi_iter.bi_sector = (e->off + pos) >> SECTOR_SHIFT;
+			(*bp)->bi_end_io = pc_wb_endio;
+			(*bp)->bi_private = pc->wb;
+			__bio_add_page(*bp, page, n, po);
+		}
+		*next = e->off + pos + n;
 	}
-	return ret;
 }
 
 /* Write every dirty extent of the painted list, merging neighbours. */
 static int pc_wb_flush_list(struct pcache *pc, bool *wrote)
 {
 	struct pc_wb *w = pc->wb;
-	u32 total;
-	u64 start;
-	int i = 0, ret;
+	struct bio *bio = NULL;
+	u64 next = 0;
+	int i;
 
-	while (i < w->n) {
-		if (w->a[i].flags & PCD_KEY_F_CLEAN) {
-			i++;
+	pc_wb_begin(w);
+	for (i = 0; i < w->n; i++) {
+		if (w->a[i].flags & PCD_KEY_F_CLEAN)
 			continue;
-		}
-		start = w->a[i].off;
-		total = 0;
-		while (i < w->n && !(w->a[i].flags & PCD_KEY_F_CLEAN) &&
-		       w->a[i].off == start + total &&
-		       total + w->a[i].len <= PC_WB_BUF) {
-			ret = pc_wb_fill(pc, total, &w->a[i]);
-			if (ret)
-				return ret;
-			total += w->a[i].len;
-			i++;
-		}
-		ret = pc_wb_submit(pc, start, total);
-		if (ret)
-			return ret;
+		pc_wb_add(pc, &bio, &next, &w->a[i]);
 		*wrote = true;
 	}
-	return 0;
+	if (bio)
+		pc_wb_issue(w, bio);
+	return pc_wb_end(w);
 }
 
 /* 0: written; -EIO from decode: stop; other errors: retry later. */

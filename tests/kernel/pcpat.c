@@ -11,6 +11,13 @@
  *                                       (no fsync with PCPAT_NOSYNC=1)
  *   pcpat verify DEV SEED OFF LEN       O_DIRECT read, compare; exit 1 on
  *                                       mismatch
+ *   pcpat race DEV OLD NEW OFF N LEN    N rounds on the ranges OFF + i * LEN
+ *                                       (each holding pattern OLD): one
+ *                                       process reads the range O_DIRECT
+ *                                       while another writes pattern NEW over
+ *                                       it in 4 KiB writes; every sector read
+ *                                       must be OLD or NEW, and the range
+ *                                       read afterwards must be all NEW
  * OFF, LEN and BS are multiples of 512.
  */
 #define _GNU_SOURCE
@@ -20,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
@@ -136,6 +144,92 @@ static int verify(const char *dev, uint64_t seed, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* Each 512-byte sector of @buf at @off is pattern @a or pattern @b. */
+static int sectors_are(const uint64_t *buf, uint64_t off, size_t len,
+		       uint64_t a, uint64_t b, uint64_t *exp)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += 512) {
+		fill(a, off + i, exp, 512);
+		if (!memcmp(buf + i / 8, exp, 512))
+			continue;
+		fill(b, off + i, exp, 512);
+		if (!memcmp(buf + i / 8, exp, 512))
+			continue;
+		fprintf(stderr, "race: sector at %llu is neither pattern\n",
+			(unsigned long long)(off + i));
+		return 1;
+	}
+	return 0;
+}
+
+/* One round: fork a reader, write NEW over the range, then check. */
+static int race_round(int fd, uint64_t old, uint64_t nw, uint64_t off,
+		      size_t len, unsigned int round, uint64_t *buf,
+		      uint64_t *exp)
+{
+	int go[2], st;
+	size_t i, k, nblk = len / 4096;
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(go))
+		return 2;
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (!pid) {
+		if (read(go[0], &c, 1) != 1 ||
+		    pread(fd, buf, len, off) != (ssize_t)len)
+			_exit(2);
+		_exit(sectors_are(buf, off, len, old, nw, exp));
+	}
+	if (write(go[1], &c, 1) != 1)
+		return 2;
+	usleep((round % 8) * 100);
+	/* blocks in an order that changes from round to round */
+	for (i = 0; i < nblk; i++) {
+		k = (i * 7 + round) % nblk;
+		fill(nw, off + k * 4096, buf, 4096);
+		if (pwrite(fd, buf, 4096, off + k * 4096) != 4096)
+			return 2;
+	}
+	close(go[0]);
+	close(go[1]);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		return 1;
+	if (pread(fd, buf, len, off) != (ssize_t)len)
+		return 2;
+	fill(nw, off, exp, len);
+	if (memcmp(buf, exp, len)) {
+		fprintf(stderr, "race: round %u at %llu: stale data after the write\n",
+			round, (unsigned long long)off);
+		return 1;
+	}
+	return 0;
+}
+
+static int race(const char *dev, uint64_t old, uint64_t nw, uint64_t off,
+		unsigned int n, size_t len)
+{
+	int fd = open(dev, O_RDWR | O_DIRECT), ret = 0;
+	uint64_t *buf = abuf(len), *exp = abuf(len);
+	unsigned int i;
+
+	if (fd < 0 || !len || len % 4096 || len > CHUNK) {
+		perror(dev);
+		return 2;
+	}
+	for (i = 0; i < n && !ret; i++)
+		ret = race_round(fd, old, nw, off + (uint64_t)i * len, len, i,
+				 buf, exp);
+	if (!ret && fsync(fd))
+		ret = 2;
+	close(fd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "gen"))
@@ -145,6 +239,9 @@ int main(int argc, char **argv)
 			  num(argv[6]));
 	if (argc == 6 && !strcmp(argv[1], "verify"))
 		return verify(argv[2], num(argv[3]), num(argv[4]), num(argv[5]));
-	fprintf(stderr, "usage: pcpat gen|write|verify ...\n");
+	if (argc == 8 && !strcmp(argv[1], "race"))
+		return race(argv[2], num(argv[3]), num(argv[4]), num(argv[5]),
+			    num(argv[6]), num(argv[7]));
+	fprintf(stderr, "usage: pcpat gen|write|verify|race ...\n");
 	return 2;
 }
