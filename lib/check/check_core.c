@@ -23,6 +23,7 @@ struct pc_check *pc_check_new(struct pc_dev *dev,
 	ck->o = *opts;
 	ck->c.dev = dev;
 	ck->c.dev_size = pc_dev_size(dev);
+	ck->restored = -1;
 	return ck;
 }
 
