@@ -58,3 +58,7 @@ check_tool() {
 @test "pcache-bench lib completion offers exactly its options" {
 	check_tool pcache-bench lib
 }
+
+@test "pcache-metadump completion offers exactly its options" {
+	check_tool pcache-metadump
+}

@@ -41,3 +41,7 @@ check_page() {
 	check_page pcache-bench io
 	check_page pcache-bench lib
 }
+
+@test "pcache-metadump(8) documents every option" {
+	check_page pcache-metadump
+}

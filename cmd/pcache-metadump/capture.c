@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "metadump.h"
 
 #define SEG_META_LEN	PCD_SEG_DATA_OFF	/* three 4 KiB pages */
@@ -27,6 +28,8 @@ struct capture {
 	uint64_t size;
 	uint32_t fit;		/* physical segments the device holds */
 	struct pc_cache *c;
+	struct pc_cache *opened;	/* pc_cache_open()'s, when it got through */
+	struct pc_check *ck;	/* else the checker's, which goes further */
 	bool *key_seg;		/* by cache segment id */
 	bool *data_seg;		/* by cache segment id: live data */
 	bool *key_phys;		/* by physical id */
@@ -39,7 +42,7 @@ static uint32_t n_segs(const struct capture *cp)
 {
 	const struct pc_cache *c = cp->c;
 
-	return c->stage >= PC_STAGE_CHAIN ? c->segs_loaded : 0;
+	return c->segs ? c->segs_loaded : 0;
 }
 
 static void add_key_seg(struct capture *cp, uint32_t seg)
@@ -110,8 +113,14 @@ static void mark_data(struct capture *cp)
 {
 	struct pc_replay r = { 0 };
 
-	if (cp->c->stage < PC_STAGE_READY)
+	if (cp->ck) {
+		const struct pc_check_usage *u = pc_check_usage(cp->ck);
+
+		for (uint32_t i = 0; i < u->n_data_segs; i++)
+			if (u->data_segs[i].cache_seg < n_segs(cp))
+				cp->data_seg[u->data_segs[i].cache_seg] = true;
 		return;
+	}
 	pc_replay(cp->c, 0, 0, &r);
 	for (size_t i = 0; i < r.n_keys; i++)
 		if (!r.keys[i].stale && r.keys[i].k.cache_seg_id < n_segs(cp))
@@ -266,6 +275,28 @@ static void report(const struct capture *cp, const char *file,
 	       cli_size(w->file_bytes, c, sizeof(c)), file);
 }
 
+/*
+ * A cache the kernel would refuse is captured all the same: the checker
+ * loads what can be loaded past a bad superblock CRC, a short chain or bad
+ * tails, and tells which segments hold live data.
+ */
+static int open_damaged(struct capture *cp)
+{
+	struct pc_check_opts o = { .data_crc = -1 };
+	int ret;
+
+	cp->ck = pc_check_new(cp->dev, &o);
+	if (!cp->ck)
+		return -ENOMEM;
+	ret = pc_check_run(cp->ck);
+	if (ret && ret != -ECANCELED) {
+		pc_err_set(&cp->err, ret, "%s", pc_check_error(cp->ck)->msg);
+		return ret;
+	}
+	cp->c = pc_check_cache(cp->ck);
+	return 0;
+}
+
 static int capture_open(struct capture *cp, const char *device)
 {
 	int ret;
@@ -287,16 +318,19 @@ static int capture_open(struct capture *cp, const char *device)
 	cp->key_phys = calloc(cp->fit ? cp->fit : 1, sizeof(bool));
 	if (!cp->area || !cp->key_phys)
 		return -ENOMEM;
-	/* a cache the kernel would refuse is captured all the same */
-	pc_cache_open(cp->dev, &cp->c, NULL);
-	if (!cp->c)
+	ret = pc_cache_open(cp->dev, &cp->opened, NULL);
+	if (!cp->opened)
 		return -ENOMEM;
-	return find_key_segs(cp);
+	cp->c = cp->opened;
+	if (ret)
+		ret = open_damaged(cp);
+	return ret ? ret : find_key_segs(cp);
 }
 
 static void capture_free(struct capture *cp)
 {
-	pc_cache_free(cp->c);
+	pc_cache_free(cp->opened);
+	pc_check_free(cp->ck);
 	pc_dev_close(cp->dev);
 	free(cp->key_seg);
 	free(cp->data_seg);
@@ -349,7 +383,7 @@ int md_capture(const char *device, const char *file, const struct md_opts *o)
 		goto out;
 	}
 	h.dev_size = cp.size;
-	h.seg_num = cp.c->stage >= PC_STAGE_SB ? cp.c->sb.seg_num : 0;
+	h.seg_num = cp.c->sb.seg_num;
 	h.key_segs = cp.n_key;
 	h.created = (uint64_t)time(NULL);
 	snprintf(h.tool_version, sizeof(h.tool_version), "%s",

@@ -240,6 +240,11 @@ const struct pc_err *pc_check_error(const struct pc_check *ck);
 const struct pc_finding *pc_check_findings(const struct pc_check *ck,
 					   size_t *n);
 const struct pc_check_usage *pc_check_usage(const struct pc_check *ck);
+/*
+ * The cache as the checker loaded it, as far as it got (stage, chain,
+ * tails): further than pc_cache_open() goes on a cache the kernel refuses.
+ */
+struct pc_cache *pc_check_cache(struct pc_check *ck);
 /* Findings of @code folded away beyond the per-code limit. */
 uint64_t pc_check_count(const struct pc_check *ck, enum pc_code code);
 /* Repairs made; errors (severity >= INCONSISTENT) left unrepaired. */

@@ -264,6 +264,11 @@ const struct pc_check_usage *pc_check_usage(const struct pc_check *ck)
 	return &ck->u;
 }
 
+struct pc_cache *pc_check_cache(struct pc_check *ck)
+{
+	return &ck->c;
+}
+
 uint64_t pc_check_count(const struct pc_check *ck, enum pc_code code)
 {
 	return ck->counts[code];
