@@ -89,9 +89,9 @@ roundtrip() {
 @test "logs over several key segments from pcache-genlog survive the round trip" {
 	# one 64-byte kset per 512-byte write: the log needs a second segment
 	"$GEN" --image-size 1G --backing-size 256M --size 200M --bs 512 \
-		--flush-every 1 --data-crc --seed 3 "$W/wrap" > /dev/null
-	"$GEN" --append --size 100M --backing-size 256M --random-len \
-		--clean 20 --seed 5 "$W/wrap" > /dev/null
+		--flush-every 1 --clean 20 --data-crc --seed 3 "$W/wrap" > /dev/null
+	"$GEN" --append --size 100M --backing-size 256M --bs 65536 \
+		--random-len --seed 5 "$W/wrap" > /dev/null
 	roundtrip "$W/wrap"
 	# more than one key segment, and a LAST link in the log
 	[ "$("$MD" --info --json "$W/wrap.md" | jq .key_segments)" -gt 1 ]
@@ -278,8 +278,8 @@ PYEOF
 	restore_fails "$W/t.md" "truncated: 22 of the 32 trailer bytes"
 	cp "$W/s.md" "$W/t.md"
 	echo x >> "$W/t.md"
-	restore_fails "$W/t.md" "damaged: 34 bytes follow the compressed body, expected a 32-byte trailer"
-	head -c 4096 /dev/zero >> "$W/t.md"
+	restore_fails "$W/t.md" "damaged: bytes follow the trailer"
+	head -c 40000 /dev/zero >> "$W/t.md"
 	restore_fails "$W/t.md" "damaged: bytes follow the trailer"
 }
 

@@ -10,9 +10,10 @@ dir=${1:-build-fuzz}
 secs=${2:-${FUZZ_SECONDS:-60}}
 
 tools/install-deps.sh fsck
-make --no-print-directory FUZZ_DIR="$dir" "$dir/fuzz_fsck"
+make --no-print-directory FUZZ_DIR="$dir" "$dir/fuzz_fsck" \
+	"$dir/fuzz_metadump"
 
-for t in fsck; do
+for t in fsck metadump; do
 	work=$dir/corpus-$t
 	mkdir -p "$work"
 	echo "fuzz: $t for ${secs}s (seed corpus fuzz/corpus/$t)" >&2

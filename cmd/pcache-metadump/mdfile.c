@@ -354,7 +354,7 @@ static int r_get(struct md_reader *r, void *dst, size_t len)
 static int r_finish(struct md_reader *r)
 {
 	uint8_t b[MD_TRAILER_SIZE], extra;
-	size_t have, n;
+	size_t have, n, extra_in;
 
 	while (!r->frame_done) {
 		uint8_t x;
@@ -377,10 +377,8 @@ static int r_finish(struct md_reader *r)
 			r->frame_done = true;
 	}
 	have = r->zin.size - r->zin.pos;
-	if (have > sizeof(b))
-		return r_fail(r, "damaged: %zu bytes follow the compressed "
-			      "body, expected a %d-byte trailer", have,
-			      MD_TRAILER_SIZE);
+	extra_in = have > sizeof(b) ? have - sizeof(b) : 0;
+	have -= extra_in;
 	memcpy(b, (const uint8_t *)r->zin.src + r->zin.pos, have);
 	r->zin.pos = r->zin.size;
 	n = fread(b + have, 1, sizeof(b) - have, r->f);
@@ -389,13 +387,13 @@ static int r_finish(struct md_reader *r)
 	if (have + n < sizeof(b))
 		return r_fail(r, "truncated: %zu of the %d trailer bytes",
 			      have + n, MD_TRAILER_SIZE);
-	if (fread(&extra, 1, 1, r->f) == 1)
-		return r_fail(r, "damaged: bytes follow the trailer");
 	if (memcmp(b, MD_TRAILER_MAGIC, 8))
 		return r_fail(r, "damaged: bad trailer magic");
 	if (get32(b + 28) != pc_crc32c(PCD_CRC_SEED, b, 28))
 		return r_fail(r, "trailer checksum mismatch: the capture is "
 			      "damaged");
+	if (extra_in || fread(&extra, 1, 1, r->f) == 1)
+		return r_fail(r, "damaged: bytes follow the trailer");
 	r->t.records = get64(b + 8);
 	r->t.bytes = get64(b + 16);
 	r->t.body_crc = get32(b + 24);
