@@ -88,9 +88,9 @@ roundtrip() {
 
 @test "logs over several key segments from pcache-genlog survive the round trip" {
 	# one 64-byte kset per 512-byte write: the log needs a second segment
-	"$GEN" --image-size 1G --backing-size 256M --size 200M --bs 512 \
+	"$GEN" --image-size 1G --backing-size 256M --size 136M --bs 512 \
 		--flush-every 1 --clean 20 --data-crc --seed 3 "$W/wrap" > /dev/null
-	"$GEN" --append --size 100M --backing-size 256M --bs 65536 \
+	"$GEN" --append --size 50M --backing-size 256M --bs 65536 \
 		--random-len --seed 5 "$W/wrap" > /dev/null
 	roundtrip "$W/wrap"
 	# more than one key segment, and a LAST link in the log

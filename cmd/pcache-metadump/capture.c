@@ -49,7 +49,9 @@ static void add_key_seg(struct capture *cp, uint32_t seg)
 {
 	int64_t phys = pc_cache_phys(cp->c, seg);
 
-	if (seg >= n_segs(cp) || phys < 0 || cp->key_seg[seg])
+	/* a chain that names a segment past the device has nothing there */
+	if (seg >= n_segs(cp) || phys < 0 || phys >= cp->fit ||
+	    cp->key_seg[seg])
 		return;
 	cp->key_seg[seg] = true;
 	if (!cp->key_phys[phys])
@@ -148,7 +150,7 @@ static int follow_links(struct capture *cp, uint32_t seg)
 	int64_t phys = pc_cache_phys(cp->c, seg);
 	int ret;
 
-	if (phys < 0)
+	if (phys < 0 || phys >= cp->fit)
 		return 0;
 	ret = pc_dev_read(cp->dev, pcd_data_offset((uint32_t)phys, 0),
 			  cp->area, PCD_SEG_DATA_SIZE, &cp->err);
