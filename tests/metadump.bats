@@ -321,3 +321,14 @@ PYEOF
 		fi
 	done
 }
+
+@test "FILE - writes the capture to standard output, the summary to stderr" {
+	"$MD" "$W/kfresh" - > "$W/stdout.md" 2> "$W/stdout.err"
+	grep -q "captured" "$W/stdout.err"
+	run "$MD" --info --json "$W/stdout.md"
+	[ "$status" -eq 0 ]
+	[ "$(jq .dev_size <<< "$output")" -eq 1073741824 ]
+	run "$MD" --json "$W/kfresh" -
+	[ "$status" -eq 16 ]
+	[ "$output" = "pcache-metadump: --json needs a FILE: the capture itself goes to standard output" ]
+}

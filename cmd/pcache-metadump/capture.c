@@ -270,7 +270,9 @@ static void report(const struct capture *cp, const char *file,
 		json_object_put(doc);
 		return;
 	}
-	printf("%s: captured %s of metadata (%u segments, %u key segments) "
+	/* with the capture on standard output, the summary goes to stderr */
+	fprintf(strcmp(file, "-") ? stdout : stderr,
+		"%s: captured %s of metadata (%u segments, %u key segments) "
 	       "from %s of %s into %s of %s\n", cp->path,
 	       cli_size(w->t.bytes, a, sizeof(a)), cp->fit, cp->n_key,
 	       cli_size(cp->size, b, sizeof(b)), cp->path,
@@ -364,6 +366,11 @@ int md_capture(const char *device, const char *file, const struct md_opts *o)
 	FILE *f = NULL;
 	int ret;
 
+	if (!strcmp(file, "-") && o->json) {
+		cli_err("--json needs a FILE: the capture itself goes to "
+			"standard output");
+		return CLI_EXIT_USAGE;
+	}
 	if (strcmp(file, "-") && md_check_output(file, o->force, "FILE"))
 		return CLI_EXIT_FAIL;
 	if (strcmp(file, "-") && pc_dev_check_distinct(device, file, &cp.err) ==

@@ -422,8 +422,6 @@ int md_read_next(struct md_reader *r, struct md_rec *rec)
 	len = get32(rh + 4);
 	off = get64(rh + 8);
 	if (kind == MD_REC_END) {
-		uint32_t body_crc = r->body_crc;
-
 		if (len || off != r->n)
 			return r_fail(r, "damaged END record (length %u, count "
 				      "%llu for %llu records)", len,
@@ -431,7 +429,6 @@ int md_read_next(struct md_reader *r, struct md_rec *rec)
 				      (unsigned long long)r->n);
 		if (r_finish(r))
 			return -1;
-		(void)body_crc;
 		return 0;
 	}
 	if (kind >= MD_REC_KINDS)
