@@ -7,7 +7,9 @@
 #   fuzz_resolve    pc_resolve against a naive painter
 #   fuzz_dump       pcache-dump's main() and every section
 #   fuzz_writeback  pcache-writeback --dry-run: the plan and its report
-#   fuzz_status     the dm-pcache status line (pcache-bench's dmstat.c)
+#   fuzz_status     the dm-pcache status line (cmd/common/pcstatus.c) and
+#                   pcache-bench's sampler of it (dmstat.c)
+#   fuzz_metadump   the pcache-metadump capture reader
 #
 # Seeds and regression inputs of each target: fz_seeds in fuzz/seeds.sh. The corpus in fuzz/corpus/fsck is also replayed by
 # the unit test tests/unit/test_fuzz_replay.c (gcc, plain and ASan+UBSan).
@@ -29,7 +31,13 @@ fuzz_dump_OBJS      := $(call FUZZ_TOOL_OBJS,pcache-dump) $(FUZZ_CLI_OBJS) \
                        $(FUZZ_LIB_OBJS)
 fuzz_writeback_OBJS := $(call FUZZ_TOOL_OBJS,pcache-writeback) $(FUZZ_CLI_OBJS) \
                        $(FUZZ_LIB_OBJS)
-fuzz_status_OBJS    := $(FUZZ_DIR)/obj/cmd/pcache-bench/dmstat.o
+fuzz_status_OBJS    := $(FUZZ_DIR)/obj/cmd/pcache-bench/dmstat.o \
+                       $(FUZZ_DIR)/obj/cmd/common/pcstatus.o
+fuzz_status_LIBS    := -ldevmapper
+fuzz_metadump_OBJS  := $(FUZZ_DIR)/obj/cmd/pcache-metadump/mdfile.o \
+                       $(FUZZ_CLI_OBJS) $(FUZZ_LIB_OBJS)
+fuzz_metadump_LIBS  := -lzstd
+$(FUZZ_DIR)/obj/fuzz/fuzz_metadump.o: FUZZ_DEFS := -Icmd/pcache-metadump
 
 $(FUZZ_DIR)/obj/cmd/pcache-dump/main.o: FUZZ_DEFS := -Dmain=pcfz_dump_main
 $(FUZZ_DIR)/obj/cmd/pcache-writeback/main.o: FUZZ_DEFS := -Dmain=pcfz_writeback_main
@@ -42,7 +50,8 @@ $(FUZZ_DIR)/obj/%.o: %.c
 define fuzz_target
 $(FUZZ_DIR)/fuzz_$(1): $(FUZZ_DIR)/obj/fuzz/fuzz_$(1).o \
 		$$(or $$(fuzz_$(1)_OBJS),$$(FUZZ_LIB_OBJS))
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ $$(LDLIBS)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $$@ $$^ \
+		$$(fuzz_$(1)_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_target,$(t))))
 

@@ -524,6 +524,28 @@ int pc_salvage_scan_at(struct pc_cache *c, const struct pc_replay *r,
 void pc_salvage_free(struct pc_salvage *s);
 const char *pc_salvage_verdict_name(enum pc_salvage_verdict v);
 
+/* ---- Images restored from a metadata capture (pcache-metadump) -------- */
+
+/*
+ * pcache-metadump --restore marks the image it writes with 64 bytes at
+ * device offset 0, which the kernel never reads: cached data was not
+ * captured and reads as zeros, so data CRCs cannot be verified there.
+ */
+#define PC_RESTORED_SIZE	64
+#define PC_RESTORED_VERSION	1
+#define PC_RESTORED_F_OBFUSCATED 0x1	/* backing offsets were permuted */
+
+struct pc_restored {
+	uint32_t flags;
+	uint64_t captured_bytes;	/* metadata bytes the capture held */
+	uint32_t capture_crc;		/* header CRC of the capture file */
+};
+
+void pc_restored_encode(const struct pc_restored *m,
+			uint8_t buf[PC_RESTORED_SIZE]);
+/* 1 when @dev carries the mark (filled into @m), else 0. */
+int pc_restored_probe(struct pc_dev *dev, struct pc_restored *m);
+
 /* ---- Formatting ------------------------------------------------------- */
 
 struct pc_format_opts {

@@ -22,7 +22,8 @@ declare -gA FAIL=([pcache-fsck]=8)
 #   pcache-fsck: a verdict on the device, "the kernel would refuse" (4).
 declare -gA EMPTY=([pcache-fsck]=4)
 # Devices the tool takes: 1 unless stated; the extra ones are empty files.
-declare -gA NDEV=([pcache-writeback]=2 [pcache]=2)
+#   pcache-metadump: DEVICE FILE (FILE is the capture it writes).
+declare -gA NDEV=([pcache-writeback]=2 [pcache]=2 [pcache-metadump]=2)
 
 # Tools not yet on the shared layer (cmd/common/cli.h), left out with the
 # reason. pcache: its subcommands parse their own positional arguments and

@@ -64,3 +64,7 @@ check_tool() {
 		check_tool pcache "$sub" || { echo "pcache $sub differs"; false; }
 	done
 }
+
+@test "pcache-metadump completion offers exactly its options" {
+	check_tool pcache-metadump
+}

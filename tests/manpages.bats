@@ -53,3 +53,7 @@ check_page() {
 			{ echo "pcachetab(5) lacks $o"; false; }
 	done
 }
+
+@test "pcache-metadump(8) documents every option" {
+	check_page pcache-metadump
+}

@@ -22,9 +22,13 @@ static bool json_printed;
 /* The first error of the run: the cause, later ones tend to be effects. */
 static char first_error[512];
 
+static void parse_reset(void);
+
 void cli_init(const char *tool)
 {
 	cli_tool = tool;
+	/* a fuzz target runs main() again and again in one process */
+	parse_reset();
 	/* A closed pipe ends output quietly instead of killing us mid-line. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -271,11 +275,25 @@ static const char *opt_name(const struct poptOption *o, char *buf,
 }
 
 /* A value option given twice, or with an empty value, is a usage error. */
+/* Options given so far in this parse (cli_init starts a new one). */
+static const struct poptOption *seen[64];
+static char *first[64];
+static unsigned int n_seen;
+static struct poptOption *tagged;
+
+static void parse_reset(void)
+{
+	n_seen = 0;
+	tagged = NULL;
+	cli_cmd = NULL;
+	cli_quiet = false;
+	cli_json = 0;
+	json_printed = false;
+	first_error[0] = '\0';
+}
+
 static void check_value(const struct poptOption *o)
 {
-	static const struct poptOption *seen[64];
-	static char *first[64];
-	static unsigned int n_seen;
 	bool str = (o->argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && o->arg;
 	char name[64];
 	unsigned int i;
@@ -305,7 +323,6 @@ static void check_value(const struct poptOption *o)
 
 int cli_next(poptContext pc, struct poptOption *table)
 {
-	static struct poptOption *tagged;
 	const struct poptOption *o;
 	int rc;
 

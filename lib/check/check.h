@@ -89,6 +89,7 @@ enum pc_fix {
 	X(KEY_SEG_ID, "C36", REJECT, NEVER)				\
 	X(KEY_SEG_OVERFLOW, "C36", REJECT, NEVER)			\
 	X(KEY_DATA_CRC, "C36", REJECT, NEVER)				\
+	X(DATA_NOT_CAPTURED, "C36", HARMLESS, NEVER)			\
 	X(DTAIL_OFF_LOG, "C37", INCONSISTENT, YES)			\
 	X(LOG_NOFIT, "C38", HARMLESS, PREEN)				\
 	X(LOG_OVERRUN, "C38", REJECT, YES)				\
@@ -246,6 +247,11 @@ const struct pc_err *pc_check_error(const struct pc_check *ck);
 const struct pc_finding *pc_check_findings(const struct pc_check *ck,
 					   size_t *n);
 const struct pc_check_usage *pc_check_usage(const struct pc_check *ck);
+/*
+ * The cache as the checker loaded it, as far as it got (stage, chain,
+ * tails): further than pc_cache_open() goes on a cache the kernel refuses.
+ */
+struct pc_cache *pc_check_cache(struct pc_check *ck);
 /* Findings of @code folded away beyond the per-code limit. */
 uint64_t pc_check_count(const struct pc_check *ck, enum pc_code code);
 /* Repairs made; errors (severity >= INCONSISTENT) left unrepaired. */

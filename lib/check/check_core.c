@@ -23,6 +23,7 @@ struct pc_check *pc_check_new(struct pc_dev *dev,
 	ck->o = *opts;
 	ck->c.dev = dev;
 	ck->c.dev_size = pc_dev_size(dev);
+	ck->restored = -1;
 	return ck;
 }
 
@@ -285,6 +286,11 @@ const struct pc_finding *pc_check_findings(const struct pc_check *ck,
 const struct pc_check_usage *pc_check_usage(const struct pc_check *ck)
 {
 	return &ck->u;
+}
+
+struct pc_cache *pc_check_cache(struct pc_check *ck)
+{
+	return &ck->c;
 }
 
 uint64_t pc_check_count(const struct pc_check *ck, enum pc_code code)

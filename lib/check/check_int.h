@@ -55,6 +55,9 @@ struct pc_check {
 	bool trial;		/* a dry run of the repairs: no nested trial */
 	struct pc_replay r;	/* keys collected on the key_tail walk */
 	struct pc_check_usage u;
+	/* image restored from a metadata capture (pc_ck_restored) */
+	int restored;		/* -1 unknown, 0 no, 1 yes */
+	uint64_t uncaptured_keys, uncaptured_bytes;
 };
 
 /* Add a finding; returns its index, or -1 when folded into the count. */
@@ -124,5 +127,13 @@ static inline bool pc_ck_pos_eq(struct pc_pos a, struct pc_pos b)
 {
 	return a.seg == b.seg && a.off == b.off;
 }
+
+/*
+ * Data verification on an image pcache-metadump restored: the data was not
+ * captured. pc_ck_restored() counts the key as unverifiable and returns
+ * true there; pc_ck_restored_note() reports the total (check_restored.c).
+ */
+bool pc_ck_restored(struct pc_check *ck, uint32_t len);
+void pc_ck_restored_note(struct pc_check *ck);
 
 #endif

@@ -37,6 +37,8 @@ static void key_data(struct kctx *x, const struct pcd_key *k)
 	struct pc_err err = { 0 };
 	uint32_t crc;
 
+	if (pc_ck_restored(ck, k->len))
+		return;
 	if (pc_data_crc(&ck->c, k->cache_seg_id, k->cache_seg_off, k->len,
 			&crc, &err)) {
 		KADD(x, PCK_DEV_READ, "%s: data unreadable: %s", x->where,

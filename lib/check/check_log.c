@@ -391,6 +391,8 @@ int pc_ck_log(struct pc_check *ck)
 		ret = dirty_off_log(ck);
 	if (!ret)
 		ret = pc_ck_keys_after(ck);
+	if (!ret)
+		pc_ck_restored_note(ck);
 	if (!ret && ck->o.backing)
 		ret = pc_ck_backing(ck, dirty_seen);
 	if (!ret)
