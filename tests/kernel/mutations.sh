@@ -52,8 +52,7 @@ refuse * *PC-KEY-SUBTREE* our module refuses 4 MiB-crossing keys (C44): module s
 refuse * *PC-KEY-ALIGN* our module refuses misaligned keys (C43): module stricter by design, issue 18
 refuse * *PC-KEY-IN-KEY-SEG* our module refuses keys into key segments (C49): module stricter by design, issue 18
 refuse kset-last-self * our module refuses a log that visits a key segment twice (kernel/DESIGN.md); upstream and fsck accept, and then the ksets after the LAST kset are lost silently (issue 16 item 3, helper trunc)
-silent kset-* * silent truncation of the log by a damaged kset with valid ksets after it (issue 16 item 3, helper trunc: lib/check/check_log.c)
-silent key-flip * silent truncation of the log by a damaged kset with valid ksets after it (issue 16 item 3, helper trunc: lib/check/check_log.c)
+silent kset-zero * a kset header zeroed mid-log reads as the kernel's own end-of-log terminator (24 zero bytes); the salvage scan does not look past one (docs/salvage.md), so fsck cannot tell it from a healthy end
 EOF
 )
 
