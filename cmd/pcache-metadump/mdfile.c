@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "mdfile.h"
+#include "le_bytes.h"
 
 static const char *const kind_names[MD_REC_KINDS] = {
 	[MD_REC_END] = "end",
@@ -25,52 +26,30 @@ const char *md_kind_name(enum md_kind k)
 	return k < MD_REC_KINDS ? kind_names[k] : "?";
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void header_encode(const struct md_header *h, uint8_t *b)
 {
 	memset(b, 0, MD_HDR_SIZE);
 	memcpy(b, MD_MAGIC, 8);
-	put32(b + 8, h->version);
-	put32(b + 12, MD_HDR_SIZE);
-	put32(b + 16, h->flags);
-	put64(b + 24, h->dev_size);
-	put32(b + 32, h->seg_num);
-	put32(b + 36, h->key_segs);
-	put64(b + 40, h->created);
+	le_put32(b + 8, h->version);
+	le_put32(b + 12, MD_HDR_SIZE);
+	le_put32(b + 16, h->flags);
+	le_put64(b + 24, h->dev_size);
+	le_put32(b + 32, h->seg_num);
+	le_put32(b + 36, h->key_segs);
+	le_put64(b + 40, h->created);
 	memcpy(b + 48, h->tool_version, sizeof(h->tool_version));
-	put32(b + 60, pc_crc32c(PCD_CRC_SEED, b, 60));
+	le_put32(b + 60, pc_crc32c(PCD_CRC_SEED, b, 60));
 }
 
 static void trailer_encode(const struct md_trailer *t, uint8_t *b)
 {
 	memset(b, 0, MD_TRAILER_SIZE);
 	memcpy(b, MD_TRAILER_MAGIC, 8);
-	put64(b + 8, t->records);
-	put64(b + 16, t->bytes);
-	put32(b + 24, t->body_crc);
-	put32(b + 28, pc_crc32c(PCD_CRC_SEED, b, 28));
+	le_put64(b + 8, t->records);
+	le_put64(b + 16, t->bytes);
+	le_put32(b + 24, t->body_crc);
+	le_put32(b + 28, pc_crc32c(PCD_CRC_SEED, b, 28));
 }
 
 /* ---- writer ----------------------------------------------------------- */
@@ -134,7 +113,7 @@ int md_write_open(struct md_writer *w, FILE *f, const char *path,
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, 3);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	header_encode(h, b);
-	h->crc = get32(b + 60);
+	h->crc = le_get32(b + 60);
 	return w_out(w, b, sizeof(b));
 }
 
@@ -144,9 +123,9 @@ static int w_record(struct md_writer *w, enum md_kind kind, uint64_t dev_off,
 	uint8_t rh[MD_REC_HDR_SIZE];
 	int ret;
 
-	put32(rh, kind);
-	put32(rh + 4, len);
-	put64(rh + 8, dev_off);
+	le_put32(rh, kind);
+	le_put32(rh + 4, len);
+	le_put64(rh + 8, dev_off);
 	ret = w_zstd(w, rh, sizeof(rh), ZSTD_e_continue);
 	if (!ret)
 		ret = w_zstd(w, p, len, ZSTD_e_continue);
@@ -199,7 +178,7 @@ int md_write_close(struct md_writer *w)
 	uint8_t b[MD_TRAILER_SIZE];
 	int ret;
 
-	put64(rh + 8, w->t.records);
+	le_put64(rh + 8, w->t.records);
 	ret = w_zstd(w, rh, sizeof(rh), ZSTD_e_end);
 	if (ret)
 		return ret;
@@ -240,24 +219,24 @@ static int header_decode(struct md_reader *r, const uint8_t *b)
 
 	if (memcmp(b, MD_MAGIC, 8))
 		return r_fail(r, "not a pcache-metadump capture (bad magic)");
-	h->version = get32(b + 8);
+	h->version = le_get32(b + 8);
 	if (h->version != MD_VERSION)
 		return r_fail(r, "capture format version %u is not supported "
 			      "(this tool reads version %u)", h->version,
 			      MD_VERSION);
-	h->crc = get32(b + 60);
+	h->crc = le_get32(b + 60);
 	if (h->crc != pc_crc32c(PCD_CRC_SEED, b, 60))
 		return r_fail(r, "header checksum mismatch (stored 0x%08x, "
 			      "computed 0x%08x): the capture is damaged", h->crc,
 			      pc_crc32c(PCD_CRC_SEED, b, 60));
-	if (get32(b + 12) != MD_HDR_SIZE)
-		return r_fail(r, "header size %u, expected %u", get32(b + 12),
+	if (le_get32(b + 12) != MD_HDR_SIZE)
+		return r_fail(r, "header size %u, expected %u", le_get32(b + 12),
 			      MD_HDR_SIZE);
-	h->flags = get32(b + 16);
-	h->dev_size = get64(b + 24);
-	h->seg_num = get32(b + 32);
-	h->key_segs = get32(b + 36);
-	h->created = get64(b + 40);
+	h->flags = le_get32(b + 16);
+	h->dev_size = le_get64(b + 24);
+	h->seg_num = le_get32(b + 32);
+	h->key_segs = le_get32(b + 36);
+	h->created = le_get64(b + 40);
 	memcpy(h->tool_version, b + 48, sizeof(h->tool_version));
 	h->tool_version[sizeof(h->tool_version) - 1] = '\0';
 	if (h->flags & ~MD_F_OBFUSCATED)
@@ -389,14 +368,14 @@ static int r_finish(struct md_reader *r)
 			      have + n, MD_TRAILER_SIZE);
 	if (memcmp(b, MD_TRAILER_MAGIC, 8))
 		return r_fail(r, "damaged: bad trailer magic");
-	if (get32(b + 28) != pc_crc32c(PCD_CRC_SEED, b, 28))
+	if (le_get32(b + 28) != pc_crc32c(PCD_CRC_SEED, b, 28))
 		return r_fail(r, "trailer checksum mismatch: the capture is "
 			      "damaged");
 	if (extra_in || fread(&extra, 1, 1, r->f) == 1)
 		return r_fail(r, "damaged: bytes follow the trailer");
-	r->t.records = get64(b + 8);
-	r->t.bytes = get64(b + 16);
-	r->t.body_crc = get32(b + 24);
+	r->t.records = le_get64(b + 8);
+	r->t.bytes = le_get64(b + 16);
+	r->t.body_crc = le_get32(b + 24);
 	if (r->t.body_crc != r->body_crc)
 		return r_fail(r, "body checksum mismatch (trailer 0x%08x, "
 			      "computed 0x%08x)", r->t.body_crc, r->body_crc);
@@ -418,9 +397,9 @@ int md_read_next(struct md_reader *r, struct md_rec *rec)
 
 	if (r_get(r, rh, sizeof(rh)))
 		return -1;
-	kind = get32(rh);
-	len = get32(rh + 4);
-	off = get64(rh + 8);
+	kind = le_get32(rh);
+	len = le_get32(rh + 4);
+	off = le_get64(rh + 8);
 	if (kind == MD_REC_END) {
 		if (len || off != r->n)
 			return r_fail(r, "damaged END record (length %u, count "
