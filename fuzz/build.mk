@@ -10,6 +10,7 @@
 #   fuzz_status     the dm-pcache status line (cmd/common/pcstatus.c) and
 #                   pcache-bench's sampler of it (dmstat.c)
 #   fuzz_metadump   the pcache-metadump capture reader
+#   fuzz_pcachetab  the pcachetab(5) parser (cmd/pcache/tab.c)
 #
 # Seeds and regression inputs of each target: fz_seeds in fuzz/seeds.sh. The corpus in fuzz/corpus/fsck is also replayed by
 # the unit test tests/unit/test_fuzz_replay.c (gcc, plain and ASan+UBSan).
@@ -37,6 +38,13 @@ fuzz_status_LIBS    := -ldevmapper
 fuzz_metadump_OBJS  := $(FUZZ_DIR)/obj/cmd/pcache-metadump/mdfile.o \
                        $(FUZZ_CLI_OBJS) $(FUZZ_LIB_OBJS)
 fuzz_metadump_LIBS  := -lzstd
+# tab.c uses pcache's name rule (create.c): the whole tool, main() renamed
+fuzz_pcachetab_OBJS := $(call FUZZ_TOOL_OBJS,pcache) \
+                       $(FUZZ_DIR)/obj/cmd/pcache-format/safety.o \
+                       $(FUZZ_DIR)/obj/cmd/pcache-format/dax.o \
+                       $(FUZZ_CLI_OBJS) $(FUZZ_LIB_OBJS)
+fuzz_pcachetab_LIBS := -lblkid -ldevmapper -lkmod -lndctl
+$(FUZZ_DIR)/obj/cmd/pcache/main.o: FUZZ_DEFS := -Dmain=pcfz_pcache_main
 $(FUZZ_DIR)/obj/fuzz/fuzz_metadump.o: FUZZ_DEFS := -Icmd/pcache-metadump
 
 $(FUZZ_DIR)/obj/cmd/pcache-dump/main.o: FUZZ_DEFS := -Dmain=pcfz_dump_main
