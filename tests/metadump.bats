@@ -335,3 +335,19 @@ PYEOF
 	[ "$status" -eq 16 ]
 	[ "${lines[0]}" = "pcache-metadump: --json needs a FILE: the capture itself goes to standard output" ]
 }
+
+@test "pcache-dump on a restored image: the same index, data CRCs unchecked, --extract refused" {
+	"$MD" "$W/kcrc-crash" "$W/x.md" > /dev/null
+	"$MD" --restore "$W/x.md" "$W/x.r" > /dev/null
+	run "$DUMP" --replay "$W/x.r"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"data crc: 0 ok, 0 bad, 0 unreadable, 482 unchecked"* ]]
+	# the extents are the original's, the CRC column aside
+	diff <("$DUMP" --replay --json "$W/kcrc-crash" | jq -c '[.replay.extents[] | del(.crc_state)]') \
+	     <("$DUMP" --replay --json "$W/x.r" | jq -c '[.replay.extents[] | del(.crc_state)]')
+	truncate -s "$BACK" "$W/x.back"
+	run "$DUMP" --backing "$W/x.back" --extract 0 4096 "$W/x.r"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache-dump: $W/x.r: restored by pcache-metadump: its cached data was not captured; nothing extracted" ]
+	rm -f "$W/x.md" "$W/x.r" "$W/x.back"
+}

@@ -61,6 +61,7 @@ struct dump {
 	char refuse_msg[600];
 	bool failed;		/* exit status 1 */
 	bool lazy;		/* formatted lazily: nothing past cache_info yet */
+	bool restored;		/* pcache-metadump --restore: no data captured */
 	struct json_object *doc;
 };
 

@@ -301,6 +301,11 @@ static int open_devices(struct dump *d)
 	d->open_ret = pc_cache_open(d->dev, &d->c, &d->open_err);
 	if (!d->c)
 		return -ENOMEM;
+	{
+		struct pc_restored m;
+
+		d->restored = pc_restored_probe(d->dev, &m) == 1;
+	}
 	if (d->open_ret && lazily_formatted(d))
 		d->lazy = true;
 	else if (d->open_ret) {

@@ -30,7 +30,8 @@ static enum crc_state extent_crc(struct dump *d, uint8_t *memo,
 
 	if (!pc_cache_data_crc(d->c))
 		return CRC_NONE;
-	if (d->no_verify || e->seq >= d->r.n_keys)
+	/* a restored capture holds no data: nothing to verify */
+	if (d->no_verify || d->restored || e->seq >= d->r.n_keys)
 		return CRC_UNCHECKED;
 	if (memo[e->seq])
 		return memo[e->seq];
@@ -349,6 +350,11 @@ int dump_extract(struct dump *d)
 			(unsigned long long)d->ext_len,
 			(unsigned long long)d->backing_size);
 		return -ERANGE;
+	}
+	if (d->restored) {
+		cli_err("%s: restored by pcache-metadump: its cached data was "
+			"not captured; nothing extracted", d->path);
+		return -ENODATA;
 	}
 	ret = dump_replay(d);
 	if (!ret)
