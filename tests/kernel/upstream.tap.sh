@@ -24,7 +24,7 @@
 # Environment: CUTS (torture links, default 2), PCT_SEED (master seed,
 # default: the time; printed for reruns), PCT_UPSTREAM_DIR (default
 # /var/tmp/pcache-upstream), PCT_WORK / PCT_KEEP=1 as in kernel.tap.sh,
-# PCT_ONLY="chain wb bench" restricts the run, BENCH_S (seconds per
+# PCT_ONLY="chain wb bench mutate" restricts the run, BENCH_S (seconds per
 # benchmark, default 4), PCT_BENCH_MD=FILE also writes the table there.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,10 +40,12 @@ n=0
 failed=0
 t0=$(date +%s)
 
-tap() {		# tap ok|notok text
+tap() {		# tap ok|notok|todo text ("todo": a known failure, text ends "# REASON")
 	n=$((n + 1))
 	if [ "$1" = ok ]; then
 		echo "ok $n - $2"
+	elif [ "$1" = todo ]; then
+		echo "not ok $n - ${2%%# *}# TODO ${2#*# }"
 	else
 		echo "not ok $n - $2"
 		failed=1
@@ -319,6 +321,22 @@ if want bench; then
 	} >"$W/bench.md"
 	sed 's/^/# /' "$W/bench.md"
 	[ -n "${PCT_BENCH_MD:-}" ] && cp "$W/bench.md" "$PCT_BENCH_MD"
+fi
+
+# 5. Mutated images (tests/kernel/mutations.sh, MUTATIONS=N) activated with
+# upstream's module: pcache-fsck's verdict must match the kernel's own.
+FIX=${PCACHE_FIXTURES:-$top/../shared/fixtures}
+if want mutate && [ -x "$top/build/testtools/pcache-mutate" ] &&
+   [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
+	cp "$W/initrd-up.gz" "$W/initrd.gz"
+	top=$top W=$W FIX=$FIX KVER=$KVER bash "$here/mutations.sh" \
+		>"$W/mutate.res" 2>&1
+	while IFS="$(printf '\t')" read -r r t; do
+		case $r in
+		ok | notok | todo) tap "$r" "upstream $t" ;;
+		*) echo "$r${t:+ $t}" ;;
+		esac
+	done <"$W/mutate.res"
 fi
 
 finish
