@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "img.h"
@@ -37,4 +38,18 @@ int img_open(struct pc_dev *dev, struct pc_cache **c, struct pc_err *err)
 {
 	pc_err_clear(err);
 	return pc_cache_open(dev, c, err);
+}
+
+uint32_t img_put_kset(struct pc_dev *dev, uint32_t seg, uint32_t off,
+		      const struct pcd_key *keys, uint32_t n, bool last)
+{
+	uint8_t buf[PCD_KSET_SIZE_MAX] = { 0 };
+	struct pcd_kset *ks = (void *)buf;
+	uint32_t size;
+
+	if (!last && n)
+		memcpy(ks->keys, keys, n * sizeof(*keys));
+	size = pc_encode_kset(buf, n, last);
+	img_poke(dev, pcd_data_offset(seg, off), buf, size);
+	return size;
 }

@@ -22,20 +22,6 @@ static struct pc_dev *fresh(void)
 	return img_new(path, GIB, false);
 }
 
-static uint32_t put_kset(struct pc_dev *dev, uint32_t seg, uint32_t off,
-			 const struct pcd_key *keys, uint32_t n, bool last)
-{
-	uint8_t buf[PCD_KSET_SIZE_MAX] = { 0 };
-	struct pcd_kset *ks = (void *)buf;
-	uint32_t size;
-
-	if (!last && n)
-		memcpy(ks->keys, keys, n * sizeof(*keys));
-	size = pc_encode_kset(buf, n, last);
-	img_poke(dev, pcd_data_offset(seg, off), buf, size);
-	return size;
-}
-
 static struct pcd_key key(uint64_t off, uint32_t seg)
 {
 	return (struct pcd_key){ .off = off, .len = 4096, .cache_seg_id = seg };
@@ -46,7 +32,7 @@ static uint32_t damaged(struct pc_dev *dev, uint32_t seg, uint32_t off)
 {
 	struct pcd_key k = key(1 << 20, 5);
 	uint8_t junk[PCD_KSET_HDR_SIZE];
-	uint32_t size = put_kset(dev, seg, off, &k, 1, false);
+	uint32_t size = img_put_kset(dev, seg, off, &k, 1, false);
 
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)(0x5a + 7 * i);
@@ -100,7 +86,7 @@ static void follows_in_segment(void)
 	uint32_t at = damaged(dev, 0, 0);
 	struct result res;
 
-	at += put_kset(dev, 0, at, k, 2, false);
+	at += img_put_kset(dev, 0, at, k, 2, false);
 	res = scan(dev);
 	ok(res.ret == 0 && res.verdict == PC_SALV_TRUNCATED && res.keys == 2 &&
 	   res.first_off == 8 << 20 && res.resume.seg == 0 &&
@@ -118,9 +104,9 @@ static void follows_last_link(uint32_t next, bool expect_stale,
 	uint32_t at = damaged(dev, 0, 0);
 	struct result res;
 
-	at += put_kset(dev, 0, at, &k, 1, false);
-	put_kset(dev, 0, at, NULL, next, true);
-	put_kset(dev, next, next ? 0 : at + 24, &k2, 1, false);
+	at += img_put_kset(dev, 0, at, &k, 1, false);
+	img_put_kset(dev, 0, at, NULL, next, true);
+	img_put_kset(dev, next, next ? 0 : at + 24, &k2, 1, false);
 	res = scan(dev);
 	if (expect_stale)
 		ok(res.ret == 0 && res.verdict == PC_SALV_STALE && !res.keys,
@@ -139,7 +125,7 @@ static void key_in_key_seg(void)
 	struct pcd_key k = key(8 << 20, 0);
 	uint32_t at = damaged(dev, 0, 0);
 
-	put_kset(dev, 0, at, &k, 1, false);
+	img_put_kset(dev, 0, at, &k, 1, false);
 	ok(scan(dev).verdict == PC_SALV_STALE,
 	   "a key into the log's key segment: an older lap");
 	close_img(dev);
@@ -151,7 +137,7 @@ static void zero_terminator(void)
 	struct pcd_key k = key(8 << 20, 3);
 	struct result res;
 
-	put_kset(dev, 0, 64, &k, 1, false);
+	img_put_kset(dev, 0, 64, &k, 1, false);
 	res = scan(dev);
 	ok(res.ret == 0 && res.verdict == PC_SALV_NONE,
 	   "the kernel's 24 zero bytes at key_head are not scanned past");
@@ -178,10 +164,10 @@ static void cycle(void)
 	uint32_t at = damaged(dev, 0, 0);
 	struct result res;
 
-	at += put_kset(dev, 0, at, &k, 1, false);
-	put_kset(dev, 0, at, NULL, 2, true);
-	put_kset(dev, 2, 0, NULL, 3, true);
-	put_kset(dev, 3, 0, NULL, 2, true);
+	at += img_put_kset(dev, 0, at, &k, 1, false);
+	img_put_kset(dev, 0, at, NULL, 2, true);
+	img_put_kset(dev, 2, 0, NULL, 3, true);
+	img_put_kset(dev, 3, 0, NULL, 2, true);
 	res = scan(dev);
 	ok(res.ret == 0 && res.verdict == PC_SALV_STALE,
 	   "a LAST cycle past the end ends the scan (stale)");
@@ -208,9 +194,9 @@ static void random_segment(void)
 					key(0, rand() % 63) };
 
 		if (n % 3 == 0)
-			put_kset(dev, 0, off, NULL, (uint32_t)rand() % 63, true);
+			img_put_kset(dev, 0, off, NULL, (uint32_t)rand() % 63, true);
 		else
-			put_kset(dev, 0, off, k, 1 + n % 3, false);
+			img_put_kset(dev, 0, off, k, 1 + n % 3, false);
 	}
 	res = scan(dev);
 	ok(res.ret == 0, "random bytes and strewn ksets: the scan ends "

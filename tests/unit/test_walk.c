@@ -20,21 +20,6 @@ static struct pc_dev *fresh(void)
 	return img_new(path, GIB, false);
 }
 
-/* Write a kset at cache segment @seg (= physical after format), @off. */
-static uint32_t put_kset(struct pc_dev *dev, uint32_t seg, uint32_t off,
-			 const struct pcd_key *keys, uint32_t n, bool last)
-{
-	uint8_t buf[PCD_KSET_SIZE_MAX] = { 0 };
-	struct pcd_kset *ks = (void *)buf;
-	uint32_t size;
-
-	if (!last && n)
-		memcpy(ks->keys, keys, n * sizeof(*keys));
-	size = pc_encode_kset(buf, n, last);
-	img_poke(dev, pcd_data_offset(seg, off), buf, size);
-	return size;
-}
-
 static struct pcd_key key(uint64_t off, uint32_t len, uint32_t seg,
 			  uint32_t seg_off)
 {
@@ -61,20 +46,20 @@ static void loops_and_links(void)
 	struct pc_replay r;
 	int ret;
 
-	put_kset(dev, 0, 0, NULL, 1, true);	/* 0 -> 1 */
-	put_kset(dev, 1, 0, NULL, 0, true);	/* 1 -> 0: a loop */
+	img_put_kset(dev, 0, 0, NULL, 1, true);	/* 0 -> 1 */
+	img_put_kset(dev, 1, 0, NULL, 0, true);	/* 1 -> 0: a loop */
 	ret = replay(dev, &r);
 	ok(ret == -EIO && r.end == PC_ERR_HOPS &&
 	   strstr(r.err.msg, "more than 63 LAST links"),
 	   "a LAST loop stops at the hop cap (seg_num): %s", r.err.msg);
 	pc_replay_free(&r);
-	put_kset(dev, 1, 0, NULL, 63, true);
+	img_put_kset(dev, 1, 0, NULL, 63, true);
 	ret = replay(dev, &r);
 	ok(ret == -EIO && r.end == PC_ERR_NEXT_RANGE &&
 	   strstr(r.err.msg, "LAST link to cache segment 63 out of range"),
 	   "a LAST link beyond n_segs is refused");
 	pc_replay_free(&r);
-	put_kset(dev, 1, 0, NULL, 2, true);
+	img_put_kset(dev, 1, 0, NULL, 2, true);
 	ret = replay(dev, &r);
 	ok(ret == 0 && r.n_last == 2 && r.head.seg == 2 && r.head.off == 0 &&
 	   r.segs_used == 3, "a valid chain of LAST links: head 2:0, 3 "
@@ -91,18 +76,18 @@ static void ends_of_log(void)
 	struct pc_replay r;
 	uint32_t off;
 
-	off = put_kset(dev, 0, 0, &k, 1, false);
+	off = img_put_kset(dev, 0, 0, &k, 1, false);
 	ok(replay(dev, &r) == 0 && r.head.off == off && r.n_keys == 1 &&
 	   r.end == PC_END_MAGIC, "one kset, then the zero terminator");
 	pc_replay_free(&r);
 	/* key_num above 128 after a valid magic */
-	put_kset(dev, 0, off, NULL, 0, false);
+	img_put_kset(dev, 0, off, NULL, 0, false);
 	img_poke32(dev, pcd_data_offset(0, off) + 4, 129);
 	ok(replay(dev, &r) == 0 && r.end == PC_END_KEY_NUM && r.head.off == off,
 	   "key_num 129 ends the log");
 	pc_replay_free(&r);
 	/* a bad CRC */
-	put_kset(dev, 0, off, &k, 1, false);
+	img_put_kset(dev, 0, off, &k, 1, false);
 	img_poke32(dev, pcd_data_offset(0, off), 0);
 	ok(replay(dev, &r) == 0 && r.end == PC_END_CRC && r.n_keys == 1,
 	   "a bad kset CRC ends the log");
@@ -183,7 +168,7 @@ static void bad_keys(void)
 		struct pc_replay r;
 		int ret;
 
-		put_kset(dev, 0, 0, ks, 2, false);
+		img_put_kset(dev, 0, 0, ks, 2, false);
 		ret = replay(dev, &r);
 		ok(ret == -EIO && strstr(r.err.msg, "key 1") &&
 		   strstr(r.err.msg, cases[i].msg), "key %s: refused (%s)",
@@ -202,7 +187,7 @@ static void stale_keys(void)
 
 	pc_encode_gen(&g, 2, 1);	/* segment 5 reclaimed once */
 	img_poke(dev, pcd_seg_offset(5) + PCD_SEG_CTRL_OFF, &g, sizeof(g));
-	put_kset(dev, 0, 0, ks, 2, false);
+	img_put_kset(dev, 0, 0, ks, 2, false);
 	ok(replay(dev, &r) == 0 && r.n_stale == 1 && r.n_ext == 1 &&
 	   r.ext[0].off == 4096 && r.segs_used == 2,
 	   "a key older than its segment's generation is dropped");
@@ -245,7 +230,7 @@ static void overrun_mid_log(void)
 	uint8_t buf[PCD_KSET_SIZE_MAX] = { 0 };
 	const uint32_t at_b = PCD_SEG_DATA_SIZE - 104, at_a = at_b - 144;
 
-	put_kset(dev, 3, at_a, a, 3, false);
+	img_put_kset(dev, 3, at_a, a, 3, false);
 	memcpy(((struct pcd_kset *)buf)->keys, b, sizeof(b));
 	pc_encode_kset(buf, 3, false);	/* CRC over B with A's key after it */
 	img_poke(dev, pcd_data_offset(3, at_b), buf, 104);
