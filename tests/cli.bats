@@ -5,6 +5,7 @@
 # entry with its reason; a tool without an entry follows the defaults.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # Words before the options: pcache-bench's device subcommand.
 # pcache: the subcommand that takes devices, with its NAME.
@@ -26,10 +27,8 @@ declare -gA EMPTY=([pcache-fsck]=4)
 declare -gA NDEV=([pcache-writeback]=2 [pcache]=2 [pcache-metadump]=2)
 
 # Tools not yet on the shared layer (cmd/common/cli.h), left out with the
-# reason. pcache: its subcommands parse their own positional arguments and
-# lack -V and failure documents; moving them over is the follow-up of
-# issue 17 (-h and --help already work in every subcommand).
-declare -gA NOT_YET=([pcache]=1)
+# reason (none now; the table stays for the next tool).
+declare -gA NOT_YET=()
 
 tools() {
 	local d t
@@ -118,6 +117,24 @@ expect() {
 		run_tool "$t" --bogus x
 		expect "$t" "$(usage_code "$t")" "$(msg "$t"): --bogus: unknown option"
 	done
+}
+
+@test "with --json after the mistake, a usage error still prints a failure document" {
+	n=0
+	for t in $(tools); do
+		"$PCACHE_BIN/$t" ${PREFIX[$t]:-} --help | grep -q -- '--json' ||
+			continue
+		n=$((n + 1))
+		run --separate-stderr "$PCACHE_BIN/$t" ${PREFIX[$t]:-} --bogus --json
+		[ "$status" -eq "$(usage_code "$t")" ] ||
+			{ echo "$t: exit $status"; false; }
+		jq -e --argjson c "$(usage_code "$t")" '.exit_code == $c and
+			(.error | contains("--bogus")) and
+			.__header.tool != null' <<< "$output" ||
+			{ echo "$t: $output"; false; }
+		[[ "$stderr" == "$(msg "$t"): --bogus: unknown option"* ]]
+	done
+	[ "$n" -ge 7 ]
 }
 
 @test "the shared short options mean the same in every tool" {

@@ -7,6 +7,7 @@
 # helper. The live device paths run in the qemu guest (tests/kernel).
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	P=$PCACHE_BIN/pcache
@@ -50,9 +51,10 @@ Try 'pcache --help' for more information." ]
 @test "usage errors exit 16 before any device is touched" {
 	run "$P" create a b
 	[ "$status" -eq 16 ]
-	[[ "$output" == "pcache create: missing NAME, CACHE or BACKING"* ]]
+	[[ "$output" == "pcache create: missing NAME, CACHE or BACKING argument"* ]]
 	run "$P" create a b c d
 	[ "$status" -eq 16 ]
+	[[ "$output" == "pcache create: unexpected argument 'd'"* ]]
 	run "$P" create --bogus a b c
 	[ "$status" -eq 16 ]
 	run "$P" create 'bad/name' /nonexistent /nonexistent2
@@ -64,6 +66,10 @@ Try 'pcache --help' for more information." ]
 	[ "$status" -eq 16 ]
 	run "$P" remove --timeout -1 a
 	[ "$status" -eq 16 ]
+	[[ "$output" == "pcache remove: --timeout: '-1' is not a number of seconds (at least 0)"* ]]
+	run "$P" wait --clean --timeout= a
+	[ "$status" -eq 16 ]
+	[[ "$output" == "pcache wait: --timeout: empty value"* ]]
 	run "$P" wait pc0
 	[ "$status" -eq 16 ]
 	[[ "$output" == "pcache wait: say what to wait for: --clean"* ]]
@@ -77,6 +83,7 @@ Try 'pcache --help' for more information." ]
 	[ "$status" -eq 16 ]
 	run "$P" status --watch 0.001
 	[ "$status" -eq 16 ]
+	[[ "$output" == "pcache status: --watch: '0.001' is not a number of seconds (at least 0.05)"* ]]
 	run "$P" is-backing
 	[ "$status" -eq 16 ]
 }
@@ -84,12 +91,25 @@ Try 'pcache --help' for more information." ]
 @test "gc_percent above 90 is refused (16) before the kernel is asked" {
 	run "$P" set pc0 --gc-percent 95
 	[ "$status" -eq 16 ]
-	[[ "$output" == "pcache set: --gc-percent: 95 is outside 0-90"* ]]
+	[[ "$output" == "pcache set: --gc-percent: '95' is not a number in 0-90"* ]]
 	run "$P" set pc0 --gc-percent -1
 	[ "$status" -eq 16 ]
 	run "$P" create --gc-percent 91 pc0 /nonexistent /nonexistent2
 	[ "$status" -eq 16 ]
-	[[ "$output" == "pcache create: --gc-percent: 91 is outside 0-90"* ]]
+	[[ "$output" == "pcache create: --gc-percent: '91' is not a number in 0-90"* ]]
+}
+
+@test "with --json anywhere on the line, a usage error prints a failure document" {
+	for cmd in "set pc0 --gc-percent 95 --json" "create -j a b" \
+		   "status --json --watch 0" "list --json extra"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$P" $cmd
+		[ "$status" -eq 16 ]
+		jq -e --arg c "${cmd%% *}" '.__header.tool == "pcache" and
+			.__header.command == $c and .exit_code == 16 and
+			(.error | length > 0)' <<< "$output"
+		[[ "$stderr" == "pcache ${cmd%% *}: "* ]]
+	done
 }
 
 # ---- status decoding -------------------------------------------------------

@@ -64,7 +64,9 @@ void cli_warn(const char *fmt, ...)
 
 void cli_print_version(void)
 {
-	printf("%s (pcache-tools) %s\n", cli_tool, PCACHE_TOOLS_VERSION);
+	/* "pcache create": the program is "pcache" */
+	printf("%.*s (pcache-tools) %s\n", (int)strcspn(cli_tool, " "), cli_tool,
+	       PCACHE_TOOLS_VERSION);
 }
 
 struct json_object *cli_json_u64(uint64_t v)
@@ -98,10 +100,16 @@ struct json_object *cli_json_doc(void)
 {
 	struct json_object *doc = json_object_new_object();
 	struct json_object *hdr = json_object_new_object();
+	const char *sub = strchr(cli_tool, ' ');
 
 	json_object_object_add(hdr, "version",
 			       json_object_new_int(CLI_JSON_VERSION));
-	json_object_object_add(hdr, "tool", json_object_new_string(cli_tool));
+	json_object_object_add(hdr, "tool", sub ?
+		json_object_new_string_len(cli_tool, (int)(sub - cli_tool)) :
+		json_object_new_string(cli_tool));
+	if (sub)
+		json_object_object_add(hdr, "command",
+				       json_object_new_string(sub + 1));
 	json_object_object_add(hdr, "tool_version",
 			       json_object_new_string(PCACHE_TOOLS_VERSION));
 	json_object_object_add(doc, "__header", hdr);
@@ -354,6 +362,36 @@ int cli_next(poptContext pc, struct poptOption *table)
 	return rc;
 }
 
+static bool has_json(const struct poptOption *t)
+{
+	for (; t->longName || t->shortName || t->arg; t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			if (has_json(t->arg))
+				return true;
+		} else if (t->longName && !strcmp(t->longName, "json")) {
+			return true;
+		}
+	}
+	return false;
+}
+
+poptContext cli_context(const char *name, int argc, const char **argv,
+			struct poptOption *table, const char *args)
+{
+	poptContext pc;
+	int i;
+
+	for (i = 1; i < argc && argv[i] && has_json(table); i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			cli_json = 1;
+	}
+	pc = poptGetContext(name ? name : cli_tool, argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, args);
+	return pc;
+}
+
 void cli_parse(poptContext pc, struct poptOption *table)
 {
 	int rc;
@@ -439,6 +477,20 @@ uint64_t cli_uint_arg(const char *opt, const char *s, uint64_t lo,
 		cli_usage("%s: '%s' is not a number in %llu-%llu", opt,
 			  s ? s : "", (unsigned long long)lo,
 			  (unsigned long long)hi);
+	return v;
+}
+
+double cli_seconds_arg(const char *opt, const char *s, double min)
+{
+	double v = 0;
+	char *end = NULL;
+
+	errno = 0;
+	if (s && *s >= '0' && *s <= '9')
+		v = strtod(s, &end);
+	if (!end || errno || *end || v != v || v > 1e9 || v < min)
+		cli_usage("%s: '%s' is not a number of seconds (at least %g)",
+			  opt, s ? s : "", min);
 	return v;
 }
 

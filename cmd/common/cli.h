@@ -32,8 +32,7 @@
  *		POPT_TABLEEND
  *	};
  *	cli_init("pcache-x");
- *	pc = poptGetContext(cli_tool, argc, argv, opts, 0);
- *	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
+ *	pc = cli_context(NULL, argc, argv, opts, "[OPTION...] DEVICE");
  *	cli_parse(pc, opts);		// --help/--version exit here
  *	cli_args(pc, args, 1, "DEVICE");
  *	size = cli_size_arg("--size", size_arg);
@@ -100,7 +99,19 @@ extern struct poptOption cli_help_options[];
 #define CLI_OPT_FORCE(var, desc) { "force", 'f', POPT_ARG_NONE, var, 0, \
 				   desc, NULL }
 
+/*
+ * @tool is the name messages start with; "pcache create" for a tool with
+ * subcommands (JSON headers then say tool "pcache", command "create").
+ */
 void cli_init(const char *tool);
+/*
+ * poptGetContext(@name or cli_tool) with @args as the "[OPTION...] ARG"
+ * help text. When @table has a --json option and argv holds "--json" or
+ * "-j" (before "--"), --json is on before parsing starts, so that a usage
+ * error anywhere on the line still prints a JSON document.
+ */
+poptContext cli_context(const char *name, int argc, const char **argv,
+			struct poptOption *table, const char *args);
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_version(void);
@@ -132,6 +143,9 @@ uint64_t cli_size_arg(const char *opt, const char *s);
  * "--gc-percent: 'abc' is not a number in 0-90". */
 uint64_t cli_uint_arg(const char *opt, const char *s, uint64_t lo,
 		      uint64_t hi);
+/* Seconds (decimal, fractions allowed) of at least @min, or a usage error:
+ * "--timeout: 'x' is not a number of seconds (at least 0)". */
+double cli_seconds_arg(const char *opt, const char *s, double min);
 /* Returns @code; on a failure with --json and no document printed yet,
  * prints {"__header", "error": first error, "exit_code": @code}. */
 int cli_exit(int code);

@@ -97,8 +97,8 @@ static int lib_parse_opts(int argc, const char **argv, struct lb_opts *o)
 	o->min_time = 0.5;
 	argv[0] = "pcache-bench lib";	/* as --help shows it */
 	cli_cmd = argv[0];
-	ctx = poptGetContext("pcache-bench lib", argc, argv, lib_table, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTION...] [IMAGE]");
+	ctx = cli_context("pcache-bench lib", argc, argv, lib_table,
+			  "[OPTION...] [IMAGE]");
 	ret = bench_popt_loop(ctx, lib_table, &larg, lib_handle_cb, o);
 	if (ret)
 		goto out;

@@ -202,8 +202,8 @@ int io_parse_opts(int argc, const char **argv, struct io_opts *o)
 	io_defaults(o);
 	argv[0] = "pcache-bench io";	/* as --help shows it */
 	cli_cmd = argv[0];
-	ctx = poptGetContext("pcache-bench io", argc, argv, io_table, 0);
-	poptSetOtherOptionHelp(ctx, "[OPTION...] DEVICE");
+	ctx = cli_context("pcache-bench io", argc, argv, io_table,
+			  "[OPTION...] DEVICE");
 	ret = bench_popt_loop(ctx, io_table, &arg, io_handle_cb, o);
 	if (ret)
 		goto out;

@@ -142,8 +142,7 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 	uint64_t v;
 
 	take_extract(&argc, argv, d);
-	pc = poptGetContext(cli_tool, argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
+	pc = cli_context(NULL, argc, argv, table, "[OPTION...] DEVICE");
 	cli_parse(pc, table);
 	cli_args(pc, &arg, 1, usage_tail);
 	d->path = strdup(arg);

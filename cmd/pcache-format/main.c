@@ -101,8 +101,7 @@ int main(int argc, const char **argv)
 
 	cli_init("pcache-format");
 	cli_usage_code = CLI_EXIT_FAIL;
-	pc = poptGetContext("pcache-format", argc, argv, options, 0);
-	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
+	pc = cli_context(NULL, argc, argv, options, "[OPTION...] DEVICE");
 	cli_parse(pc, options);
 	opts.json = cli_json;
 	cli_args(pc, &opts.device, 1, "DEVICE");

@@ -165,11 +165,11 @@ static struct pc_check_opts make_opts(void)
 
 static char *parse_args(int argc, const char **argv)
 {
-	poptContext pc = poptGetContext(cli_tool, argc, argv, options, 0);
+	poptContext pc = cli_context(NULL, argc, argv, options,
+				     "[OPTION...] DEVICE");
 	const char *dev;
 	char *path;
 
-	poptSetOtherOptionHelp(pc, "[OPTION...] DEVICE");
 	cli_parse(pc, options);
 	if (opt.list) {
 		fsck_list_findings();

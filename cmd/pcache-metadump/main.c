@@ -33,9 +33,8 @@ int main(int argc, const char **argv)
 	int ret;
 
 	cli_init("pcache-metadump");
-	pc = poptGetContext(NULL, argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, "DEVICE FILE | --restore FILE IMAGE | "
-			       "--info FILE");
+	pc = cli_context(NULL, argc, argv, table, "DEVICE FILE | --restore "
+			 "FILE IMAGE | --info FILE");
 	cli_parse(pc, table);
 	if (restore && info)
 		cli_usage("--restore and --info exclude each other");

@@ -40,10 +40,10 @@ static void parse_args(int argc, const char **argv, struct wb *w)
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
-	poptContext pc = poptGetContext(cli_tool, argc, argv, table, 0);
+	poptContext pc = cli_context(NULL, argc, argv, table,
+				     "[OPTION...] CACHE_DEVICE BACKING_DEVICE");
 	const char *args[2];
 
-	poptSetOtherOptionHelp(pc, "[OPTION...] CACHE_DEVICE BACKING_DEVICE");
 	cli_parse(pc, table);
 	cli_args(pc, args, 2, "CACHE_DEVICE and BACKING_DEVICE");
 	if (from && cli_parse_pos(from, &w->from))

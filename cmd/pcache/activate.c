@@ -15,6 +15,7 @@ struct tab_cmd {
 	int all;
 	int no_wait, force;
 	double timeout;
+	char *timeout_arg;
 	char *tab;
 	const char **names;
 	size_t n;
@@ -67,10 +68,9 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 	struct poptOption drain[] = {
 		{ "no-wait", 'n', POPT_ARG_NONE, &c->no_wait, 0,
 		  "Remove at once; dirty data stays on the cache device", NULL },
-		{ "timeout", 0, POPT_ARG_DOUBLE, &c->timeout, 0,
+		{ "timeout", 0, POPT_ARG_STRING, &c->timeout_arg, 0,
 		  "Give up draining a device after SECONDS", "SECONDS" },
-		{ "force", 'f', POPT_ARG_NONE, &c->force, 0,
-		  "Remove even when draining times out", NULL },
+		CLI_OPT_FORCE(&c->force, "Remove even when draining times out"),
 		POPT_TABLEEND
 	};
 	struct poptOption opts[] = {
@@ -78,20 +78,18 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 		  "Every entry (activate: every entry without noauto)", NULL },
 		{ "tab", 't', POPT_ARG_STRING, &c->tab, 0,
 		  "Read FILE instead of " PCACHE_TAB_DEFAULT, "FILE" },
-		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
-		  "Print nothing but errors and warnings", NULL },
+		CLI_OPT_QUIET(&quiet, "Print nothing but errors and warnings"),
+		CLI_OPT_VERSION,
+		CLI_OPT_HELP,
 		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, drain, 0,
 		  "Draining (as remove):", NULL },
-		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc;
 
-	/* activate has no draining options: help moves up over them */
-	if (!deact) {
-		opts[3] = opts[4];
-		opts[4] = (struct poptOption)POPT_TABLEEND;
-	}
+	/* activate has no draining options */
+	if (!deact)
+		opts[5] = (struct poptOption)POPT_TABLEEND;
 
 	pc = sub_parse(sub, argc, argv, opts,
 		       "[OPTION...] (--all | NAME...)");
@@ -100,11 +98,11 @@ static int parse_tab_cmd(const char *sub, int argc, const char **argv,
 	c->names = poptGetArgs(pc);
 	for (c->n = 0; c->names && c->names[c->n]; c->n++)
 		;
-	if (c->timeout < 0)
-		return sub_usage(pc, "--timeout: %g is negative", c->timeout);
+	if (c->timeout_arg)
+		c->timeout = cli_seconds_arg("--timeout", c->timeout_arg, 0);
 	if (c->all == !!c->n)
-		return sub_usage(pc, c->all ? "--all and NAME exclude each "
-				 "other" : "give NAME... or --all");
+		cli_usage(c->all ? "--all and NAME exclude each other" :
+			  "missing NAME... or --all");
 	if (tab_load(c->tab ? c->tab : PCACHE_TAB_DEFAULT, &c->t))
 		return CLI_EXIT_FAIL;
 	for (size_t i = 0; i < c->n; i++)

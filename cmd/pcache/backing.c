@@ -165,23 +165,20 @@ int cmd_is_backing(int argc, const char **argv)
 		{ "export", 'x', POPT_ARG_NONE, &export, 0,
 		  "Print PCACHE_BACKING_OF=NAME for udev's IMPORT{program}",
 		  NULL },
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("is-backing", argc, argv, opts,
 				   "[OPTION...] DEVICE");
-	const char *devnode = poptGetArg(pc), *how = NULL;
+	const char *devnode, *how = NULL;
 	const char *tabpath = tabfile ? tabfile : PCACHE_TAB_DEFAULT;
 	char name[PCACHE_NAME_MAX + 30] = "", disk[300];
 	struct tab t = { 0 };
 	struct stat dev, dst;
 	int ret = CLI_EXIT_FAIL;
 
-	if (!devnode || poptPeekArg(pc)) {
-		ret = sub_usage(pc, devnode ? "too many arguments" :
-				"missing DEVICE");
-		goto out;
-	}
+	cli_args(pc, &devnode, 1, "DEVICE");
 	if (stat(devnode, &dev)) {
 		cli_err("%s: %s", devnode, strerror(errno));
 		goto out;

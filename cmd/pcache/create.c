@@ -233,12 +233,19 @@ static int check_devices(const struct create_req *r, uint64_t *sectors,
 		return -1;
 	}
 	pcache_flushbufs(r->cache);
-	/* exclusive opens: a mounted or otherwise held device is refused */
-	if (pc_dev_open(r->backing, PC_OPEN_EXCL, &back, &err) ||
-	    pc_dev_open(r->cache, cflags, &cache, &err)) {
+	/*
+	 * Exclusive opens: a mounted or otherwise held device is refused.
+	 * The cache device first, and its superblock before the backing
+	 * device's size: what is wrong with the cache is the news. --format
+	 * writes only once both devices have passed.
+	 */
+	if (pc_dev_open(r->cache, cflags, &cache, &err) ||
+	    pc_dev_open(r->backing, PC_OPEN_EXCL, &back, &err)) {
 		cli_err("%s", err.msg);
 		goto out;
 	}
+	if (!r->format && check_superblock(r, cache))
+		goto out;
 	bsize = pc_dev_size(back);
 	if (bsize < PCD_SECTOR_SIZE || bsize % PCD_SECTOR_SIZE) {
 		cli_err("%s: size %llu is not a positive multiple of 512 bytes",
@@ -246,8 +253,9 @@ static int check_devices(const struct create_req *r, uint64_t *sectors,
 		goto out;
 	}
 	*sectors = bsize / PCD_SECTOR_SIZE;
-	if (check_superblock(r, cache) ||
-	    check_media(r, cache, bsize, gc_media))
+	if (r->format && check_superblock(r, cache))
+		goto out;
+	if (check_media(r, cache, bsize, gc_media))
 		goto out;
 	ret = 0;
 out:
@@ -325,12 +333,19 @@ int pcache_create(const struct create_req *r)
 	if (r->gc_percent >= 0 && (uint32_t)r->gc_percent != gc_media &&
 	    set_gc_after(r->name, r->gc_percent))
 		return CLI_EXIT_FAIL;
-	if (r->quiet)
+	if (r->quiet && !r->json)
 		return CLI_EXIT_OK;
 	if (dm_live_read(r->name, &lv)) {
+		if (r->json) {
+			cli_err("%s: created, but its status cannot be read",
+				r->name);
+			return CLI_EXIT_FAIL;
+		}
 		printf("created /dev/mapper/%s\n", r->name);
 		return CLI_EXIT_OK;
 	}
+	if (r->json)
+		return pcache_print_devices(&lv, 1);
 	printf("created /dev/mapper/%s: cache %s, backing %s, %llu sectors, "
 	       "%u segments (%u in use), data_crc %s, gc_percent %u\n",
 	       r->name, r->cache, r->backing, (unsigned long long)sectors,
@@ -341,52 +356,44 @@ int pcache_create(const struct create_req *r)
 
 int cmd_create(int argc, const char **argv)
 {
-	static int data_crc, format, force, quiet, gc = GC_UNSET;
+	static int data_crc, format, force, quiet;
+	static char *gc;
 	struct poptOption opts[] = {
 		{ "data-crc", 'c', POPT_ARG_NONE, &data_crc, 0,
 		  "Table line data_crc true (must match the media)", NULL },
-		{ "gc-percent", 'g', POPT_ARG_INT, &gc, 0,
+		{ "gc-percent", 'g', POPT_ARG_STRING, &gc, 0,
 		  "Set gc_percent (0-90) after creating", "N" },
 		{ "format", 0, POPT_ARG_NONE, &format, 0,
 		  "Format a device without a superblock first (pcache-format's "
 		  "refusals apply)", NULL },
-		{ "force", 'f', POPT_ARG_NONE, &force, 0,
-		  "Create although the checker finds what the kernel refuses "
-		  "or loses; with --format, overwrite a clean cache or a "
-		  "signature", NULL },
-		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
-		  "Print nothing but errors", NULL },
+		CLI_OPT_FORCE(&force, "Create although the checker finds what "
+			      "the kernel refuses or loses; with --format, "
+			      "overwrite a clean cache or a signature"),
+		CLI_OPT_QUIET(&quiet, "Print nothing but errors"),
+		CLI_OPT_JSON("Print the new device as pcache status --json "
+			     "does (docs/json-pcache.md)"),
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("create", argc, argv, opts,
 				   "[OPTION...] NAME CACHE BACKING");
-	const char **a = poptGetArgs(pc);
+	const char *a[3];
 	struct create_req r = {
-		.data_crc = data_crc, .gc_percent = gc == GC_UNSET ? -1 : gc,
-		.format = format,
-		.force = force, .quiet = quiet,
+		.data_crc = data_crc, .format = format,
+		.force = force, .quiet = quiet || cli_json, .json = cli_json,
 	};
-	int ret, n = 0;
+	int ret;
 
-	while (a && a[n])
-		n++;
-	if (n != 3) {
-		ret = sub_usage(pc, n < 3 ? "missing NAME, CACHE or BACKING" :
-				"too many arguments");
-		goto out;
-	}
-	if (gc != GC_UNSET && (gc < 0 || gc > (int)PCD_GC_PERCENT_MAX)) {
-		ret = sub_usage(pc, "--gc-percent: %d is outside 0-%u", gc,
-				PCD_GC_PERCENT_MAX);
-		goto out;
-	}
+	cli_args(pc, a, 3, "NAME, CACHE or BACKING");
+	r.gc_percent = sub_gc_percent(gc);
+	if (r.gc_percent == GC_UNSET)
+		r.gc_percent = -1;
 	r.name = a[0];
 	r.cache = a[1];
 	r.backing = a[2];
-	cli_quiet = quiet;
+	cli_quiet = r.quiet;
 	ret = pcache_create(&r);
-out:
 	poptFreeContext(pc);
-	return ret;
+	return cli_exit(ret);
 }

@@ -6,15 +6,12 @@
  *
  * Exit status: 0 success, 1 failure or refusal, 16 usage error.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pcache.h"
-
-int opt_version;
 
 struct subcmd {
 	const char *name;
@@ -34,19 +31,6 @@ static const struct subcmd subcmds[] = {
 	{ "is-backing", cmd_is_backing, "is a device a backing device? (udev)" },
 	{ NULL, NULL, NULL },
 };
-
-struct json_object *pcache_json_doc(const char *command)
-{
-	struct json_object *doc = cli_json_doc(), *hdr;
-
-	if (json_object_object_get_ex(doc, "__header", &hdr)) {
-		json_object_object_add(hdr, "tool",
-				       json_object_new_string("pcache"));
-		json_object_object_add(hdr, "command",
-				       json_object_new_string(command));
-	}
-	return doc;
-}
 
 double now_s(void)
 {
@@ -70,24 +54,26 @@ poptContext sub_parse(const char *sub, int argc, const char **argv,
 		args_copy[0] = ctxname;
 		argv = args_copy;
 	}
-	pc = poptGetContext(ctxname, argc, argv, opts, 0);
-	poptSetOtherOptionHelp(pc, args);
+	pc = cli_context(ctxname, argc, argv, opts, args);
 	cli_cmd = ctxname;
 	cli_parse(pc, opts);
 	return pc;
 }
 
-int sub_usage(poptContext pc, const char *fmt, ...)
+const char *sub_name(poptContext pc)
 {
-	va_list ap;
+	const char *name;
 
-	(void)pc;
-	fprintf(stderr, "%s: ", cli_tool);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli_tool);
-	return CLI_EXIT_USAGE;
+	cli_args(pc, &name, 1, "NAME");
+	return name;
+}
+
+int sub_gc_percent(const char *arg)
+{
+	if (!arg)
+		return GC_UNSET;
+	/* some kernels truncate a larger value to 8 bits without a word */
+	return (int)cli_uint_arg("--gc-percent", arg, 0, PCD_GC_PERCENT_MAX);
 }
 
 static void top_help(FILE *f)

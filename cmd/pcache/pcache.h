@@ -94,6 +94,8 @@ struct pc_decoded {
 
 void pcs_decode(const struct pcs_status *st, struct pc_decoded *d);
 struct json_object *pcs_json(const struct pc_live *lv);
+/* {"__header", "devices": [pcs_json of each]} on stdout: 0 or 1. */
+int pcache_print_devices(const struct pc_live *lv, size_t n);
 void pcs_print_table(const struct pc_live *lv, size_t n, bool header);
 
 int cmd_status(int argc, const char **argv);
@@ -110,6 +112,7 @@ struct create_req {
 	bool format;
 	bool force;
 	bool quiet;
+	bool json;		/* print the new device as status --json */
 };
 
 int pcache_create(const struct create_req *r);
@@ -169,14 +172,17 @@ int cmd_is_backing(int argc, const char **argv);
 
 /* ---- main.c: option helpers shared by the subcommands ------------------ */
 
-/* Parse @argv with @opts for subcommand @sub; exits 16 on a usage error. */
+/*
+ * Parse @argv with @opts for subcommand @sub (cli_context, cli_parse):
+ * --help, --version and usage errors exit here (16, with --json a
+ * failure document too).
+ */
 poptContext sub_parse(const char *sub, int argc, const char **argv,
 		      struct poptOption *opts, const char *args);
-int sub_usage(poptContext pc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-extern int opt_version;
+/* NAME, the one positional argument, or a usage error. */
+const char *sub_name(poptContext pc);
+/* --gc-percent's value checked against the kernel's 0-90, or GC_UNSET. */
+int sub_gc_percent(const char *arg);
 double now_s(void);
-/* A JSON document whose header says tool "pcache" and the command. */
-struct json_object *pcache_json_doc(const char *command);
 
 #endif

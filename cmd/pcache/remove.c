@@ -160,45 +160,32 @@ int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
 	return CLI_EXIT_OK;
 }
 
-static int one_name(poptContext pc, const char **name)
-{
-	*name = poptGetArg(pc);
-	if (!*name)
-		return sub_usage(pc, "missing NAME");
-	if (poptPeekArg(pc))
-		return sub_usage(pc, "too many arguments");
-	return 0;
-}
-
 int cmd_remove(int argc, const char **argv)
 {
 	static int no_wait, force, quiet;
-	static double timeout;
+	static char *timeout;
 	struct poptOption opts[] = {
 		{ "no-wait", 'n', POPT_ARG_NONE, &no_wait, 0,
 		  "Remove at once; dirty data stays on the cache device", NULL },
-		{ "timeout", 't', POPT_ARG_DOUBLE, &timeout, 0,
+		{ "timeout", 't', POPT_ARG_STRING, &timeout, 0,
 		  "Give up draining after SECONDS (device left in place)",
 		  "SECONDS" },
-		{ "force", 'f', POPT_ARG_NONE, &force, 0,
-		  "Remove even when draining times out", NULL },
-		{ "quiet", 'q', POPT_ARG_NONE, &quiet, 0,
-		  "Print nothing but errors and warnings", NULL },
+		CLI_OPT_FORCE(&force, "Remove even when draining times out"),
+		CLI_OPT_QUIET(&quiet, "Print nothing but errors and warnings"),
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("remove", argc, argv, opts,
 				   "[OPTION...] NAME");
-	struct drain_opts o = { .timeout = timeout, .force = force };
-	const char *name;
-	int ret = one_name(pc, &name);
+	struct drain_opts o = { .force = force };
+	const char *name = sub_name(pc);
+	int ret;
 
-	if (!ret && timeout < 0)
-		ret = sub_usage(pc, "--timeout: %g is negative", timeout);
-	if (!ret) {
-		cli_quiet = quiet;
-		ret = pcache_remove(name, !no_wait, &o);
-	}
+	if (timeout)
+		o.timeout = cli_seconds_arg("--timeout", timeout, 0);
+	cli_quiet = quiet;
+	ret = pcache_remove(name, !no_wait, &o);
 	poptFreeContext(pc);
 	return ret;
 }
@@ -206,29 +193,28 @@ int cmd_remove(int argc, const char **argv)
 int cmd_wait(int argc, const char **argv)
 {
 	static int clean;
-	static double timeout;
+	static char *timeout_arg;
 	struct poptOption opts[] = {
 		{ "clean", 'c', POPT_ARG_NONE, &clean, 0,
 		  "Flush, then wait until writeback has written everything back",
 		  NULL },
-		{ "timeout", 't', POPT_ARG_DOUBLE, &timeout, 0,
+		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
 		  "Fail after SECONDS", "SECONDS" },
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("wait", argc, argv, opts,
 				   "--clean [OPTION...] NAME");
+	const char *name = sub_name(pc);
+	double timeout = 0;
 	struct pc_live lv;
-	const char *name;
-	int ret = one_name(pc, &name), d;
+	int ret = CLI_EXIT_FAIL, d;
 
-	if (!ret && !clean)
-		ret = sub_usage(pc, "say what to wait for: --clean");
-	if (!ret && timeout < 0)
-		ret = sub_usage(pc, "--timeout: %g is negative", timeout);
-	if (ret)
-		goto out;
-	ret = CLI_EXIT_FAIL;
+	if (!clean)
+		cli_usage("say what to wait for: --clean");
+	if (timeout_arg)
+		timeout = cli_seconds_arg("--timeout", timeout_arg, 0);
 	if (live_or_err(name, &lv))
 		goto out;
 	d = drain(name, timeout);
@@ -243,29 +229,27 @@ out:
 
 int cmd_set(int argc, const char **argv)
 {
-	static int gc = GC_UNSET;
+	static char *gc_arg;
+	static int quiet;
 	struct poptOption opts[] = {
-		{ "gc-percent", 'g', POPT_ARG_INT, &gc, 0,
+		{ "gc-percent", 'g', POPT_ARG_STRING, &gc_arg, 0,
 		  "Segment use (percent, 0-90) at which GC starts", "N" },
+		CLI_OPT_QUIET(&quiet, "Print nothing but errors"),
+		CLI_OPT_JSON("Print the device as pcache status --json does"),
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
 	poptContext pc = sub_parse("set", argc, argv, opts,
 				   "[OPTION...] NAME --gc-percent N");
+	const char *name = sub_name(pc);
+	int gc = sub_gc_percent(gc_arg), ret = CLI_EXIT_FAIL;
 	struct pc_live lv;
-	const char *name;
 	char msg[32];
-	int ret = one_name(pc, &name);
 
-	/* some kernels truncate a larger value to 8 bits without a word */
-	if (!ret && gc == GC_UNSET)
-		ret = sub_usage(pc, "missing --gc-percent N");
-	else if (!ret && (gc < 0 || gc > (int)PCD_GC_PERCENT_MAX))
-		ret = sub_usage(pc, "--gc-percent: %d is outside 0-%u", gc,
-				PCD_GC_PERCENT_MAX);
-	if (ret)
-		goto out;
-	ret = CLI_EXIT_FAIL;
+	if (gc == GC_UNSET)
+		cli_usage("missing --gc-percent N");
+	cli_quiet = quiet;
 	if (live_or_err(name, &lv))
 		goto out;
 	snprintf(msg, sizeof(msg), "gc_percent %d", gc);
@@ -280,10 +264,12 @@ int cmd_set(int argc, const char **argv)
 			lv.st.gc_percent, gc);
 		goto out;
 	}
-	if (!cli_quiet)
-		printf("%s: gc_percent %d\n", name, gc);
 	ret = CLI_EXIT_OK;
+	if (cli_json)
+		ret = pcache_print_devices(&lv, 1);
+	else if (!cli_quiet)
+		printf("%s: gc_percent %d\n", name, gc);
 out:
 	poptFreeContext(pc);
-	return ret;
+	return cli_exit(ret);
 }

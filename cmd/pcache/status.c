@@ -372,7 +372,7 @@ static int once(struct source *src, const char **names, size_t n, bool json)
 	size_t i;
 
 	if (json) {
-		doc = pcache_json_doc("status");
+		doc = cli_json_doc();
 		arr = json_object_new_array();
 		json_object_object_add(doc, "devices", arr);
 	}
@@ -398,15 +398,29 @@ static int once(struct source *src, const char **names, size_t n, bool json)
 	return ret;
 }
 
+int pcache_print_devices(const struct pc_live *lv, size_t n)
+{
+	struct json_object *doc = cli_json_doc(), *arr;
+	int ret = CLI_EXIT_OK;
+	size_t i;
+
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, pcs_json(&lv[i]));
+	json_object_object_add(doc, "devices", arr);
+	if (cli_json_print(doc))
+		ret = CLI_EXIT_FAIL;
+	json_object_put(doc);
+	return ret;
+}
+
 int cmd_status(int argc, const char **argv)
 {
-	static int json, detail;
-	static double interval;
-	static char *from, *cache_dev;
+	static int detail;
+	static char *from, *cache_dev, *watch_arg;
 	struct poptOption opts[] = {
-		{ "json", 'j', POPT_ARG_NONE, &json, 0,
-		  "Print JSON (docs/json-pcache.md)", NULL },
-		{ "watch", 'w', POPT_ARG_DOUBLE, &interval, 0,
+		CLI_OPT_JSON("Print JSON (docs/json-pcache.md)"),
+		{ "watch", 'w', POPT_ARG_STRING, &watch_arg, 0,
 		  "Refresh every SECONDS with rates; warn when writeback stalls",
 		  "SECONDS" },
 		{ "detail", 'd', POPT_ARG_NONE, &detail, 0,
@@ -416,6 +430,7 @@ int cmd_status(int argc, const char **argv)
 		  &from, 0, "Read status lines from FILE (tests)", "FILE" },
 		{ "cache-dev", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN,
 		  &cache_dev, 0, "Cache device for --detail (tests)", "PATH" },
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
@@ -424,15 +439,14 @@ int cmd_status(int argc, const char **argv)
 	struct source src = { .detail = detail, .cache_dev = cache_dev };
 	const char **args = poptGetArgs(pc);
 	const char *recorded[] = { "recorded", NULL };
+	bool json = cli_json;
+	double interval = 0;
 	char **names = NULL;
 	size_t n = 0;
 	int ret;
 
-	if (interval < 0 || (interval > 0 && interval < 0.05)) {
-		ret = sub_usage(pc, "--watch: %g is not an interval of at "
-				"least 0.05 s", interval);
-		goto out;
-	}
+	if (watch_arg)
+		interval = cli_seconds_arg("--watch", watch_arg, 0.05);
 	if (from && !(src.replay = fopen(from, "r"))) {
 		cli_err("%s: %s", from, strerror(errno));
 		ret = CLI_EXIT_FAIL;
@@ -461,14 +475,14 @@ out:
 		fclose(src.replay);
 	dm_free_names(names, names ? n : 0);
 	poptFreeContext(pc);
-	return ret;
+	return cli_exit(ret);
 }
 
 int cmd_list(int argc, const char **argv)
 {
-	static int json;
 	struct poptOption opts[] = {
-		{ "json", 'j', POPT_ARG_NONE, &json, 0, "Print JSON", NULL },
+		CLI_OPT_JSON("Print JSON (docs/json-pcache.md)"),
+		CLI_OPT_VERSION,
 		CLI_OPT_HELP,
 		POPT_TABLEEND
 	};
@@ -477,19 +491,17 @@ int cmd_list(int argc, const char **argv)
 	struct pc_live lv;
 	struct pc_decoded d;
 	char **names = NULL, sz[32];
+	bool json = cli_json;
 	size_t n = 0, i;
 	int ret = CLI_EXIT_OK;
 
-	if (poptPeekArg(pc)) {
-		ret = sub_usage(pc, "list takes no arguments");
-		goto out;
-	}
+	cli_args(pc, NULL, 0, "");
 	if (all_names(&names, &n)) {
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
 	if (json) {
-		doc = pcache_json_doc("list");
+		doc = cli_json_doc();
 		arr = json_object_new_array();
 		json_object_object_add(doc, "devices", arr);
 	} else if (n) {
@@ -518,5 +530,5 @@ int cmd_list(int argc, const char **argv)
 out:
 	dm_free_names(names, n);
 	poptFreeContext(pc);
-	return ret;
+	return cli_exit(ret);
 }
