@@ -137,7 +137,7 @@ roundtrip() {
 	run "$MD" --info "$f.md"
 	[ "$status" -eq 0 ]
 	[[ ${lines[1]} == "format         pcache-metadump version 1, written by pcache-tools "* ]]
-	[ "${lines[2]}" = "device size    1073741824 (1.00 GiB), seg_num 63, 1 key segments" ]
+	[ "${lines[2]}" = "device size    1073741824 (1.00 GiB), seg_num 63, 1 key segment" ]
 	[[ $output == *"data           not captured"* ]]
 	run "$MD" --info --json "$f.md"
 	[ "$status" -eq 0 ]

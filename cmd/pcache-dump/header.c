@@ -453,9 +453,10 @@ static void summary_print(struct dump *d, struct summary *s)
 	       (unsigned long long)r->n_ksets, (unsigned long long)r->n_last,
 	       r->n_keys, (unsigned long long)r->n_stale);
 	printf("  segs_used  %u\n", r->segs_used);
-	printf("  cached     %llu bytes (%s) in %zu extents\n",
+	printf("  cached     %llu bytes (%s) in %zu extent%s\n",
 	       (unsigned long long)r->cached_bytes,
-	       cli_size(r->cached_bytes, sz, sizeof(sz)), r->n_ext);
+	       cli_size(r->cached_bytes, sz, sizeof(sz)), r->n_ext,
+	       cli_s(r->n_ext));
 	printf("  dirty      %llu bytes (%s)%s\n",
 	       (unsigned long long)r->dirty_bytes,
 	       cli_size(r->dirty_bytes, sz, sizeof(sz)),

@@ -159,8 +159,12 @@ static void run_print(const struct pc_salvage_run *run)
 	       fmt_pos(run->from, b, sizeof(b)),
 	       run->stale ? " (an older lap: ignored)" : "");
 	if (run->damaged_keys && !run->stale)
-		printf("       the damaged kset's %u keys are proven by their "
-		       "data CRCs and taken\n", run->damaged_keys);
+		printf("       the damaged kset's %u key%s %s proven by "
+		       "%s data CRC%s and taken\n", run->damaged_keys,
+		       cli_s(run->damaged_keys),
+		       run->damaged_keys == 1 ? "is" : "are",
+		       run->damaged_keys == 1 ? "its" : "their",
+		       cli_s(run->damaged_keys));
 }
 
 /* The ksets past the kernel's end, each shown as the log section shows one. */
@@ -313,8 +317,8 @@ void dump_log(struct dump *d)
 		json_object_object_add(o, "end", e);
 		json_object_object_add(d->doc, "log", o);
 	} else if (lw.truncated) {
-		printf("  (stopped after %llu ksets: --limit)\n",
-		       (unsigned long long)lw.shown);
+		printf("  (stopped after %llu kset%s: --limit)\n",
+		       (unsigned long long)lw.shown, cli_s(lw.shown));
 	} else {
 		printf("  end  %-13s %s%s%s\n", fmt_pos(v.pos, a, sizeof(a)),
 		       pc_walk_end_name(w.end),

@@ -183,19 +183,20 @@ void dump_replay_section(struct dump *d)
 		return;
 	}
 	if (t.shown < r->n_ext)
-		printf("  (%zu more extents not shown: --limit)\n",
-		       r->n_ext - (size_t)t.shown);
-	printf("  totals: %zu extents; cached %llu bytes (%s)",
-	       r->n_ext, (unsigned long long)r->cached_bytes,
+		printf("  (%zu more extent%s not shown: --limit)\n",
+		       r->n_ext - (size_t)t.shown,
+		       cli_s(r->n_ext - (size_t)t.shown));
+	printf("  totals: %zu extent%s; cached %llu bytes (%s)",
+	       r->n_ext, cli_s(r->n_ext), (unsigned long long)r->cached_bytes,
 	       cli_size(r->cached_bytes, sz, sizeof(sz)));
 	printf("; dirty %llu bytes (%s); clean %llu bytes\n",
 	       (unsigned long long)r->dirty_bytes,
 	       cli_size(r->dirty_bytes, a, sizeof(a)),
 	       (unsigned long long)t.clean_bytes);
-	printf("  keys %zu (stale %llu) in %llu ksets; data crc: %llu ok, "
+	printf("  keys %zu (stale %llu) in %llu kset%s; data crc: %llu ok, "
 	       "%llu bad, %llu unreadable, %llu unchecked\n", r->n_keys,
 	       (unsigned long long)r->n_stale,
-	       (unsigned long long)r->n_ksets,
+	       (unsigned long long)r->n_ksets, cli_s(r->n_ksets),
 	       (unsigned long long)t.crc[CRC_OK],
 	       (unsigned long long)t.crc[CRC_BAD],
 	       (unsigned long long)t.crc[CRC_UNREADABLE],

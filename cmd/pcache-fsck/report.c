@@ -71,25 +71,25 @@ static void text_usage(const struct pc_check_usage *u,
 	       u->dirty_tail.off, u->key_head.seg, u->key_head.off,
 	       u->log_end == PC_END_MAGIC ? "ends cleanly" :
 	       pc_walk_end_name(u->log_end));
-	printf("     %" PRIu64 " ksets, %" PRIu64 " LAST, %" PRIu64 " keys "
+	printf("     %" PRIu64 " kset%s, %" PRIu64 " LAST, %" PRIu64 " key%s "
 	       "(%" PRIu64 " dirty, %" PRIu64 " clean, %" PRIu64 " stale)\n",
-	       u->ksets, u->last_ksets, u->keys, u->dirty_keys, u->clean_keys,
-	       u->stale_keys);
+	       u->ksets, cli_s(u->ksets), u->last_ksets, u->keys,
+	       cli_s(u->keys), u->dirty_keys, u->clean_keys, u->stale_keys);
 	printf("data: %s live after replay, %s dirty, %s clean; %u of %u "
 	       "segments in use\n", cli_size(u->live_bytes, a, sizeof(a)),
 	       cli_size(u->dirty_bytes, b, sizeof(b)),
 	       cli_size(u->clean_bytes, c, sizeof(c)), u->segs_used,
 	       u->n_segs);
 	if (u->verified_keys)
-		printf("data crc: %" PRIu64 " keys, %s verified\n",
-		       u->verified_keys,
+		printf("data crc: %" PRIu64 " key%s, %s verified\n",
+		       u->verified_keys, cli_s(u->verified_keys),
 		       cli_size(u->verified_bytes, a, sizeof(a)));
 	else if (u->data_unverified)
 		printf("data crc: not verified (--no-verify-data); the kernel's "
 		       "data check at activation was not made\n");
 	if (u->backing_compared)
-		printf("backing: %" PRIu64 " extents, %s compared, %" PRIu64
-		       " differ\n", u->backing_extents,
+		printf("backing: %" PRIu64 " extent%s, %s compared, %" PRIu64
+		       " differ\n", u->backing_extents, cli_s(u->backing_extents),
 		       cli_size(u->backing_bytes, a, sizeof(a)),
 		       u->backing_diffs);
 	printf("status after activation: %s\n", u->status_line);

@@ -272,9 +272,9 @@ static void report(const struct capture *cp, const char *file,
 	}
 	/* with the capture on standard output, the summary goes to stderr */
 	fprintf(strcmp(file, "-") ? stdout : stderr,
-		"%s: captured %s of metadata (%u segments, %u key segments) "
+		"%s: captured %s of metadata (%u segments, %u key segment%s) "
 	       "from %s of %s into %s of %s\n", cp->path,
-	       cli_size(w->t.bytes, a, sizeof(a)), cp->fit, cp->n_key,
+	       cli_size(w->t.bytes, a, sizeof(a)), cp->fit, cp->n_key, cli_s(cp->n_key),
 	       cli_size(cp->size, b, sizeof(b)), cp->path,
 	       cli_size(w->file_bytes, c, sizeof(c)), file);
 }

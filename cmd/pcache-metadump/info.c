@@ -67,10 +67,10 @@ static void print_text(const struct md_reader *r)
 	printf("format         pcache-metadump version %u, written by "
 	       "pcache-tools %s on %s\n", r->h.version, r->h.tool_version,
 	       when(r->h.created, t, sizeof(t)));
-	printf("device size    %llu (%s), seg_num %u, %u key segments\n",
+	printf("device size    %llu (%s), seg_num %u, %u key segment%s\n",
 	       (unsigned long long)r->h.dev_size,
 	       cli_size(r->h.dev_size, a, sizeof(a)), r->h.seg_num,
-	       r->h.key_segs);
+	       r->h.key_segs, cli_s(r->h.key_segs));
 	printf("metadata       %llu bytes in %llu records, %s compressed "
 	       "(file %s)\n", (unsigned long long)r->bytes,
 	       (unsigned long long)r->n, cli_size(r->file_size, b, sizeof(b)),

@@ -75,11 +75,12 @@ static void salvage_print(struct wb *w)
 {
 	const struct pc_salvage *s = &w->past;
 
-	printf("%s: %s %zu ksets past the damaged kset at %u:%u (%s), "
-	       "%llu dirty keys\n", w->cache_path,
-	       w->dry_run ? "would salvage" : "salvaged", s->n_ksets, s->end.seg,
-	       s->end.off, pc_walk_end_name(s->end_why),
-	       (unsigned long long)s->n_dirty);
+	printf("%s: %s %zu kset%s past the damaged kset at %u:%u (%s), "
+	       "%llu dirty key%s\n", w->cache_path,
+	       w->dry_run ? "would salvage" : "salvaged", s->n_ksets,
+	       cli_s(s->n_ksets), s->end.seg, s->end.off,
+	       pc_walk_end_name(s->end_why), (unsigned long long)s->n_dirty,
+	       cli_s(s->n_dirty));
 	if (w->dry_run) {
 		printf("%s: would empty the log: key_tail and dirty_tail "
 		       "%u:%u -> %u:%u\n", w->cache_path, w->dirty_before.seg,

@@ -73,20 +73,24 @@ int wb_past_end(struct wb *w)
 		if (!s->n_dirty)
 			return 0;	/* only CLEAN keys: nothing is lost */
 		wb_refuse(w, "%s: the log ends at %u:%u (%s) but %llu dirty "
-			  "keys (%llu bytes) lie in valid ksets past it, up to "
-			  "%u:%u; the kernel drops them; refusing to call the "
-			  "cache clean (--salvage writes them back too)",
+			  "key%s (%llu bytes) lie%s in valid ksets past it, up "
+			  "to %u:%u; the kernel drops %s; refusing to call "
+			  "the cache clean (--salvage writes %s back too)",
 			  w->cache_path, s->end.seg, s->end.off,
 			  pc_walk_end_name(s->end_why),
-			  (unsigned long long)s->n_dirty,
-			  (unsigned long long)s->dirty_bytes, s->resume.seg,
-			  s->resume.off);
+			  (unsigned long long)s->n_dirty, cli_s(s->n_dirty),
+			  (unsigned long long)s->dirty_bytes,
+			  s->n_dirty == 1 ? "s" : "", s->resume.seg,
+			  s->resume.off, s->n_dirty == 1 ? "it" : "them",
+			  s->n_dirty == 1 ? "it" : "them");
 		return -EUCLEAN;
 	}
 	if (s->n_bad && !w->json)
-		cli_warn("%s: --salvage: %llu keys past the end of the log fail "
-			 "the kernel's decode checks and are not written",
-			 w->cache_path, (unsigned long long)s->n_bad);
+		cli_warn("%s: --salvage: %llu key%s past the end of the log "
+			 "fail%s the kernel's decode checks and %s not written",
+			 w->cache_path, (unsigned long long)s->n_bad,
+			 cli_s(s->n_bad), s->n_bad == 1 ? "s" : "",
+			 s->n_bad == 1 ? "is" : "are");
 	w->salvaging = true;
 	return merge(w);
 }

@@ -155,15 +155,18 @@ static void print_block(const struct sample *s)
 		       (unsigned long long)d.dirty_log_min,
 		       cli_size(d.dirty_log_min, a, sizeof(a)));
 	if (s->have_detail) {
-		printf("  detail      %s dirty, %s cached, %llu keys in %llu "
-		       "ksets (read-only replay)\n",
+		printf("  detail      %s dirty, %s cached, %llu key%s in %llu "
+		       "kset%s (read-only replay)\n",
 		       cli_size(s->detail.dirty_bytes, a, sizeof(a)),
 		       cli_size(s->detail.cached_bytes, b, sizeof(b)),
 		       (unsigned long long)s->detail.keys,
-		       (unsigned long long)s->detail.ksets);
-		printf("  dirty log   %llu bytes in %llu segment(s)\n",
+		       cli_s(s->detail.keys),
+		       (unsigned long long)s->detail.ksets,
+		       cli_s(s->detail.ksets));
+		printf("  dirty log   %llu bytes in %llu segment%s\n",
 		       (unsigned long long)s->detail.dirty_log_bytes,
-		       (unsigned long long)s->detail.dirty_log_segs);
+		       (unsigned long long)s->detail.dirty_log_segs,
+		       cli_s(s->detail.dirty_log_segs));
 	}
 	else if (s->detail_err[0])
 		printf("  detail      %s\n", s->detail_err);

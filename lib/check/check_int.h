@@ -123,6 +123,12 @@ bool pc_ck_sb_rebuild_holds(const struct pc_check *ck);
 /* Is anything on the device a sign of a cache that was used? */
 bool pc_ck_used_evidence(struct pc_check *ck);
 
+/* "s" unless @n is 1, for counts in finding messages. */
+static inline const char *pck_s(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static inline bool pc_ck_pos_eq(struct pc_pos a, struct pc_pos b)
 {
 	return a.seg == b.seg && a.off == b.off;

@@ -177,9 +177,10 @@ static void gen_finding(struct pc_check *ck, uint32_t s, const struct seg_gens *
 		return;
 	idx = pc_ck_add(ck, none ? PCK_GEN_NONE_USED : PCK_KEY_GEN_AHEAD,
 			"generation", seg->gen_slots.chosen, s, (int64_t)off,
-			"%llu keys point into cache segment %u with seg_gen "
-			"%llu..%llu, above the segment's generation %llu%s",
-			(unsigned long long)g->n, s, (unsigned long long)g->lo,
+			"%llu key%s point%s into cache segment %u with "
+			"seg_gen %llu..%llu, above the segment's generation "
+			"%llu%s", (unsigned long long)g->n, pck_s(g->n),
+			g->n == 1 ? "s" : "", s, (unsigned long long)g->lo,
 			(unsigned long long)g->hi,
 			(unsigned long long)seg->gen,
 			none ? " (no valid generation record)" : "");
@@ -423,10 +424,10 @@ int pc_ck_keys_after(struct pc_check *ck)
 	if (!ck->o.verify_data && pc_cache_data_crc(&ck->c) && ck->u.keys) {
 		ck->u.data_unverified = true;
 		pc_ck_add(ck, PCK_DATA_UNVERIFIED, "key", -1, -1, -1, "the data "
-			  "CRCs of %llu keys were not verified "
+			  "CRCs of %llu key%s were not verified "
 			  "(--no-verify-data): the kernel's data check at "
 			  "activation was not made",
-			  (unsigned long long)ck->u.keys);
+			  (unsigned long long)ck->u.keys, pck_s(ck->u.keys));
 	}
 	if (!ck->o.backing_size && ck->u.keys)
 		pc_ck_add(ck, PCK_BACKING_UNKNOWN, "key", -1, -1, -1, "keys were "

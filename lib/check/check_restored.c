@@ -26,7 +26,8 @@ void pc_ck_restored_note(struct pc_check *ck)
 		return;
 	pc_ck_add(ck, PCK_DATA_NOT_CAPTURED, "cache", -1, -1, 0, "this image "
 		  "was restored from a pcache-metadump capture without the "
-		  "cached data: the data CRCs of %llu keys (%llu bytes) were "
-		  "not verified", (unsigned long long)ck->uncaptured_keys,
+		  "cached data: the data CRCs of %llu key%s (%llu bytes) "
+		  "were not verified", (unsigned long long)ck->uncaptured_keys,
+		  pck_s(ck->uncaptured_keys),
 		  (unsigned long long)ck->uncaptured_bytes);
 }
