@@ -201,6 +201,8 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 	*n_out = 0;
 	if (!s || !tmp || !cnt || !h.v)
 		goto done;
+	pc_huge(s, room * sizeof(*s));
+	pc_huge(tmp, room * sizeof(*tmp));
 	/* key indexes and bucket counts are 32-bit */
 	ret = -E2BIG;
 	if (n > UINT32_MAX)
