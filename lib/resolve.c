@@ -5,9 +5,8 @@
  * key covering it. A max-heap keyed by log order holds the keys that
  * started; keys that ended are dropped lazily when they reach its top.
  *
- * The starts are sorted with an LSD radix sort on the offset bits that
- * vary, so the cost is linear in the number of keys (two passes for 4 KiB
- * writes over a few GiB) where a comparison sort costs n log n calls.
+ * The starts are sorted with a radix sort (radix.c), linear in the number
+ * of keys, where a comparison sort costs n log n calls.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,54 +14,7 @@
 
 #include "grow.h"
 #include "pcache.h"
-
-struct start {
-	uint64_t off;
-	uint32_t len;
-	uint32_t key;		/* index in log order: larger is newer */
-};
-
-#define DIGIT_BITS 11
-#define DIGITS ((64 + DIGIT_BITS - 1) / DIGIT_BITS)
-#define BUCKETS (1u << DIGIT_BITS)
-
-static unsigned int digit(uint64_t off, unsigned int d)
-{
-	return (unsigned int)(off >> (d * DIGIT_BITS)) & (BUCKETS - 1);
-}
-
-/*
- * Sort @n starts by offset; @tmp has room for @n. Returns the sorted
- * array (@s or @tmp). A digit that is the same in every start (the low
- * bits of aligned writes, the high bits of small devices) costs no pass.
- */
-static struct start *radix_sort(struct start *s, struct start *tmp, size_t n,
-				uint32_t (*cnt)[BUCKETS])
-{
-	memset(cnt, 0, DIGITS * sizeof(*cnt));
-	for (size_t i = 0; i < n; i++)
-		for (unsigned int d = 0; d < DIGITS; d++)
-			cnt[d][digit(s[i].off, d)]++;
-	for (unsigned int d = 0; d < DIGITS && n; d++) {
-		uint32_t sum = 0;
-		struct start *t;
-
-		if (cnt[d][digit(s[0].off, d)] == n)
-			continue;
-		for (unsigned int b = 0; b < BUCKETS; b++) {
-			uint32_t c = cnt[d][b];
-
-			cnt[d][b] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[cnt[d][digit(s[i].off, d)]++] = s[i];
-		t = s;
-		s = tmp;
-		tmp = t;
-	}
-	return s;
-}
+#include "radix.h"
 
 struct live {
 	uint64_t end;
@@ -153,7 +105,7 @@ static inline void prefetch_key(const struct pc_rkey *rk)
 	__builtin_prefetch((const char *)(rk + 1) - 1);
 }
 
-static int sweep(const struct pc_rkey *keys, const struct start *s,
+static int sweep(const struct pc_rkey *keys, const struct pc_sortkey *s,
 		 size_t n, struct heap *h, struct out *o)
 {
 	uint64_t pos = 0, stop;
@@ -162,21 +114,21 @@ static int sweep(const struct pc_rkey *keys, const struct start *s,
 
 	while (i < n || h->n) {
 		if (!h->n)
-			pos = s[i].off;
-		for (; i < n && s[i].off <= pos; i++) {
+			pos = s[i].key;
+		for (; i < n && s[i].key <= pos; i++) {
 			/* keys are read in start order: a miss each, hidden */
 			if (i + PREFETCH < n)
-				prefetch_key(&keys[s[i + PREFETCH].key]);
-			heap_push(h, (struct live){ s[i].off + s[i].len,
-						    s[i].key });
+				prefetch_key(&keys[s[i + PREFETCH].b]);
+			heap_push(h, (struct live){ s[i].key + s[i].a,
+						    s[i].b });
 		}
 		while (h->n && h->v[0].end <= pos)
 			heap_pop(h);
 		if (!h->n)
 			continue;
 		stop = h->v[0].end;
-		if (i < n && s[i].off < stop)
-			stop = s[i].off;
+		if (i < n && s[i].key < stop)
+			stop = s[i].key;
 		ret = emit(o, &keys[h->v[0].key], pos, stop);
 		if (ret)
 			return ret;
@@ -189,9 +141,8 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 	       size_t *n_out)
 {
 	size_t room = n ? n : 1;
-	struct start *s = malloc(room * sizeof(*s));
-	struct start *tmp = malloc(room * sizeof(*tmp));
-	uint32_t (*cnt)[BUCKETS] = malloc(DIGITS * sizeof(*cnt));
+	struct pc_sortkey *s = malloc(room * sizeof(*s));
+	struct pc_sortkey *tmp = malloc(room * sizeof(*tmp)), *sorted;
 	struct heap h = { .v = malloc(room * sizeof(*h.v)) };
 	struct out o = { 0 };
 	size_t n_s = 0;
@@ -199,7 +150,7 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 
 	*out = NULL;
 	*n_out = 0;
-	if (!s || !tmp || !cnt || !h.v)
+	if (!s || !tmp || !h.v)
 		goto done;
 	pc_huge(s, room * sizeof(*s));
 	pc_huge(tmp, room * sizeof(*tmp));
@@ -212,10 +163,12 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 		if (keys[i].stale || keys[i].k.len == 0 ||
 		    keys[i].k.off > UINT64_MAX - keys[i].k.len)
 			continue;
-		s[n_s++] = (struct start){ keys[i].k.off, keys[i].k.len,
-					   (uint32_t)i };
+		/* sorted by start; a: length, b: key index */
+		s[n_s++] = (struct pc_sortkey){ keys[i].k.off, keys[i].k.len,
+						(uint32_t)i };
 	}
-	ret = sweep(keys, radix_sort(s, tmp, n_s, cnt), n_s, &h, &o);
+	sorted = pc_radix_sort(s, tmp, n_s);
+	ret = sorted ? sweep(keys, sorted, n_s, &h, &o) : -ENOMEM;
 	if (ret) {
 		free(o.v);
 		goto done;
@@ -225,7 +178,6 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 done:
 	free(s);
 	free(tmp);
-	free(cnt);
 	free(h.v);
 	return ret;
 }
