@@ -21,25 +21,67 @@ static const char *const crc_names[] = {
 	[CRC_UNREADABLE] = "unreadable",
 };
 
+static enum crc_state crc_state_of(enum pc_key_err ke)
+{
+	return ke == PC_KEY_OK ? CRC_OK :
+	       ke == PC_KEY_DATA_CRC ? CRC_BAD : CRC_UNREADABLE;
+}
+
+static bool crc_wanted(const struct dump *d)
+{
+	/* a restored capture holds no data: nothing to verify */
+	return pc_cache_data_crc(d->c) && !d->no_verify && !d->restored;
+}
+
 /* Verify the data CRC of the key an extent comes from, once per key. */
 static enum crc_state extent_crc(struct dump *d, uint8_t *memo,
 				 const struct pc_extent *e)
 {
-	const struct pc_rkey *rk;
-	enum pc_key_err ke;
-
 	if (!pc_cache_data_crc(d->c))
 		return CRC_NONE;
-	/* a restored capture holds no data: nothing to verify */
-	if (d->no_verify || d->restored || e->seq >= d->r.n_keys)
+	if (!crc_wanted(d) || e->seq >= d->r.n_keys)
 		return CRC_UNCHECKED;
-	if (memo[e->seq])
-		return memo[e->seq];
-	rk = &d->r.keys[e->seq];
-	ke = pc_key_check(d->c, &rk->k, 0, true, NULL);
-	memo[e->seq] = ke == PC_KEY_OK ? CRC_OK :
-		       ke == PC_KEY_DATA_CRC ? CRC_BAD : CRC_UNREADABLE;
+	if (!memo[e->seq])
+		memo[e->seq] = crc_state_of(pc_key_check(d->c,
+				&d->r.keys[e->seq].k, 0, true, NULL));
 	return memo[e->seq];
+}
+
+/*
+ * Verify the keys of extents [@from, @to) in one pass over the cache in
+ * device order (pc_keys_check_data), filling @memo; what it leaves out
+ * (no memory) extent_crc() checks one by one.
+ */
+static void crc_batch(struct dump *d, uint8_t *memo, size_t from, size_t to)
+{
+	const struct pc_replay *r = &d->r;
+	enum pc_key_err *res = NULL;
+	uint32_t *idx = NULL;
+	size_t n = 0;
+
+	if (!crc_wanted(d) || from >= to)
+		return;
+	idx = malloc((to - from) * sizeof(*idx));
+	res = malloc((to - from) * sizeof(*res));
+	if (!idx || !res)
+		goto out;
+	for (size_t i = from; i < to; i++) {
+		uint64_t seq = r->ext[i].seq;
+
+		if (seq < r->n_keys && !memo[seq]) {
+			memo[seq] = CRC_NONE;	/* taken: once per key */
+			idx[n++] = (uint32_t)seq;
+		}
+	}
+	if (pc_keys_check_data(d->c, r->keys, idx, n, 0, res))
+		for (size_t i = 0; i < n; i++)
+			memo[idx[i]] = 0;
+	else
+		for (size_t i = 0; i < n; i++)
+			memo[idx[i]] = crc_state_of(res[i]);
+out:
+	free(idx);
+	free(res);
 }
 
 struct totals {
@@ -129,6 +171,7 @@ void dump_replay_section(struct dump *d)
 		d->failed = true;
 		return;
 	}
+	crc_batch(d, memo, 0, r->n_ext);
 	if (d->json) {
 		o = json_object_new_object();
 		arr = json_object_new_array();
@@ -305,6 +348,7 @@ static int extract_verify(struct dump *d)
 {
 	struct pc_replay *r = &d->r;
 	uint64_t end = d->ext_off + d->ext_len;
+	size_t first, last;
 	uint8_t *memo;
 	int ret = 0;
 
@@ -315,8 +359,11 @@ static int extract_verify(struct dump *d)
 		cli_err("out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = first_after(r, d->ext_off);
-	     i < r->n_ext && r->ext[i].off < end; i++) {
+	first = first_after(r, d->ext_off);
+	for (last = first; last < r->n_ext && r->ext[last].off < end; last++)
+		;
+	crc_batch(d, memo, first, last);
+	for (size_t i = first; i < last; i++) {
 		const struct pc_extent *e = &r->ext[i];
 		enum crc_state cs = extent_crc(d, memo, e);
 
