@@ -309,10 +309,78 @@ static size_t first_after(const struct pc_replay *r, uint64_t off)
 	return lo;
 }
 
+/*
+ * The output is gathered in @buf and written XBUF bytes at a time; each
+ * run of bytes that lie back to back on one device (an uncached range, or
+ * extents that follow each other on the cache as well) is one read into
+ * it. A fragmented cache thus costs a read per extent and no more.
+ */
+struct gather {
+	uint8_t *buf;
+	size_t fill;
+	struct pc_dev *dev;	/* the pending run: @len bytes at @off */
+	uint64_t off, len;
+};
+
+static int gather_flush(struct gather *g)
+{
+	int ret = out_write(g->buf, g->fill);
+
+	if (ret && ret != -EPIPE)
+		cli_err("writing to stdout: %s", strerror(-ret));
+	g->fill = 0;
+	return ret;
+}
+
+/* Read the pending run into the buffer, writing out every full one. */
+static int gather_run(struct gather *g)
+{
+	uint64_t off = g->off, len = g->len;
+	struct pc_err err = { 0 };
+	int ret = 0;
+
+	g->len = 0;
+	while (len && !ret) {
+		size_t n = XBUF - g->fill < len ? XBUF - g->fill : (size_t)len;
+
+		if (pc_dev_read(g->dev, off, g->buf + g->fill, n, &err))
+			break;
+		g->fill += n;
+		off += n;
+		len -= n;
+		if (g->fill == XBUF)
+			ret = gather_flush(g);
+	}
+	if (!len || ret)
+		return ret;
+	/* a read failed: what came before, then the run as it always was
+	 * read, a piece at a time up to the error */
+	ret = gather_flush(g);
+	return ret ? ret : copy_out(g->dev, off, len, g->buf);
+}
+
+static int gather_add(struct gather *g, struct pc_dev *dev, uint64_t off,
+		      uint64_t len)
+{
+	int ret = 0;
+
+	if (g->len && g->dev == dev && g->off + g->len == off) {
+		g->len += len;
+		return 0;
+	}
+	if (g->len)
+		ret = gather_run(g);
+	g->dev = dev;
+	g->off = off;
+	g->len = len;
+	return ret;
+}
+
 static int extract_range(struct dump *d, uint8_t *buf)
 {
 	struct pc_replay *r = &d->r;
 	uint64_t pos = d->ext_off, end = d->ext_off + d->ext_len;
+	struct gather g = { .buf = buf };
 	size_t i = first_after(r, pos);
 	int ret = 0;
 
@@ -321,21 +389,25 @@ static int extract_range(struct dump *d, uint8_t *buf)
 		uint64_t stop;
 
 		if (!e || e->off >= end) {
-			ret = copy_out(d->bdev, pos, end - pos, buf);
+			ret = gather_add(&g, d->bdev, pos, end - pos);
 			break;
 		}
 		if (e->off > pos) {
-			ret = copy_out(d->bdev, pos, e->off - pos, buf);
+			ret = gather_add(&g, d->bdev, pos, e->off - pos);
 			pos = e->off;
 			continue;
 		}
 		stop = e->off + e->len < end ? e->off + e->len : end;
-		ret = copy_out(d->dev, pc_cache_pos_dev_off(d->c,
-				(struct pc_pos){ e->seg, e->seg_off }) +
-				(pos - e->off), stop - pos, buf);
+		ret = gather_add(&g, d->dev, pc_cache_pos_dev_off(d->c,
+				 (struct pc_pos){ e->seg, e->seg_off }) +
+				 (pos - e->off), stop - pos);
 		pos = stop;
 		i++;
 	}
+	if (!ret && g.len)
+		ret = gather_run(&g);
+	if (!ret && g.fill)
+		ret = gather_flush(&g);
 	return ret;
 }
 
