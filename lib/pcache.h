@@ -417,6 +417,8 @@ struct pc_replay {
 	enum pc_walk_end end;	/* why the walk ended */
 	bool dirty_tail_seen;	/* dirty_tail is on the walk */
 	bool *seg_used;		/* per cache segment id */
+	bool *seg_log;		/* per cache segment id: the walk went
+				 * through it (key_tail's, LAST targets) */
 	uint32_t segs_used;
 	struct pc_extent *ext;	/* resolved index, sorted by off */
 	size_t n_ext;
