@@ -58,6 +58,11 @@ static void check_sorted(struct pc_cache *c, const struct pc_rkey *keys,
 	while (i < n) {
 		uint64_t from = s[i].key, to = from + s[i].b;
 
+		if (s[i].b > PIECE) {
+			check_one(c, keys, idx, backing_size, &s[i++], res);
+			continue;
+		}
+		/* every key of the piece lies within PIECE bytes of from */
 		for (j = i + 1; j < n; j++) {
 			uint64_t end = s[j].key + s[j].b;
 
@@ -66,11 +71,8 @@ static void check_sorted(struct pc_cache *c, const struct pc_rkey *keys,
 			if (end > to)
 				to = end;
 		}
-		if (to - from > PIECE)
-			check_one(c, keys, idx, backing_size, &s[i], res);
-		else
-			check_piece(c, keys, idx, backing_size, &s[i], j - i,
-				    to, buf, res);
+		check_piece(c, keys, idx, backing_size, &s[i], j - i, to, buf,
+			    res);
 		i = j;
 	}
 }
