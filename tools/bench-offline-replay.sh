@@ -1,0 +1,172 @@
+#!/bin/bash
+# Benchmark (not a test): pcache-dump's replay and --extract side by side
+# with the raw cost of the same bytes on the same files
+# (docs/offline-speed.md, sections Replay and Extract).
+#
+#   tools/bench-offline-replay.sh [BUILD]        (default BUILD=build)
+#
+# For each LAYOUT (random: 4 KiB writes at random offsets, a fragmented
+# cache; sequential: the same writes in order, a fresh one) it generates a
+# cache image with data CRCs and a zeroed backing file, then times:
+#   replay      pcache-dump --replay --no-verify, less the same tool's open
+#               (pcache-dump --log --limit 1); raw: dd of the log's bytes
+#   + data CRC  pcache-dump --replay; raw: dd of the cached bytes
+#   --extract   of the whole backing range, --no-verify and verified; raw:
+#               dd of the cached bytes from the image plus the uncached ones
+#               from the backing file, and pcache-rawread of exactly the
+#               reads the tool makes, in its order
+# Figures are CPU seconds (user + system, best of RUNS), then wall seconds.
+#
+# Environment: SIZE (image, default 2G), BACKING (logical range, default
+# 1G), BS (write size, default 4096), FILL (percent, default 80), LAYOUTS
+# (default "random sequential"), RUNS (default 3), DIR (scratch directory,
+# default /dev/shm when it exists: images in memory separate CPU from disk).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+SIZE=${SIZE:-2G}
+BACKING=${BACKING:-1G}
+BS=${BS:-4096}
+FILL=${FILL:-80}
+LAYOUTS=${LAYOUTS:-random sequential}
+RUNS=${RUNS:-3}
+D=$BUILD/pcache-dump
+
+make -s "$D" "$BUILD/testtools/pcache-genlog" "$BUILD/testtools/pcache-rawread"
+command -v jq >/dev/null || tools/install-deps.sh dump
+scratch=${DIR:-}
+[ -n "$scratch" ] || { [ -d /dev/shm ] && scratch=/dev/shm; } ||
+	scratch=${TMPDIR:-/tmp}
+dir=$(mktemp -d "$scratch/pcache-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+img=$dir/cache.img
+bk=$dir/backing.img
+
+# best CPU time of RUNS runs of a command: "CPU WALL" seconds (that run's)
+best() {
+	local b= w= c r u s i TIMEFORMAT='%3R %3U %3S'
+	for ((i = 0; i < RUNS; i++)); do
+		{ time "$@" > /dev/null 2>&1; } 2> "$dir/time"
+		read -r r u s < "$dir/time"
+		c=$(echo "$u + $s" | bc -l)
+		if [ -z "$b" ] || [ "$(echo "$c < $b" | bc -l)" = 1 ]; then
+			b=$c
+			w=$r
+		fi
+	done
+	echo "$b $w"
+}
+# best CPU of pcache-rawread LIST: "CPU WALL READS"
+best_raw() {
+	local b= w= n c r bytes i
+	for ((i = 0; i < RUNS; i++)); do
+		read -r bytes n c r < <("$BUILD/testtools/pcache-rawread" "$@")
+		if [ -z "$b" ] || [ "$(echo "$c < $b" | bc -l)" = 1 ]; then
+			b=$c
+			w=$r
+		fi
+	done
+	echo "$b $w $n"
+}
+sub() { printf '%.3f' "$(echo "x = $1 - $2; if (x < 0) x = 0; x" | bc -l)"; }
+rate() {
+	if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then
+		echo "scale=0; ($1) / $2" | bc -l
+	else
+		echo "-"
+	fi
+}
+ratio() {
+	if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then
+		printf '%.1fx' "$(echo "$1 / $2" | bc -l)"
+	else
+		echo "-"
+	fi
+}
+dd_bytes() { dd if="$1" of=/dev/null bs=1M iflag=count_bytes count="$2" status=none; }
+# label, CPU, wall (seconds, printed to the ms when given), note
+line() {
+	local c=$2 w=$3
+	[ -z "$c" ] || c=$(printf '%.3f' "$c")
+	[ -z "$w" ] || w=$(printf '%.3f' "$w")
+	printf '  %-44s %8s %8s  %s\n' "$1" "$c" "$w" "$4"
+}
+
+bench() {
+	local layout=$1 seq= sum keys ksets exts cached log_bytes gap
+	local open rep crc x xv raw_log raw_c raw_b raw_seq scat
+	[ "$layout" = sequential ] && seq=--sequential
+	rm -f "$img" "$bk"
+	"$BUILD/testtools/pcache-genlog" --image-size "$SIZE" \
+		--backing-size "$BACKING" --bs "$BS" --fill "$FILL" --data-crc \
+		$seq "$img" > /dev/null
+	truncate -s "$BACKING" "$bk"
+	sum=$("$D" --json --superblock "$img")
+	keys=$(jq .summary.keys <<< "$sum")
+	ksets=$(jq .summary.ksets <<< "$sum")
+	exts=$(jq .summary.extents <<< "$sum")
+	cached=$(jq .summary.cached_bytes <<< "$sum")
+	log_bytes=$(((ksets + $(jq .summary.last_ksets <<< "$sum")) * 24 + keys * 40))
+	gap=$(($(numfmt --from=iec "$BACKING") - cached))
+	echo
+	echo "## $layout: image $SIZE, backing $BACKING, $BS-byte writes," \
+		"fill $FILL%: $keys keys in $ksets ksets ($log_bytes log bytes)," \
+		"$exts extents, $cached cached bytes"
+	line "" "CPU s" "wall s" ""
+
+	read -r open _ < <(best "$D" --log --limit 1 "$img")
+	read -r rep w < <(best "$D" --replay --no-verify --limit 1 "$img")
+	read -r raw_log _ < <(best dd_bytes "$img" "$log_bytes")
+	line "open (pcache-dump --log --limit 1)" "$open" "" ""
+	line "replay (--replay --no-verify)" "$rep" "$w" \
+		"$(rate "$keys" "$(sub "$rep" "$open")") keys/s beyond open, $(rate "$keys" "$rep") with it"
+	line "  raw: dd of the log's bytes" "$raw_log" "" ""
+	read -r crc w < <(best "$D" --replay --limit 1 "$img")
+	read -r raw_c _ < <(best dd_bytes "$img" "$cached")
+	line "replay + data CRC (--replay)" "$crc" "$w" \
+		"CRC pass $(sub "$crc" "$rep") s: $(ratio "$(sub "$crc" "$rep")" "$raw_c") the raw read"
+	line "  raw: dd of the cached bytes" "$raw_c" "" ""
+	[ "$crc_bps" = 0 ] ||
+		line "  raw: CRC32C of the cached bytes" \
+			"$(printf '%.3f' "$(echo "$cached / $crc_bps" | bc -l)")" "" \
+			"(the rate above, no reads)"
+
+	read -r x w < <(best "$D" --no-verify --backing "$bk" --extract 0 "$BACKING" "$img")
+	read -r xv wv < <(best "$D" --backing "$bk" --extract 0 "$BACKING" "$img")
+	read -r raw_b _ < <(best dd_bytes "$bk" "$gap")
+	raw_seq=$(echo "$raw_c + $raw_b" | bc -l)
+	# exactly the reads the tool makes: uncached runs from the backing
+	# file, cached ones from the image, back-to-back ones joined
+	"$D" --json --replay --no-verify "$img" |
+		jq -r '.replay.extents[] | "\(.off) \(.len) \(.dev_off)"' |
+		awk -v end="$(numfmt --from=iec "$BACKING")" '
+		function put(f, o, l) {
+			if (n && f == pf && o == po + pl) { pl += l; return }
+			if (n) print pf, po, pl
+			pf = f; po = o; pl = l; n = 1
+		}
+		{ if ($1 > pos) put(1, pos, $1 - pos); put(0, $3, $2); pos = $1 + $2 }
+		END { if (pos < end) put(1, pos, end - pos); if (n) print pf, po, pl }' \
+		> "$dir/reads"
+	read -r scat ws n < <(best_raw "$dir/reads" "$img" "$bk")
+	line "extract whole range (--no-verify)" "$x" "$w" \
+		"$(ratio "$x" "$raw_seq") dd, $(ratio "$x" "$scat") the same reads"
+	line "extract whole range (verified)" "$xv" "$wv" ""
+	line "  raw: dd of cached + uncached bytes" "$raw_seq" "" ""
+	line "  raw: the same $n reads (pcache-rawread)" "$scat" "$ws" ""
+	read -r x w < <(best "$D" --no-verify --backing "$bk" --extract 0 64M "$img")
+	line "extract of 64 MiB (--no-verify)" "$x" "$w" \
+		"$(sub "$x" "$rep") s beyond the replay"
+}
+
+# CRC32C speed of this machine, 4 KiB calls on data in the CPU cache
+lib=$("$BUILD/pcache-bench" lib --format-size 0 --ksets 1 --size 512M \
+	--min-time 0.2 -q --json "$dir/lib.img" 2>/dev/null) || lib='{}'
+crc_impl=$(jq -r '.crc32c.impl // "?"' <<< "$lib")
+crc_bps=$(jq -r '.crc32c.crc_4k_bytes_per_s // 0' <<< "$lib")
+rm -f "$dir/lib.img"
+echo "# $($D -V | head -1); crc32c $crc_impl, $(rate "$crc_bps" 1000000) MB/s" \
+	"in 4 KiB calls; images in $scratch"
+for l in $LAYOUTS; do
+	bench "$l"
+done
