@@ -20,7 +20,8 @@
 # Environment: SIZE (image, default 2G), BACKING (logical range, default
 # 1G), BS (write size, default 4096), FILL (percent, default 80), LAYOUTS
 # (default "random sequential"), RUNS (default 3), DIR (scratch directory,
-# default /dev/shm when it exists: images in memory separate CPU from disk).
+# default /dev/shm when it exists: images in memory separate CPU from disk),
+# DUMP (the pcache-dump to measure, default BUILD's; e.g. an older build).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -30,9 +31,10 @@ BS=${BS:-4096}
 FILL=${FILL:-80}
 LAYOUTS=${LAYOUTS:-random sequential}
 RUNS=${RUNS:-3}
-D=$BUILD/pcache-dump
+D=${DUMP:-$BUILD/pcache-dump}
 
-make -s "$D" "$BUILD/testtools/pcache-genlog" "$BUILD/testtools/pcache-rawread"
+make -s "$BUILD/pcache-dump" "$BUILD/pcache-bench" \
+	"$BUILD/testtools/pcache-genlog" "$BUILD/testtools/pcache-rawread"
 command -v jq >/dev/null || tools/install-deps.sh dump
 scratch=${DIR:-}
 [ -n "$scratch" ] || { [ -d /dev/shm ] && scratch=/dev/shm; } ||
@@ -112,7 +114,7 @@ bench() {
 	echo "## $layout: image $SIZE, backing $BACKING, $BS-byte writes," \
 		"fill $FILL%: $keys keys in $ksets ksets ($log_bytes log bytes)," \
 		"$exts extents, $cached cached bytes"
-	line "" "CPU s" "wall s" ""
+	printf '  %-44s %8s %8s\n' "" "CPU s" "wall s"
 
 	read -r open _ < <(best "$D" --log --limit 1 "$img")
 	read -r rep w < <(best "$D" --replay --no-verify --limit 1 "$img")
@@ -140,13 +142,14 @@ bench() {
 	"$D" --json --replay --no-verify "$img" |
 		jq -r '.replay.extents[] | "\(.off) \(.len) \(.dev_off)"' |
 		awk -v end="$(numfmt --from=iec "$BACKING")" '
+		function out() { if (n) printf "%d %.0f %.0f\n", pf, po, pl }
 		function put(f, o, l) {
 			if (n && f == pf && o == po + pl) { pl += l; return }
-			if (n) print pf, po, pl
+			out()
 			pf = f; po = o; pl = l; n = 1
 		}
 		{ if ($1 > pos) put(1, pos, $1 - pos); put(0, $3, $2); pos = $1 + $2 }
-		END { if (pos < end) put(1, pos, end - pos); if (n) print pf, po, pl }' \
+		END { if (pos < end) put(1, pos, end - pos); out() }' \
 		> "$dir/reads"
 	read -r scat ws n < <(best_raw "$dir/reads" "$img" "$bk")
 	line "extract whole range (--no-verify)" "$x" "$w" \
