@@ -98,11 +98,12 @@ static uint32_t shift_op(size_t nbytes)
 
 /*
  * Stream block sizes, largest first: a buffer is cut into rounds of three
- * blocks of the largest size that fits. 1360 is the largest multiple of 8
- * whose round fits 4 KiB: a 4 KiB key is one round and 16 bytes, where
- * 1024-byte blocks left a quarter of it to a single stream.
+ * blocks of the largest size that fits. The smaller ones are the largest
+ * multiples of 8 whose round fits a key of 4 KiB, 2 KiB, 1 KiB and 512
+ * bytes: such a key is one round and a few bytes, not a round and a long
+ * tail in a single stream.
  */
-static const size_t stream_block[] = { 4096, 1360, 256 };
+static const size_t stream_block[] = { 4096, 1360, 680, 336, 168 };
 #define N_TIERS (sizeof(stream_block) / sizeof(stream_block[0]))
 
 /* Per tier: shift_op(block) applied to a 32-bit register, bytewise. */

@@ -18,7 +18,8 @@
 # Figures are CPU seconds (user + system, best of RUNS), then wall seconds.
 #
 # Environment: SIZE (image, default 2G), BACKING (logical range, default
-# 1G), BS (write size, default 4096), FILL (percent, default 80), LAYOUTS
+# 1G), BS (write size, default 4096), FILL (percent, default 80), DATA
+# (bytes to write instead of FILL), EXTRACT (0 skips --extract), LAYOUTS
 # (default "random sequential"), RUNS (default 3), DIR (scratch directory,
 # default /dev/shm when it exists: images in memory separate CPU from disk),
 # DUMP (the pcache-dump to measure, default BUILD's; e.g. an older build).
@@ -29,6 +30,8 @@ SIZE=${SIZE:-2G}
 BACKING=${BACKING:-1G}
 BS=${BS:-4096}
 FILL=${FILL:-80}
+DATA=${DATA:-}
+EXTRACT=${EXTRACT:-1}
 LAYOUTS=${LAYOUTS:-random sequential}
 RUNS=${RUNS:-3}
 D=${DUMP:-$BUILD/pcache-dump}
@@ -95,12 +98,14 @@ line() {
 }
 
 bench() {
-	local layout=$1 seq= sum keys ksets exts cached log_bytes gap
+	local layout=$1 seq= sum keys ksets exts cached log_bytes gap amount
 	local open rep crc x xv raw_log raw_c raw_b raw_seq scat
 	[ "$layout" = sequential ] && seq=--sequential
+	amount=(--fill "$FILL")
+	[ -z "$DATA" ] || amount=(--size "$DATA")
 	rm -f "$img" "$bk"
 	"$BUILD/testtools/pcache-genlog" --image-size "$SIZE" \
-		--backing-size "$BACKING" --bs "$BS" --fill "$FILL" --data-crc \
+		--backing-size "$BACKING" --bs "$BS" "${amount[@]}" --data-crc \
 		$seq "$img" > /dev/null
 	truncate -s "$BACKING" "$bk"
 	sum=$("$D" --json --superblock "$img")
@@ -112,7 +117,7 @@ bench() {
 	gap=$(($(numfmt --from=iec "$BACKING") - cached))
 	echo
 	echo "## $layout: image $SIZE, backing $BACKING, $BS-byte writes," \
-		"fill $FILL%: $keys keys in $ksets ksets ($log_bytes log bytes)," \
+		"${DATA:-fill $FILL%}: $keys keys in $ksets ksets ($log_bytes log bytes)," \
 		"$exts extents, $cached cached bytes"
 	printf '  %-44s %8s %8s\n' "" "CPU s" "wall s"
 
@@ -132,6 +137,7 @@ bench() {
 		line "  raw: CRC32C of the cached bytes" \
 			"$(printf '%.3f' "$(echo "$cached / $crc_bps" | bc -l)")" "" \
 			"(the rate above, no reads)"
+	[ "$EXTRACT" = 1 ] || return 0
 
 	read -r x w < <(best "$D" --no-verify --backing "$bk" --extract 0 "$BACKING" "$img")
 	read -r xv wv < <(best "$D" --backing "$bk" --extract 0 "$BACKING" "$img")

@@ -26,7 +26,8 @@ static void vectors(void)
 	       "portable path, \"123456789\"");
 }
 
-static const size_t key_lens[] = { 768, 4080, 4096, 8192, 12288, 16384,
+static const size_t key_lens[] = { 504, 512, 768, 1008, 1024, 1536, 2040,
+				   2048, 4080, 4096, 8192, 12288, 16384,
 				   3 * 4096 * 3 };
 
 /* Every length and alignment class, across the 3-stream threshold. */
