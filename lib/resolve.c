@@ -93,8 +93,8 @@ static int emit(struct out *o, const struct pc_rkey *rk, uint64_t from,
 /*
  * Between two boundaries (a start, or the end of the current owner) the
  * owner does not change; pieces of one key that meet are joined by emit().
- * Every round pushes a start, pops a key or moves past a boundary, so the
- * sweep ends after at most 3 n rounds.
+ * Every round emits one piece and moves to the next boundary, of which
+ * there are at most 2 n; each key is pushed and popped once.
  */
 #define PREFETCH 16
 
@@ -112,7 +112,13 @@ static int sweep(const struct pc_rkey *keys, const struct pc_sortkey *s,
 	size_t i = 0;
 	int ret;
 
-	while (i < n || h->n) {
+	for (;;) {
+		/* ended keys leave before new ones bury them: a run of keys
+		 * each newer than the last keeps the heap small */
+		while (h->n && h->v[0].end <= pos)
+			heap_pop(h);
+		if (!h->n && i == n)
+			break;
 		if (!h->n)
 			pos = s[i].key;
 		for (; i < n && s[i].key <= pos; i++) {
@@ -122,10 +128,6 @@ static int sweep(const struct pc_rkey *keys, const struct pc_sortkey *s,
 			heap_push(h, (struct live){ s[i].key + s[i].a,
 						    s[i].b });
 		}
-		while (h->n && h->v[0].end <= pos)
-			heap_pop(h);
-		if (!h->n)
-			continue;
 		stop = h->v[0].end;
 		if (i < n && s[i].key < stop)
 			stop = s[i].key;
