@@ -10,7 +10,8 @@
 # cache image with data CRCs and a zeroed backing file, then times:
 #   replay      pcache-dump --replay --no-verify, less the same tool's open
 #               (pcache-dump --log --limit 1); raw: dd of the log's bytes
-#   + data CRC  pcache-dump --replay; raw: dd of the cached bytes
+#   + data CRC  pcache-dump --replay; raw: dd of the cached bytes, and
+#               pcache-rawread -c BS reading and checksumming as many
 #   --extract   of the whole backing range, --no-verify and verified; raw:
 #               dd of the cached bytes from the image plus the uncached ones
 #               from the backing file, and pcache-rawread of exactly the
@@ -36,7 +37,7 @@ LAYOUTS=${LAYOUTS:-random sequential}
 RUNS=${RUNS:-3}
 D=${DUMP:-$BUILD/pcache-dump}
 
-make -s "$BUILD/pcache-dump" "$BUILD/pcache-bench" \
+make -s "$BUILD/pcache-dump" \
 	"$BUILD/testtools/pcache-genlog" "$BUILD/testtools/pcache-rawread"
 command -v jq >/dev/null || tools/install-deps.sh dump
 scratch=${DIR:-}
@@ -61,17 +62,17 @@ best() {
 	done
 	echo "$b $w"
 }
-# best CPU of pcache-rawread LIST: "CPU WALL READS"
+# best CPU of pcache-rawread [-c SIZE] LIST FILE...: "CPU WALL READS CRC"
 best_raw() {
-	local b= w= n c r bytes i
+	local b= w= n c r bytes i impl
 	for ((i = 0; i < RUNS; i++)); do
-		read -r bytes n c r < <("$BUILD/testtools/pcache-rawread" "$@")
+		read -r bytes n c r impl < <("$BUILD/testtools/pcache-rawread" "$@")
 		if [ -z "$b" ] || [ "$(echo "$c < $b" | bc -l)" = 1 ]; then
 			b=$c
 			w=$r
 		fi
 	done
-	echo "$b $w $n"
+	echo "$b $w $n $impl"
 }
 sub() { printf '%.3f' "$(echo "x = $1 - $2; if (x < 0) x = 0; x" | bc -l)"; }
 rate() {
@@ -130,13 +131,13 @@ bench() {
 	line "  raw: dd of the log's bytes" "$raw_log" "" ""
 	read -r crc w < <(best "$D" --replay --limit 1 "$img")
 	read -r raw_c _ < <(best dd_bytes "$img" "$cached")
+	echo "0 0 $cached" > "$dir/cached"
+	read -r raw_crc ws n impl < <(best_raw -c "$BS" "$dir/cached" "$img")
 	line "replay + data CRC (--replay)" "$crc" "$w" \
-		"CRC pass $(sub "$crc" "$rep") s: $(ratio "$(sub "$crc" "$rep")" "$raw_c") the raw read"
+		"CRC pass $(sub "$crc" "$rep") s: $(ratio "$(sub "$crc" "$rep")" "$raw_crc") raw read + CRC"
 	line "  raw: dd of the cached bytes" "$raw_c" "" ""
-	[ "$crc_bps" = 0 ] ||
-		line "  raw: CRC32C of the cached bytes" \
-			"$(printf '%.3f' "$(echo "$cached / $crc_bps" | bc -l)")" "" \
-			"(the rate above, no reads)"
+	line "  raw: read + CRC32C ($impl) of them" "$raw_crc" "$ws" \
+		"pcache-rawread -c $BS, $n reads"
 	[ "$EXTRACT" = 1 ] || return 0
 
 	read -r x w < <(best "$D" --no-verify --backing "$bk" --extract 0 "$BACKING" "$img")
@@ -157,7 +158,7 @@ bench() {
 		{ if ($1 > pos) put(1, pos, $1 - pos); put(0, $3, $2); pos = $1 + $2 }
 		END { if (pos < end) put(1, pos, end - pos); out() }' \
 		> "$dir/reads"
-	read -r scat ws n < <(best_raw "$dir/reads" "$img" "$bk")
+	read -r scat ws n _ < <(best_raw "$dir/reads" "$img" "$bk")
 	line "extract whole range (--no-verify)" "$x" "$w" \
 		"$(ratio "$x" "$raw_seq") dd, $(ratio "$x" "$scat") the same reads"
 	line "extract whole range (verified)" "$xv" "$wv" ""
@@ -168,14 +169,7 @@ bench() {
 		"$(sub "$x" "$rep") s beyond the replay"
 }
 
-# CRC32C speed of this machine, 4 KiB calls on data in the CPU cache
-lib=$("$BUILD/pcache-bench" lib --format-size 0 --ksets 1 --size 512M \
-	--min-time 0.2 -q --json "$dir/lib.img" 2>/dev/null) || lib='{}'
-crc_impl=$(jq -r '.crc32c.impl // "?"' <<< "$lib")
-crc_bps=$(jq -r '.crc32c.crc_4k_bytes_per_s // 0' <<< "$lib")
-rm -f "$dir/lib.img"
-echo "# $($D -V | head -1); crc32c $crc_impl, $(rate "$crc_bps" 1000000) MB/s" \
-	"in 4 KiB calls; images in $scratch"
+echo "# $($D -V | head -1); images in $scratch"
 for l in $LAYOUTS; do
 	bench "$l"
 done
