@@ -59,7 +59,8 @@ static void crc_batch(struct dump *d, uint8_t *memo, size_t from, size_t to)
 	uint32_t *idx = NULL;
 	size_t n = 0;
 
-	if (!crc_wanted(d) || from >= to)
+	/* key indexes are 32-bit in the batch: more keys go one by one */
+	if (!crc_wanted(d) || from >= to || r->n_keys > UINT32_MAX)
 		return;
 	idx = malloc((to - from) * sizeof(*idx));
 	res = malloc((to - from) * sizeof(*res));
