@@ -50,7 +50,7 @@ bk=$dir/backing.img
 
 # best CPU time of RUNS runs of a command: "CPU WALL" seconds (that run's)
 best() {
-	local b= w= c r u s i TIMEFORMAT='%3R %3U %3S'
+	local b='' w='' c r u s i TIMEFORMAT='%3R %3U %3S'
 	for ((i = 0; i < RUNS; i++)); do
 		{ time "$@" > /dev/null 2>&1; } 2> "$dir/time"
 		read -r r u s < "$dir/time"
@@ -64,9 +64,9 @@ best() {
 }
 # best CPU of pcache-rawread [-c SIZE] LIST FILE...: "CPU WALL READS CRC"
 best_raw() {
-	local b= w= n c r bytes i impl
+	local b='' w='' n c r i impl
 	for ((i = 0; i < RUNS; i++)); do
-		read -r bytes n c r impl < <("$BUILD/testtools/pcache-rawread" "$@")
+		read -r _ n c r impl < <("$BUILD/testtools/pcache-rawread" "$@")
 		if [ -z "$b" ] || [ "$(echo "$c < $b" | bc -l)" = 1 ]; then
 			b=$c
 			w=$r
@@ -99,7 +99,7 @@ line() {
 }
 
 bench() {
-	local layout=$1 seq= sum keys ksets exts cached log_bytes gap amount
+	local layout=$1 seq='' sum keys ksets exts cached log_bytes gap amount
 	local open rep crc x xv raw_log raw_c raw_b raw_seq scat
 	[ "$layout" = sequential ] && seq=--sequential
 	amount=(--fill "$FILL")
