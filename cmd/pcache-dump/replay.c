@@ -354,17 +354,35 @@ static int gather_run(struct gather *g)
 	}
 	if (!len || ret)
 		return ret;
-	/* a read failed: what came before, then the run as it always was
-	 * read, a piece at a time up to the error */
+	/* a read failed (an I/O error: ranges were checked): what came
+	 * before, then the rest of the run read piece by piece up to it */
 	ret = gather_flush(g);
 	return ret ? ret : copy_out(g->dev, off, len, g->buf);
+}
+
+/*
+ * A piece that does not lie within its device (a cache image shorter than
+ * its segments) is copied as it always was, once everything before it is
+ * out: the same bytes before the error, the same error.
+ */
+static int gather_beyond(struct gather *g, struct pc_dev *dev, uint64_t off,
+			 uint64_t len)
+{
+	int ret = g->len ? gather_run(g) : 0;
+
+	if (!ret && g->fill)
+		ret = gather_flush(g);
+	return ret ? ret : copy_out(dev, off, len, g->buf);
 }
 
 static int gather_add(struct gather *g, struct pc_dev *dev, uint64_t off,
 		      uint64_t len)
 {
+	uint64_t size = pc_dev_size(dev);
 	int ret = 0;
 
+	if (len > size || off > size - len)
+		return gather_beyond(g, dev, off, len);
 	if (g->len && g->dev == dev && g->off + g->len == off) {
 		g->len += len;
 		return 0;
