@@ -98,9 +98,12 @@ static uint32_t shift_op(size_t nbytes)
 
 /*
  * Stream block sizes, largest first: a buffer is cut into rounds of three
- * blocks of the largest size that fits, so 4 KiB keys get three streams too.
+ * blocks of the largest size that fits. The smaller ones are the largest
+ * multiples of 8 whose round fits a key of 4 KiB, 2 KiB, 1 KiB and 512
+ * bytes: such a key is one round and a few bytes, not a round and a long
+ * tail in a single stream.
  */
-static const size_t stream_block[] = { 4096, 1024, 256 };
+static const size_t stream_block[] = { 4096, 1360, 680, 336, 168 };
 #define N_TIERS (sizeof(stream_block) / sizeof(stream_block[0]))
 
 /* Per tier: shift_op(block) applied to a 32-bit register, bytewise. */

@@ -6,6 +6,27 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * Ask for transparent huge pages on an array of @bytes at @p once it is
+ * large: a first touch then faults 2 MiB at a time, where 4 KiB faults
+ * cost more than the work on the keys (a third of a replay). The advice
+ * covers whole pages around the array, so a large malloc() block stays
+ * one mapping and realloc() can still move it with mremap(). Advice
+ * only: failures are ignored.
+ */
+static inline void pc_huge(void *p, size_t bytes)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), a, e;
+
+	if (bytes < (4u << 20) || !pg || (pg & (pg - 1)))
+		return;
+	a = (uintptr_t)p & ~(pg - 1);
+	e = ((uintptr_t)p + bytes + pg - 1) & ~(pg - 1);
+	madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
 
 /*
  * Make room for one more element in *@arr (holding @n of @cap elements of
@@ -28,6 +49,7 @@ static inline int pc_grow(void *arr, size_t n, size_t *cap, size_t size,
 		return -ENOMEM;
 	*p = v;
 	*cap = want;
+	pc_huge(v, want * size);
 	return 0;
 }
 

@@ -371,6 +371,16 @@ const char *pc_key_err_name(enum pc_key_err e);
 int pc_data_crc(struct pc_cache *c, uint32_t seg, uint32_t off, uint32_t len,
 		uint32_t *crc, struct pc_err *err);
 
+struct pc_rkey;
+/*
+ * pc_key_check(c, k, @backing_size, true, NULL) of the keys
+ * @keys[@idx[0..@n)] into @res[0..@n), reading the cache in device order
+ * and in large pieces (datacrc.c). 0, or -ENOMEM.
+ */
+int pc_keys_check_data(struct pc_cache *c, const struct pc_rkey *keys,
+		       const uint32_t *idx, size_t n, uint64_t backing_size,
+		       enum pc_key_err *res);
+
 /* ---- Replay ----------------------------------------------------------- */
 
 /* One live extent of the index, as the kernel would hold it. */
@@ -407,6 +417,8 @@ struct pc_replay {
 	enum pc_walk_end end;	/* why the walk ended */
 	bool dirty_tail_seen;	/* dirty_tail is on the walk */
 	bool *seg_used;		/* per cache segment id */
+	bool *seg_log;		/* per cache segment id: the walk went
+				 * through it (key_tail's, LAST targets) */
 	uint32_t segs_used;
 	struct pc_extent *ext;	/* resolved index, sorted by off */
 	size_t n_ext;

@@ -66,6 +66,7 @@ static int replay_walk(struct pc_cache *c, uint64_t backing_size,
 
 	pc_walk_init(&w, c, c->key_tail);
 	r->seg_used[c->key_tail.seg] = true;
+	r->seg_log[c->key_tail.seg] = true;
 	for (;;) {
 		enum pc_kset_kind kind;
 
@@ -77,6 +78,7 @@ static int replay_walk(struct pc_cache *c, uint64_t backing_size,
 		if (kind == PC_KSET_LAST) {
 			r->n_last++;
 			r->seg_used[v.key_num] = true;
+			r->seg_log[v.key_num] = true;
 			continue;
 		}
 		r->n_ksets++;
@@ -109,7 +111,8 @@ int pc_replay(struct pc_cache *c, uint64_t backing_size, unsigned int flags,
 		return -EINVAL;
 	}
 	r->seg_used = calloc(c->info.n_segs, sizeof(*r->seg_used));
-	if (!r->seg_used)
+	r->seg_log = calloc(c->info.n_segs, sizeof(*r->seg_log));
+	if (!r->seg_used || !r->seg_log)
 		return -ENOMEM;
 	ret = replay_walk(c, backing_size, flags, r);
 	for (uint32_t i = 0; i < c->info.n_segs; i++)
@@ -138,6 +141,7 @@ void pc_replay_free(struct pc_replay *r)
 {
 	free(r->keys);
 	free(r->seg_used);
+	free(r->seg_log);
 	free(r->ext);
 	memset(r, 0, sizeof(*r));
 }

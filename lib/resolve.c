@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * "Newest wins" overlap resolution (FORMAT.md 9.8) as a sweep over the
- * keys' endpoints: at every logical offset the owner is the newest key
- * covering it. A max-heap keyed by log order holds the keys covering the
- * sweep position; keys that ended are dropped lazily from its top.
- * O(n log n), where painting keys one by one into a sorted map can be
- * quadratic.
+ * keys sorted by start: at every logical offset the owner is the newest
+ * key covering it. A max-heap keyed by log order holds the keys that
+ * started; keys that ended are dropped lazily when they reach its top.
+ *
+ * The starts are sorted with a radix sort (radix.c), linear in the number
+ * of keys, where a comparison sort costs n log n calls.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,41 +14,32 @@
 
 #include "grow.h"
 #include "pcache.h"
+#include "radix.h"
 
-struct event {
-	uint64_t x;
+struct live {
+	uint64_t end;
 	uint32_t key;
 };
 
-static int event_cmp(const void *a, const void *b)
-{
-	const struct event *ea = a, *eb = b;
-
-	if (ea->x != eb->x)
-		return ea->x < eb->x ? -1 : 1;
-	return 0;
-}
-
 struct heap {
-	uint32_t *v;
+	struct live *v;
 	size_t n;
 };
 
-/* Keys are in log order, so a larger index is a newer key. */
-static void heap_push(struct heap *h, uint32_t key)
+static void heap_push(struct heap *h, struct live x)
 {
 	size_t i = h->n++;
 
-	while (i && h->v[(i - 1) / 2] < key) {
+	while (i && h->v[(i - 1) / 2].key < x.key) {
 		h->v[i] = h->v[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	h->v[i] = key;
+	h->v[i] = x;
 }
 
 static void heap_pop(struct heap *h)
 {
-	uint32_t last = h->v[--h->n];
+	struct live last = h->v[--h->n];
 	size_t i = 0;
 
 	for (;;) {
@@ -55,9 +47,9 @@ static void heap_pop(struct heap *h)
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->v[c + 1] > h->v[c])
+		if (c + 1 < h->n && h->v[c + 1].key > h->v[c].key)
 			c++;
-		if (h->v[c] <= last)
+		if (h->v[c].key <= last.key)
 			break;
 		h->v[i] = h->v[c];
 		i = c;
@@ -98,30 +90,51 @@ static int emit(struct out *o, const struct pc_rkey *rk, uint64_t from,
 	return 0;
 }
 
-static int sweep(const struct pc_rkey *keys, struct event *ev, size_t n_ev,
-		 bool *ended, struct heap *h, struct out *o)
+/*
+ * Between two boundaries (a start, or the end of the current owner) the
+ * owner does not change; pieces of one key that meet are joined by emit().
+ * Every round emits one piece and moves to the next boundary, of which
+ * there are at most 2 n; each key is pushed and popped once.
+ */
+#define PREFETCH 16
+
+/* A key may straddle two cache lines: fetch both. */
+static inline void prefetch_key(const struct pc_rkey *rk)
 {
+	__builtin_prefetch(rk);
+	__builtin_prefetch((const char *)(rk + 1) - 1);
+}
+
+static int sweep(const struct pc_rkey *keys, const struct pc_sortkey *s,
+		 size_t n, struct heap *h, struct out *o)
+{
+	uint64_t pos = 0, stop;
 	size_t i = 0;
+	int ret;
 
-	while (i < n_ev) {
-		uint64_t x = ev[i].x;
-
-		for (; i < n_ev && ev[i].x == x; i++) {
-			uint32_t k = ev[i].key;
-
-			if (keys[k].k.off == x)
-				heap_push(h, k);
-			else
-				ended[k] = true;
-		}
-		while (h->n && ended[h->v[0]])
+	for (;;) {
+		/* ended keys leave before new ones bury them: a run of keys
+		 * each newer than the last keeps the heap small */
+		while (h->n && h->v[0].end <= pos)
 			heap_pop(h);
-		if (h->n && i < n_ev) {
-			int ret = emit(o, &keys[h->v[0]], x, ev[i].x);
-
-			if (ret)
-				return ret;
+		if (!h->n && i == n)
+			break;
+		if (!h->n)
+			pos = s[i].key;
+		for (; i < n && s[i].key <= pos; i++) {
+			/* keys are read in start order: a miss each, hidden */
+			if (i + PREFETCH < n)
+				prefetch_key(&keys[s[i + PREFETCH].b]);
+			heap_push(h, (struct live){ s[i].key + s[i].a,
+						    s[i].b });
 		}
+		stop = h->v[0].end;
+		if (i < n && s[i].key < stop)
+			stop = s[i].key;
+		ret = emit(o, &keys[h->v[0].key], pos, stop);
+		if (ret)
+			return ret;
+		pos = stop;
 	}
 	return 0;
 }
@@ -129,28 +142,35 @@ static int sweep(const struct pc_rkey *keys, struct event *ev, size_t n_ev,
 int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 	       size_t *n_out)
 {
-	struct event *ev = malloc(2 * (n ? n : 1) * sizeof(*ev));
-	bool *ended = calloc(n ? n : 1, sizeof(*ended));
-	struct heap h = { .v = malloc((n ? n : 1) * sizeof(uint32_t)) };
+	size_t room = n ? n : 1;
+	struct pc_sortkey *s = malloc(room * sizeof(*s));
+	struct pc_sortkey *tmp = malloc(room * sizeof(*tmp)), *sorted;
+	struct heap h = { .v = malloc(room * sizeof(*h.v)) };
 	struct out o = { 0 };
-	size_t n_ev = 0;
+	size_t n_s = 0;
 	int ret = -ENOMEM;
 
 	*out = NULL;
 	*n_out = 0;
-	if (!ev || !ended || !h.v)
+	if (!s || !tmp || !h.v)
+		goto done;
+	pc_huge(s, room * sizeof(*s));
+	pc_huge(tmp, room * sizeof(*tmp));
+	/* key indexes and bucket counts are 32-bit */
+	ret = -E2BIG;
+	if (n > UINT32_MAX)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		/* len 0 or a range wrapping past 2^64 owns nothing */
 		if (keys[i].stale || keys[i].k.len == 0 ||
 		    keys[i].k.off > UINT64_MAX - keys[i].k.len)
 			continue;
-		ev[n_ev++] = (struct event){ keys[i].k.off, (uint32_t)i };
-		ev[n_ev++] = (struct event){ keys[i].k.off + keys[i].k.len,
-					     (uint32_t)i };
+		/* sorted by start; a: length, b: key index */
+		s[n_s++] = (struct pc_sortkey){ keys[i].k.off, keys[i].k.len,
+						(uint32_t)i };
 	}
-	qsort(ev, n_ev, sizeof(*ev), event_cmp);
-	ret = sweep(keys, ev, n_ev, ended, &h, &o);
+	sorted = pc_radix_sort(s, tmp, n_s);
+	ret = sorted ? sweep(keys, sorted, n_s, &h, &o) : -ENOMEM;
 	if (ret) {
 		free(o.v);
 		goto done;
@@ -158,8 +178,8 @@ int pc_resolve(const struct pc_rkey *keys, size_t n, struct pc_extent **out,
 	*out = o.v;
 	*n_out = o.n;
 done:
-	free(ev);
-	free(ended);
+	free(s);
+	free(tmp);
 	free(h.v);
 	return ret;
 }

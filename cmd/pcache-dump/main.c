@@ -184,16 +184,22 @@ static void parse_args(int argc, const char **argv, struct dump *d)
 	poptFreeContext(pc);
 }
 
-/* Mark which segments hold the log and which hold live data. */
-static void fill_use(struct dump *d)
+/*
+ * The segments the log goes through. A replay that succeeded walked the
+ * whole log and says where it went; one that stopped at a bad key did
+ * not, and the log is walked again to its end.
+ */
+static void fill_use_log(struct dump *d)
 {
 	struct pc_cache *c = d->c;
 	struct pc_kset_view v;
 	struct pc_walk w;
 
-	d->use = calloc(c->info.n_segs, sizeof(*d->use));
-	if (!d->use)
+	if (!d->replay_ret && d->r.seg_log) {
+		for (uint32_t i = 0; i < c->info.n_segs; i++)
+			d->use[i].key = d->r.seg_log[i];
 		return;
+	}
 	pc_walk_init(&w, c, c->key_tail);
 	d->use[c->key_tail.seg].key = true;
 	for (;;) {
@@ -205,6 +211,17 @@ static void fill_use(struct dump *d)
 			d->use[v.key_num].key = true;
 	}
 	pc_walk_fini(&w);
+}
+
+/* Mark which segments hold the log and which hold live data. */
+static void fill_use(struct dump *d)
+{
+	struct pc_cache *c = d->c;
+
+	d->use = calloc(c->info.n_segs, sizeof(*d->use));
+	if (!d->use)
+		return;
+	fill_use_log(d);
 	for (size_t i = 0; i < d->r.n_keys; i++) {
 		const struct pc_rkey *rk = &d->r.keys[i];
 

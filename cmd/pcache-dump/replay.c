@@ -21,25 +21,68 @@ static const char *const crc_names[] = {
 	[CRC_UNREADABLE] = "unreadable",
 };
 
+static enum crc_state crc_state_of(enum pc_key_err ke)
+{
+	return ke == PC_KEY_OK ? CRC_OK :
+	       ke == PC_KEY_DATA_CRC ? CRC_BAD : CRC_UNREADABLE;
+}
+
+static bool crc_wanted(const struct dump *d)
+{
+	/* a restored capture holds no data: nothing to verify */
+	return pc_cache_data_crc(d->c) && !d->no_verify && !d->restored;
+}
+
 /* Verify the data CRC of the key an extent comes from, once per key. */
 static enum crc_state extent_crc(struct dump *d, uint8_t *memo,
 				 const struct pc_extent *e)
 {
-	const struct pc_rkey *rk;
-	enum pc_key_err ke;
-
 	if (!pc_cache_data_crc(d->c))
 		return CRC_NONE;
-	/* a restored capture holds no data: nothing to verify */
-	if (d->no_verify || d->restored || e->seq >= d->r.n_keys)
+	if (!crc_wanted(d) || e->seq >= d->r.n_keys)
 		return CRC_UNCHECKED;
-	if (memo[e->seq])
-		return memo[e->seq];
-	rk = &d->r.keys[e->seq];
-	ke = pc_key_check(d->c, &rk->k, 0, true, NULL);
-	memo[e->seq] = ke == PC_KEY_OK ? CRC_OK :
-		       ke == PC_KEY_DATA_CRC ? CRC_BAD : CRC_UNREADABLE;
+	if (!memo[e->seq])
+		memo[e->seq] = crc_state_of(pc_key_check(d->c,
+				&d->r.keys[e->seq].k, 0, true, NULL));
 	return memo[e->seq];
+}
+
+/*
+ * Verify the keys of extents [@from, @to) in one pass over the cache in
+ * device order (pc_keys_check_data), filling @memo; what it leaves out
+ * (no memory) extent_crc() checks one by one.
+ */
+static void crc_batch(struct dump *d, uint8_t *memo, size_t from, size_t to)
+{
+	const struct pc_replay *r = &d->r;
+	enum pc_key_err *res = NULL;
+	uint32_t *idx = NULL;
+	size_t n = 0;
+
+	/* key indexes are 32-bit in the batch: more keys go one by one */
+	if (!crc_wanted(d) || from >= to || r->n_keys > UINT32_MAX)
+		return;
+	idx = malloc((to - from) * sizeof(*idx));
+	res = malloc((to - from) * sizeof(*res));
+	if (!idx || !res)
+		goto out;
+	for (size_t i = from; i < to; i++) {
+		uint64_t seq = r->ext[i].seq;
+
+		if (seq < r->n_keys && !memo[seq]) {
+			memo[seq] = CRC_NONE;	/* taken: once per key */
+			idx[n++] = (uint32_t)seq;
+		}
+	}
+	if (pc_keys_check_data(d->c, r->keys, idx, n, 0, res))
+		for (size_t i = 0; i < n; i++)
+			memo[idx[i]] = 0;
+	else
+		for (size_t i = 0; i < n; i++)
+			memo[idx[i]] = crc_state_of(res[i]);
+out:
+	free(idx);
+	free(res);
 }
 
 struct totals {
@@ -129,6 +172,7 @@ void dump_replay_section(struct dump *d)
 		d->failed = true;
 		return;
 	}
+	crc_batch(d, memo, 0, r->n_ext);
 	if (d->json) {
 		o = json_object_new_object();
 		arr = json_object_new_array();
@@ -267,10 +311,96 @@ static size_t first_after(const struct pc_replay *r, uint64_t off)
 	return lo;
 }
 
+/*
+ * The output is gathered in @buf and written XBUF bytes at a time; each
+ * run of bytes that lie back to back on one device (an uncached range, or
+ * extents that follow each other on the cache as well) is one read into
+ * it. A fragmented cache thus costs a read per extent and no more.
+ */
+struct gather {
+	uint8_t *buf;
+	size_t fill;
+	struct pc_dev *dev;	/* the pending run: @len bytes at @off */
+	uint64_t off, len;
+};
+
+static int gather_flush(struct gather *g)
+{
+	int ret = out_write(g->buf, g->fill);
+
+	if (ret && ret != -EPIPE)
+		cli_err("writing to stdout: %s", strerror(-ret));
+	g->fill = 0;
+	return ret;
+}
+
+/* Read the pending run into the buffer, writing out every full one. */
+static int gather_run(struct gather *g)
+{
+	uint64_t off = g->off, len = g->len;
+	struct pc_err err = { 0 };
+	int ret = 0;
+
+	g->len = 0;
+	while (len && !ret) {
+		size_t n = XBUF - g->fill < len ? XBUF - g->fill : (size_t)len;
+
+		if (pc_dev_read(g->dev, off, g->buf + g->fill, n, &err))
+			break;
+		g->fill += n;
+		off += n;
+		len -= n;
+		if (g->fill == XBUF)
+			ret = gather_flush(g);
+	}
+	if (!len || ret)
+		return ret;
+	/* a read failed (an I/O error: ranges were checked): what came
+	 * before, then the rest of the run read piece by piece up to it */
+	ret = gather_flush(g);
+	return ret ? ret : copy_out(g->dev, off, len, g->buf);
+}
+
+/*
+ * A piece that does not lie within its device (a cache image shorter than
+ * its segments) is copied as it always was, once everything before it is
+ * out: the same bytes before the error, the same error.
+ */
+static int gather_beyond(struct gather *g, struct pc_dev *dev, uint64_t off,
+			 uint64_t len)
+{
+	int ret = g->len ? gather_run(g) : 0;
+
+	if (!ret && g->fill)
+		ret = gather_flush(g);
+	return ret ? ret : copy_out(dev, off, len, g->buf);
+}
+
+static int gather_add(struct gather *g, struct pc_dev *dev, uint64_t off,
+		      uint64_t len)
+{
+	uint64_t size = pc_dev_size(dev);
+	int ret = 0;
+
+	if (len > size || off > size - len)
+		return gather_beyond(g, dev, off, len);
+	if (g->len && g->dev == dev && g->off + g->len == off) {
+		g->len += len;
+		return 0;
+	}
+	if (g->len)
+		ret = gather_run(g);
+	g->dev = dev;
+	g->off = off;
+	g->len = len;
+	return ret;
+}
+
 static int extract_range(struct dump *d, uint8_t *buf)
 {
 	struct pc_replay *r = &d->r;
 	uint64_t pos = d->ext_off, end = d->ext_off + d->ext_len;
+	struct gather g = { .buf = buf };
 	size_t i = first_after(r, pos);
 	int ret = 0;
 
@@ -279,21 +409,25 @@ static int extract_range(struct dump *d, uint8_t *buf)
 		uint64_t stop;
 
 		if (!e || e->off >= end) {
-			ret = copy_out(d->bdev, pos, end - pos, buf);
+			ret = gather_add(&g, d->bdev, pos, end - pos);
 			break;
 		}
 		if (e->off > pos) {
-			ret = copy_out(d->bdev, pos, e->off - pos, buf);
+			ret = gather_add(&g, d->bdev, pos, e->off - pos);
 			pos = e->off;
 			continue;
 		}
 		stop = e->off + e->len < end ? e->off + e->len : end;
-		ret = copy_out(d->dev, pc_cache_pos_dev_off(d->c,
-				(struct pc_pos){ e->seg, e->seg_off }) +
-				(pos - e->off), stop - pos, buf);
+		ret = gather_add(&g, d->dev, pc_cache_pos_dev_off(d->c,
+				 (struct pc_pos){ e->seg, e->seg_off }) +
+				 (pos - e->off), stop - pos);
 		pos = stop;
 		i++;
 	}
+	if (!ret && g.len)
+		ret = gather_run(&g);
+	if (!ret && g.fill)
+		ret = gather_flush(&g);
 	return ret;
 }
 
@@ -306,6 +440,7 @@ static int extract_verify(struct dump *d)
 {
 	struct pc_replay *r = &d->r;
 	uint64_t end = d->ext_off + d->ext_len;
+	size_t first, last;
 	uint8_t *memo;
 	int ret = 0;
 
@@ -316,8 +451,11 @@ static int extract_verify(struct dump *d)
 		cli_err("out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = first_after(r, d->ext_off);
-	     i < r->n_ext && r->ext[i].off < end; i++) {
+	first = first_after(r, d->ext_off);
+	for (last = first; last < r->n_ext && r->ext[last].off < end; last++)
+		;
+	crc_batch(d, memo, first, last);
+	for (size_t i = first; i < last; i++) {
 		const struct pc_extent *e = &r->ext[i];
 		enum crc_state cs = extent_crc(d, memo, e);
 

@@ -38,6 +38,7 @@ struct opts {
 	uint64_t seed;
 	bool data_crc;
 	bool random_len;
+	bool sequential;
 	bool append;
 };
 
@@ -76,6 +77,7 @@ static uint64_t parse_size(const char *s)
 	case 'k': case 'K': v <<= 10; end++; break;
 	case 'm': case 'M': v <<= 20; end++; break;
 	case 'g': case 'G': v <<= 30; end++; break;
+	case 't': case 'T': v <<= 40; end++; break;
 	}
 	if (*end || end == s) {
 		fprintf(stderr, "pcache-genlog: bad size '%s'\n", s);
@@ -93,6 +95,8 @@ static void usage(int code)
 		"  --backing-size BYTES  logical range written (default 1G)\n"
 		"  --bs BYTES            write size, multiple of 512 (default 4096)\n"
 		"  --random-len          random write sizes from 512 to --bs\n"
+		"  --sequential          offsets in order from 0, wrapping at\n"
+		"                        --backing-size (a fresh, unfragmented log)\n"
 		"  --fill PERCENT        without --size: share of the data space\n"
 		"                        to fill (default 80)\n"
 		"  --clean PERCENT       share of writes made CLEAN (default 0)\n"
@@ -112,6 +116,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "clean", 1, NULL, 'c' }, { "flush-every", 1, NULL, 'F' },
 		{ "seed", 1, NULL, 'S' }, { "data-crc", 0, NULL, 'd' },
 		{ "random-len", 0, NULL, 'r' }, { "append", 0, NULL, 'a' },
+		{ "sequential", 0, NULL, 'q' },
 		{ "help", 0, NULL, 'h' }, { 0 }
 	};
 	int ch;
@@ -130,6 +135,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'S': o->seed = parse_size(optarg); break;
 		case 'd': o->data_crc = true; break;
 		case 'r': o->random_len = true; break;
+		case 'q': o->sequential = true; break;
 		case 'a': o->append = true; break;
 		case 'h': usage(0); break;
 		default: usage(16);
@@ -236,7 +242,8 @@ int main(int argc, char **argv)
 		die("malloc", NULL, -ENOMEM);
 	while (done < target) {
 		uint64_t r = splitmix64(rng++);
-		uint64_t off = (r % blocks) * o.bs;
+		uint64_t off = (o.sequential ? writes % blocks : r % blocks) *
+			       o.bs;
 		uint32_t flags = (r >> 40) % 100 < o.clean_pct ?
 				 PCD_KEY_F_CLEAN : 0;
 		uint32_t len = o.random_len ?

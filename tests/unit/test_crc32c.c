@@ -26,6 +26,10 @@ static void vectors(void)
 	       "portable path, \"123456789\"");
 }
 
+static const size_t key_lens[] = { 504, 512, 768, 1008, 1024, 1536, 2040,
+				   2048, 4080, 4096, 8192, 12288, 16384,
+				   3 * 4096 * 3 };
+
 /* Every length and alignment class, across the 3-stream threshold. */
 static void agreement(void)
 {
@@ -40,6 +44,10 @@ static void agreement(void)
 		for (size_t a = 0; a < 8; a++)
 			bad += pc_crc32c(0x1234567, buf + a, len) !=
 			       pc_crc32c_portable(0x1234567, buf + a, len);
+	/* the sizes of keys: exact rounds of each tier, and a tail */
+	for (size_t i = 0; i < sizeof(key_lens) / sizeof(key_lens[0]); i++)
+		bad += pc_crc32c(0x1234567, buf, key_lens[i]) !=
+		       pc_crc32c_portable(0x1234567, buf, key_lens[i]);
 	ok(!bad, "%s agrees with the portable path (%d mismatches)",
 	   pc_crc32c_impl(), bad);
 	/* Incremental use equals one call. */

@@ -106,9 +106,31 @@ static void edge_cases(void)
 	free(e);
 }
 
+/* Offsets far apart: the sort's upper digits, a common base skipped. */
+static void wide_offsets(void)
+{
+	struct pc_rkey k[4] = { 0 };
+	struct pc_extent *e;
+	size_t n;
+
+	k[0].k = (struct pcd_key){ .off = 1ULL << 62, .len = 8192 };
+	k[1].k = (struct pcd_key){ .off = 5ULL << 40, .len = 4096 };
+	k[2].k = (struct pcd_key){ .off = (1ULL << 62) + 4096, .len = 8192,
+				   .cache_seg_off = 1 << 20 };
+	k[3].k = (struct pcd_key){ .off = 4096, .len = 512 };
+	for (int i = 0; i < 4; i++)
+		k[i].seq = (uint64_t)i;
+	ok(pc_resolve(k, 4, &e, &n) == 0 && n == 4 && e[0].seq == 3 &&
+	   e[1].seq == 1 && e[2].seq == 0 && e[2].len == 4096 &&
+	   e[3].seq == 2 && e[3].off == (1ULL << 62) + 4096,
+	   "keys spread over 2^62 bytes resolve in offset order");
+	free(e);
+}
+
 int main(void)
 {
 	edge_cases();
+	wide_offsets();
 	for (unsigned int seed = 1; seed <= 20; seed++)
 		random_round(seed, seed * 37);
 	return tap_done();
