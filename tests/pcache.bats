@@ -444,6 +444,12 @@ pc2 /dev/pmem2 /dev/sdc noauto"
 	done
 }
 
+@test "generator: a PARTUUID= in upper case is udev's lower-case by-partuuid link" {
+	gen "pc0 /dev/pmem0 PARTUUID=5043A11E-0000-4000-8000-00000000ABCD"
+	bu=$(systemd-escape --path /dev/disk/by-partuuid/5043a11e-0000-4000-8000-00000000abcd).device
+	grep -qxF "BindsTo=dev-pmem0.device $bu" "$T/gen/pcache-pc0.service"
+}
+
 @test "generator: systemd-analyze verify accepts every unit" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 	gen "pc0 /dev/pmem0 /dev/disk/by-id/nvme-Disk_X-part1 data_crc,gc_percent=50
