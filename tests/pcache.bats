@@ -307,6 +307,18 @@ sums() { echo "$(sum "$T/cache.img") $(sum "$T/back.img")"; }
 	[ "$(sums)" = "$before" ]
 }
 
+@test "create --format keeps pcache-format's refusals: a lost superblock over dirty data" {
+	have_fixtures || skip "no kernel fixtures"
+	cp "$(fixture kcrc-crash.pmem)" "$T/cache.img"
+	sparse "$T/back.img" 256M
+	dd if=/dev/zero of="$T/cache.img" bs=4096 seek=1 count=1 conv=notrunc status=none
+	before=$(sums)
+	run "$P" create --format --force pc0 "$T/cache.img" "$T/back.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pcache create: $T/cache.img: contains no valid superblock, but "*"; refusing (pcache-format --force --discard-dirty overrides)" ]]
+	[ "$(sums)" = "$before" ]
+}
+
 teardown() {
 	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
