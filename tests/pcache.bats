@@ -524,11 +524,25 @@ pc1 /dev/pmem1 /dev/sdc bogus"
 	run env DEVLINKS="/dev/disk/by-path/x /dev/disk/by-id/never-there" \
 		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
 	[ "$status" -eq 0 ]
-	[ "$output" = "PCACHE_BACKING_OF=pc1" ]
+	[ "$output" = "PCACHE_BACKING_OF=pc1
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=disk/by-path/x disk/by-id/never-there" ]
 	printf 'pc2 /dev/pmem2 PARTUUID=0a1b2c3d-02\n' >"$T/tab"
 	run env ID_PART_ENTRY_UUID=0A1B2C3D-02 "$P" is-backing --tab "$T/tab" --export "$T/dev.img"
 	[ "$status" -eq 0 ]
 	[ "$output" = "PCACHE_BACKING_OF=pc2" ]
+	# the links udev keeps for a backing device: all but the filesystem's
+	run env ID_PART_ENTRY_UUID=0a1b2c3d-02 DEVLINKS=" /dev/disk/by-uuid/f00d /dev/disk/by-partuuid/0a1b2c3d-02  /dev/disk/by-label/x /dev/disk/by-diskseq/9 /dev/disk/by-uuid/" \
+		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
+	[ "$status" -eq 0 ]
+	[ "$output" = "PCACHE_BACKING_OF=pc2
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=disk/by-partuuid/0a1b2c3d-02 disk/by-diskseq/9 disk/by-uuid/" ]
+	run env ID_PART_ENTRY_UUID=0a1b2c3d-02 DEVLINKS="/dev/disk/by-uuid/f00d" \
+		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
+	[ "$output" = "PCACHE_BACKING_OF=pc2
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=" ]
 	run env ID_PART_ENTRY_UUID=0a1b2c3d-03 "$P" is-backing --tab "$T/tab" "$T/dev.img"
 	[ "$status" -eq 1 ]
 }
@@ -546,7 +560,8 @@ pc1 /dev/pmem1 /dev/sdc bogus"
 	r=$REPO/udev/61-pcache.rules.in
 	grep -qF 'IMPORT{program}="@SBINDIR@/pcache is-backing --export $devnode"' "$r"
 	grep -qF 'ENV{PCACHE_BACKING_OF}!="?*", GOTO="pcache_end"' "$r"
-	grep -qF 'SYMLINK-="disk/by-uuid/$env{ID_FS_UUID_ENC}"' "$r"
+	grep -qF 'ENV{PCACHE_FILTER_LINKS}=="1", OPTIONS+="string_escape=none", \' "$r"
+	grep -qF '  SYMLINK="$env{PCACHE_KEEP_LINKS}"' "$r"
 	grep -qF 'ENV{ID_FS_TYPE}="pcache_backing"' "$r"
 	grep -qF 'ENV{DM_UUID}=="PCACHE-*", GOTO="pcache_end"' "$r"
 }

@@ -248,6 +248,35 @@ if want pcache && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 	rm -f "$W/back4.img"
 fi
 
+# 10b. pcache's udev rule run by systemd-udevd (the host's, with
+# 60-persistent-storage.rules) in the guest: backing devices, a partition
+# of a whole-disk backing device, a PARTUUID= entry
+UDEVD=/lib/systemd/systemd-udevd
+if want pcudev && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	r=$W/extra/etc/udev/rules.d
+	if [ -x "$UDEVD" ] && command -v udevadm >/dev/null &&
+	   command -v sfdisk >/dev/null && command -v blkid >/dev/null &&
+	   [ -f /lib/udev/rules.d/60-persistent-storage.rules ]; then
+		mkdir -p "$r"
+		cp /lib/udev/rules.d/60-persistent-storage.rules "$r/"
+		sed 's|@SBINDIR@|/bin|' "$top/udev/61-pcache.rules.in" \
+			>"$r/61-pcache.rules"
+		# (vm_add_program copies systemd-udevd as a file: udevadm,
+		# which runs as the daemon by that name)
+		vm_initramfs "$(command -v jq)" "$top/build/pcache" "$UDEVD" \
+			"$(command -v udevadm)" "$(command -v sfdisk)" \
+			"$(command -v blkid)" || bail "$VM_ERR"
+		rm -rf "$W/extra/etc"
+		ram_zero
+		rm -f "$W/back5.img"
+		truncate -s 256M "$W/back5.img"
+		run_vm pcudev "$W/back5.img" '1G!1G' 600
+		rm -f "$W/back5.img"
+	else
+		tap notok "pcudev: systemd-udevd, udevadm, sfdisk, blkid and 60-persistent-storage.rules on the host (tools/install-deps.sh kernel)"
+	fi
+fi
+
 # 11. read misses cached as CLEAN keys: hits, races with writes, GC, writeback
 # skipping them, and a power cut after fills (offline replay by pcache-dump)
 DUMP=$top/build/pcache-dump
