@@ -283,6 +283,7 @@ SYSTEMD=/lib/systemd/systemd
 if want pcsysd && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 	e=$W/extra
 	if [ -x "$SYSTEMD" ] && [ -x "$UDEVD" ] && command -v systemctl >/dev/null &&
+	   command -v blkid >/dev/null &&
 	   [ -f /lib/udev/rules.d/99-systemd.rules ] &&
 	   [ -f /lib/udev/rules.d/55-dm.rules ] &&
 	   [ -f /lib/systemd/system/local-fs-pre.target ]; then
@@ -322,7 +323,8 @@ if want pcsysd && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 			"ExecStart=/bin/sh /scen/pcsysd-test.sh" >"$u/pct-test.service"
 		vm_initramfs "$(command -v jq)" "$top/build/pcache" "$UDEVD" \
 			"$(command -v udevadm)" "$SYSTEMD" \
-			"$(command -v systemctl)" || bail "$VM_ERR"
+			"$(command -v systemctl)" "$(command -v blkid)" ||
+			bail "$VM_ERR"
 		rm -rf "$e/etc" "$e/sbin"
 		ram_zero
 		rm -f "$W/back6.img"
@@ -332,7 +334,7 @@ if want pcsysd && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 		fsck_after pcsysd "$W/back6.img"
 		rm -f "$W/back6.img"
 	else
-		tap notok "pcsysd: systemd, systemd-udevd, systemctl, 99-systemd.rules, device-mapper's udev rules and local-fs-pre.target on the host"
+		tap notok "pcsysd: systemd, systemd-udevd, systemctl, blkid, 99-systemd.rules, device-mapper's udev rules and local-fs-pre.target on the host"
 	fi
 fi
 

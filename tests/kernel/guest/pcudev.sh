@@ -13,6 +13,11 @@ prop() {	# prop DEV KEY: a property of DEV in udev's database
 }
 change() { udevadm trigger --action=change --settle "$@" && udevadm settle; }
 fs_uuid() { blkid "$1" | sed -n 's/.* UUID="\([^"]*\)".*/\1/p'; }
+fs_is() {	# fs_is DEV UUID: DEV carries the filesystem UUID (not empty)
+	[ -n "$2" ] && [ "$(fs_uuid "$1")" = "$2" ] && return 0
+	echo "$1: filesystem UUID '$(fs_uuid "$1")', want '$2'"
+	return 1
+}
 link_is() {	# link_is UUID DEV: /dev/disk/by-uuid/UUID points to DEV
 	got=$(readlink "/dev/disk/by-uuid/$1")
 	[ "$got" = "../../${2#/dev/}" ] && return 0
@@ -57,8 +62,7 @@ check "create --format pc0 on the whole disk /dev/vda" \
 check "mke2fs on /dev/mapper/pc0" mke2fs -q /dev/mapper/pc0
 U1=$(fs_uuid /dev/mapper/pc0)
 check "remove drains the filesystem to /dev/vda" pcache remove -q pc0
-check "the backing disk has the cached device's filesystem" \
-	[ -n "$U1" ] && [ "$(fs_uuid /dev/vda)" = "$U1" ]
+check "the backing disk has the cached device's filesystem" fs_is /dev/vda "$U1"
 change /dev/vda
 check "no pcachetab, no live device: by-uuid link to /dev/vda" link_is "$U1" /dev/vda
 check "... and its filesystem identity" [ "$(prop /dev/vda ID_FS_TYPE)" = ext2 ]
@@ -92,8 +96,7 @@ check "remove drains" pcache remove -q pc0
 check "the kernel reads the backing disk's partition table" \
 	blockdev --rereadpt /dev/vda
 udevadm settle
-check "/dev/vda1 has the partition's filesystem" \
-	[ -b /dev/vda1 ] && [ -n "$U2" ] && [ "$(fs_uuid /dev/vda1)" = "$U2" ]
+check "/dev/vda1 has the partition's filesystem" fs_is /dev/vda1 "$U2"
 check "no pcachetab: by-uuid link to /dev/vda1" link_is "$U2" /dev/vda1
 check "... and a by-partuuid link" \
 	[ "$(readlink /dev/disk/by-partuuid/$PUUID)" = ../../vda1 ]
