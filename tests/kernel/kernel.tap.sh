@@ -267,10 +267,10 @@ if want pcudev && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 			"$(command -v udevadm)" "$(command -v sfdisk)" \
 			"$(command -v blkid)" || bail "$VM_ERR"
 		rm -rf "$W/extra/etc"
-		ram_zero
+		ram_zero	# (a 512 MiB cache: the guest zeroes all of it once)
 		rm -f "$W/back5.img"
 		truncate -s 256M "$W/back5.img"
-		run_vm pcudev "$W/back5.img" '1G!1G' 600
+		run_vm pcudev "$W/back5.img" '512M!1G' 600
 		rm -f "$W/back5.img"
 	else
 		tap notok "pcudev: systemd-udevd, udevadm, sfdisk, blkid and 60-persistent-storage.rules on the host (tools/install-deps.sh kernel)"
