@@ -307,6 +307,18 @@ sums() { echo "$(sum "$T/cache.img") $(sum "$T/back.img")"; }
 	[ "$(sums)" = "$before" ]
 }
 
+@test "create --format keeps pcache-format's refusals: a lost superblock over dirty data" {
+	have_fixtures || skip "no kernel fixtures"
+	cp "$(fixture kcrc-crash.pmem)" "$T/cache.img"
+	sparse "$T/back.img" 256M
+	dd if=/dev/zero of="$T/cache.img" bs=4096 seek=1 count=1 conv=notrunc status=none
+	before=$(sums)
+	run "$P" create --format --force pc0 "$T/cache.img" "$T/back.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pcache create: $T/cache.img: contains no valid superblock, but "*"; refusing (pcache-format --force --discard-dirty overrides)" ]]
+	[ "$(sums)" = "$before" ]
+}
+
 teardown() {
 	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
 	[ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
@@ -444,6 +456,12 @@ pc2 /dev/pmem2 /dev/sdc noauto"
 	done
 }
 
+@test "generator: a PARTUUID= in upper case is udev's lower-case by-partuuid link" {
+	gen "pc0 /dev/pmem0 PARTUUID=5043A11E-0000-4000-8000-00000000ABCD"
+	bu=$(systemd-escape --path /dev/disk/by-partuuid/5043a11e-0000-4000-8000-00000000abcd).device
+	grep -qxF "BindsTo=dev-pmem0.device $bu" "$T/gen/pcache-pc0.service"
+}
+
 @test "generator: systemd-analyze verify accepts every unit" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 	gen "pc0 /dev/pmem0 /dev/disk/by-id/nvme-Disk_X-part1 data_crc,gc_percent=50
@@ -506,11 +524,25 @@ pc1 /dev/pmem1 /dev/sdc bogus"
 	run env DEVLINKS="/dev/disk/by-path/x /dev/disk/by-id/never-there" \
 		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
 	[ "$status" -eq 0 ]
-	[ "$output" = "PCACHE_BACKING_OF=pc1" ]
+	[ "$output" = "PCACHE_BACKING_OF=pc1
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=disk/by-path/x disk/by-id/never-there" ]
 	printf 'pc2 /dev/pmem2 PARTUUID=0a1b2c3d-02\n' >"$T/tab"
 	run env ID_PART_ENTRY_UUID=0A1B2C3D-02 "$P" is-backing --tab "$T/tab" --export "$T/dev.img"
 	[ "$status" -eq 0 ]
 	[ "$output" = "PCACHE_BACKING_OF=pc2" ]
+	# the links udev keeps for a backing device: all but the filesystem's
+	run env ID_PART_ENTRY_UUID=0a1b2c3d-02 DEVLINKS=" /dev/disk/by-uuid/f00d /dev/disk/by-partuuid/0a1b2c3d-02  /dev/disk/by-label/x /dev/disk/by-diskseq/9 /dev/disk/by-uuid/" \
+		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
+	[ "$status" -eq 0 ]
+	[ "$output" = "PCACHE_BACKING_OF=pc2
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=disk/by-partuuid/0a1b2c3d-02 disk/by-diskseq/9 disk/by-uuid/" ]
+	run env ID_PART_ENTRY_UUID=0a1b2c3d-02 DEVLINKS="/dev/disk/by-uuid/f00d" \
+		"$P" is-backing --tab "$T/tab" --export "$T/dev.img"
+	[ "$output" = "PCACHE_BACKING_OF=pc2
+PCACHE_FILTER_LINKS=1
+PCACHE_KEEP_LINKS=" ]
 	run env ID_PART_ENTRY_UUID=0a1b2c3d-03 "$P" is-backing --tab "$T/tab" "$T/dev.img"
 	[ "$status" -eq 1 ]
 }
@@ -528,7 +560,8 @@ pc1 /dev/pmem1 /dev/sdc bogus"
 	r=$REPO/udev/61-pcache.rules.in
 	grep -qF 'IMPORT{program}="@SBINDIR@/pcache is-backing --export $devnode"' "$r"
 	grep -qF 'ENV{PCACHE_BACKING_OF}!="?*", GOTO="pcache_end"' "$r"
-	grep -qF 'SYMLINK-="disk/by-uuid/$env{ID_FS_UUID_ENC}"' "$r"
+	grep -qF 'ENV{PCACHE_FILTER_LINKS}=="1", OPTIONS+="string_escape=none", \' "$r"
+	grep -qF '  SYMLINK="$env{PCACHE_KEEP_LINKS}"' "$r"
 	grep -qF 'ENV{ID_FS_TYPE}="pcache_backing"' "$r"
 	grep -qF 'ENV{DM_UUID}=="PCACHE-*", GOTO="pcache_end"' "$r"
 }

@@ -13,6 +13,8 @@ struct fmt_opts {
 	long long segments;
 	int force;
 	int discard_dirty;
+	/* what overrides the refusal of a dirty cache (NULL: our options) */
+	const char *dirty_override;
 	int dry_run;
 	int json;
 	int quiet;

@@ -129,8 +129,9 @@ int safety_check(struct pc_dev *dev, const struct fmt_opts *o)
 		state = 2;
 
 	if (state == 2 && !(o->force && o->discard_dirty)) {
-		cli_err("%s: contains %s; refusing (--force --discard-dirty "
-			"overrides)", path, what);
+		cli_err("%s: contains %s; refusing (%s overrides)", path, what,
+			o->dirty_override ? o->dirty_override :
+					    "--force --discard-dirty");
 		return -1;
 	}
 	if (state == 1 && !o->force) {

@@ -140,6 +140,46 @@ static bool parent_disk(const struct stat *dev, char *node, size_t len,
 	return majmin[0] && !dm_devnode(majmin, node, len) && !stat(node, st);
 }
 
+/* A link that names the filesystem, not the device */
+static bool fs_link(const char *link, size_t len)
+{
+	static const char *const fs_dirs[] = {
+		"/dev/disk/by-uuid/", "/dev/disk/by-label/",
+	};
+
+	for (size_t i = 0; i < sizeof(fs_dirs) / sizeof(fs_dirs[0]); i++)
+		if (len > strlen(fs_dirs[i]) &&
+		    !strncmp(link, fs_dirs[i], strlen(fs_dirs[i])))
+			return true;
+	return false;
+}
+
+/*
+ * For the rule's SYMLINK= (udev before 253 has no SYMLINK-=): the links
+ * udev has made so far for this event (DEVLINKS, full paths) without the
+ * filesystem's by-uuid and by-label ones, relative to /dev. Printed only
+ * under udev: without DEVLINKS the rule must leave the links alone.
+ */
+static void export_kept_links(void)
+{
+	const char *p = getenv("DEVLINKS");
+	const char *sep = "";
+
+	if (!p)
+		return;
+	printf("PCACHE_FILTER_LINKS=1\nPCACHE_KEEP_LINKS=");
+	for (p += strspn(p, " "); *p; p += strspn(p, " ")) {
+		size_t len = strcspn(p, " ");
+
+		if (len > 5 && !strncmp(p, "/dev/", 5) && !fs_link(p, len)) {
+			printf("%s%.*s", sep, (int)(len - 5), p + 5);
+			sep = " ";
+		}
+		p += len;
+	}
+	putchar('\n');
+}
+
 /* Why @devnode is a backing device (its entry's name in @name), or NULL. */
 static const char *backing_of(const char *devnode, const struct stat *dev,
 			      const struct tab *t, bool env_ok, char *name,
@@ -191,9 +231,10 @@ int cmd_is_backing(int argc, const char **argv)
 	    backing_of(disk, &dst, &t, false, name, sizeof(name)))
 		how = "a partition of its backing disk";
 	if (how) {
-		if (export)
+		if (export) {
 			printf("PCACHE_BACKING_OF=%s\n", name);
-		else
+			export_kept_links();
+		} else
 			printf("%s: backing device of %s (%s)\n", devnode, name,
 			       how);
 		ret = CLI_EXIT_OK;

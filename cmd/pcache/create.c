@@ -103,7 +103,11 @@ static int format_cache(const struct create_req *r, struct pc_dev *dev)
 						  (uint32_t)r->gc_percent,
 		.progress = progress,
 	};
-	struct fmt_opts safety = { .device = r->cache, .force = r->force };
+	struct fmt_opts safety = {
+		.device = r->cache, .force = r->force,
+		/* create does not discard dirty data, even with --force */
+		.dirty_override = "pcache-format --force --discard-dirty",
+	};
 	struct pc_err err = { 0 };
 	struct pc_layout l;
 

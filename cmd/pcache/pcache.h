@@ -25,6 +25,8 @@
  * stops its writeback worker after a backing-device error, silently.
  */
 #define PCACHE_STALL_SECONDS	10.0
+/* How long remove waits for a process's open (a udev probe) to end */
+#define PCACHE_OPEN_GRACE_S	3.0
 /* --gc-percent not given (any value given is checked against 0-90) */
 #define GC_UNSET		(-1000)
 

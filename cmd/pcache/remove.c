@@ -119,6 +119,26 @@ static void report_dirty(const char *name, const struct pc_live *lv)
 		 lv->cache_dev, lv->backing_dev);
 }
 
+/*
+ * Opened by a process, not mounted or held: wait a moment. udev's probes
+ * (blkid on a new or changed dm device, the is-backing helper) open a
+ * device briefly, right after create or a write.
+ */
+static int wait_unopened(const char *name, struct dm_dev_info *info)
+{
+	char holder[8];
+	double t0 = now_s();
+
+	while (info->open_count > 0 && now_s() - t0 < PCACHE_OPEN_GRACE_S &&
+	       !dm_describe_holder(info->major, info->minor, holder,
+				   sizeof(holder))) {
+		usleep(POLL_US / 2);
+		if (dm_info_get(name, info) || !info->exists)
+			return -1;
+	}
+	return 0;
+}
+
 int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
 {
 	struct dm_dev_info info;
@@ -126,7 +146,8 @@ int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
 	char holder[4200];
 	int d = 0;
 
-	if (live_or_err(name, &lv) || dm_info_get(name, &info))
+	if (live_or_err(name, &lv) || dm_info_get(name, &info) ||
+	    wait_unopened(name, &info))
 		return CLI_EXIT_FAIL;
 	if (info.open_count > 0) {
 		if (!dm_describe_holder(info.major, info.minor, holder,

@@ -65,6 +65,19 @@ static int check_spec(const struct tab_ctx *c, const char *field,
 	return 0;
 }
 
+/*
+ * PARTUUID= in lower case: udev's /dev/disk/by-partuuid links and libblkid's
+ * tag lookup compare it as text, and both print it in lower case, while
+ * some tools print GPT GUIDs in upper case.
+ */
+static void lower_partuuid(char *spec)
+{
+	if (strncmp(spec, "PARTUUID=", 9))
+		return;
+	for (spec += 9; *spec; spec++)
+		*spec = (char)tolower((unsigned char)*spec);
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -170,6 +183,8 @@ static int parse_line(const struct tab_ctx *c, char *line,
 	if (check_spec(c, "CACHE", f[1], false) ||
 	    check_spec(c, "BACKING", f[2], true))
 		return -1;
+	lower_partuuid(f[1]);
+	lower_partuuid(f[2]);
 	snprintf(e->name, sizeof(e->name), "%s", f[0]);
 	snprintf(e->cache, sizeof(e->cache), "%s", f[1]);
 	snprintf(e->backing, sizeof(e->backing), "%s", f[2]);

@@ -248,6 +248,96 @@ if want pcache && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
 	rm -f "$W/back4.img"
 fi
 
+# 10b. pcache's udev rule run by systemd-udevd (the host's, with
+# 60-persistent-storage.rules) in the guest: backing devices, a partition
+# of a whole-disk backing device, a PARTUUID= entry
+UDEVD=/lib/systemd/systemd-udevd
+if want pcudev && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	r=$W/extra/etc/udev/rules.d
+	if [ -x "$UDEVD" ] && command -v udevadm >/dev/null &&
+	   command -v sfdisk >/dev/null && command -v blkid >/dev/null &&
+	   [ -f /lib/udev/rules.d/60-persistent-storage.rules ]; then
+		mkdir -p "$r"
+		cp /lib/udev/rules.d/60-persistent-storage.rules "$r/"
+		sed 's|@SBINDIR@|/bin|' "$top/udev/61-pcache.rules.in" \
+			>"$r/61-pcache.rules"
+		# (vm_add_program copies systemd-udevd as a file: udevadm,
+		# which runs as the daemon by that name)
+		vm_initramfs "$(command -v jq)" "$top/build/pcache" "$UDEVD" \
+			"$(command -v udevadm)" "$(command -v sfdisk)" \
+			"$(command -v blkid)" || bail "$VM_ERR"
+		rm -rf "$W/extra/etc"
+		ram_zero	# (a 512 MiB cache: the guest zeroes all of it once)
+		rm -f "$W/back5.img"
+		truncate -s 256M "$W/back5.img"
+		run_vm pcudev "$W/back5.img" '512M!1G' 600
+		rm -f "$W/back5.img"
+	else
+		tap notok "pcudev: systemd-udevd, udevadm, sfdisk, blkid and 60-persistent-storage.rules on the host (tools/install-deps.sh kernel)"
+	fi
+fi
+
+# 10c. the host's systemd as PID 1 runs pcache-generator's units: a power
+# cut with dirty data (pcsysd0), then a boot from /etc/pcachetab
+SYSTEMD=/lib/systemd/systemd
+if want pcsysd && [ -x "$top/build/pcache" ] && command -v jq >/dev/null; then
+	e=$W/extra
+	if [ -x "$SYSTEMD" ] && [ -x "$UDEVD" ] && command -v systemctl >/dev/null &&
+	   command -v blkid >/dev/null &&
+	   [ -f /lib/udev/rules.d/99-systemd.rules ] &&
+	   [ -f /lib/udev/rules.d/55-dm.rules ] &&
+	   [ -f /lib/systemd/system/local-fs-pre.target ]; then
+		mkdir -p "$e/etc/udev/rules.d" "$e/etc/systemd/system" \
+			"$e/etc/systemd/system-generators"
+		for r in 55-dm.rules 60-persistent-storage.rules \
+			 60-persistent-storage-dm.rules 95-dm-notify.rules \
+			 99-systemd.rules; do
+			[ -f "/lib/udev/rules.d/$r" ] && cp "/lib/udev/rules.d/$r" "$e/etc/udev/rules.d/"
+		done
+		sed 's|@SBINDIR@|/bin|' "$top/udev/61-pcache.rules.in" \
+			>"$e/etc/udev/rules.d/61-pcache.rules"
+		ln -s bin "$e/sbin"	# the dm rules run /sbin/dmsetup
+		ln -s /bin/pcache "$e/etc/systemd/system-generators/pcache-generator"
+		cp /lib/systemd/system/local-fs-pre.target "$e/etc/systemd/system/"
+		cp /etc/os-release "$e/etc/"
+		printf '%s\n' "# NAME CACHE BACKING OPTIONS" \
+			"pc0	/dev/pmem0	/dev/vda	gc_percent=30" \
+			"gone	/dev/pmem7	/dev/vdz	nofail,x-systemd.device-timeout=5s" \
+			"later	/dev/pmem8	/dev/vdy	noauto" >"$e/etc/pcachetab"
+		u=$e/etc/systemd/system
+		printf '%s\n' "[Unit]" "DefaultDependencies=no" \
+			"Requires=pct-test.service" >"$u/pct.target"
+		printf '%s\n' "[Unit]" "DefaultDependencies=no" \
+			"[Service]" "ExecStart=/bin/systemd-udevd" >"$u/pct-udevd.service"
+		# (udevd must listen before the kernel's events are replayed)
+		printf '%s\n' "[Unit]" "DefaultDependencies=no" \
+			"Wants=pct-udevd.service" "After=pct-udevd.service" \
+			"[Service]" "Type=oneshot" "RemainAfterExit=yes" \
+			"ExecStartPre=/bin/sh -c 'while [ ! -S /run/udev/control ]; do sleep 0.1; done'" \
+			"ExecStart=/bin/udevadm trigger --action=add" \
+			"ExecStart=/bin/udevadm settle" >"$u/pct-trigger.service"
+		printf '%s\n' "[Unit]" "DefaultDependencies=no" \
+			"Wants=pct-trigger.service local-fs-pre.target" \
+			"After=pct-trigger.service local-fs-pre.target" \
+			"[Service]" "Type=oneshot" \
+			"ExecStart=/bin/sh /scen/pcsysd-test.sh" >"$u/pct-test.service"
+		vm_initramfs "$(command -v jq)" "$top/build/pcache" "$UDEVD" \
+			"$(command -v udevadm)" "$SYSTEMD" \
+			"$(command -v systemctl)" "$(command -v blkid)" ||
+			bail "$VM_ERR"
+		rm -rf "$e/etc" "$e/sbin"
+		ram_zero
+		rm -f "$W/back6.img"
+		truncate -s 256M "$W/back6.img"
+		run_vm pcsysd0 "$W/back6.img" '1G!1G' 300 cut
+		run_vm pcsysd "$W/back6.img" '1G!1G' 600
+		fsck_after pcsysd "$W/back6.img"
+		rm -f "$W/back6.img"
+	else
+		tap notok "pcsysd: systemd, systemd-udevd, systemctl, blkid, 99-systemd.rules, device-mapper's udev rules and local-fs-pre.target on the host"
+	fi
+fi
+
 # 11. read misses cached as CLEAN keys: hits, races with writes, GC, writeback
 # skipping them, and a power cut after fills (offline replay by pcache-dump)
 DUMP=$top/build/pcache-dump

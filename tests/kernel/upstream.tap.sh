@@ -20,11 +20,13 @@
 # * pcache-writeback of upstream's crash image from link 2 must leave the
 #   backing device exactly as upstream's own replay and writeback does.
 # * pcache-bench io figures for both modules side by side (TAP comments).
+# * pcache(8) end to end with upstream's module (the qemu suite's pcache
+#   and pcachetab scenarios).
 #
 # Environment: CUTS (torture links, default 2), PCT_SEED (master seed,
 # default: the time; printed for reruns), PCT_UPSTREAM_DIR (default
 # /var/tmp/pcache-upstream), PCT_WORK / PCT_KEEP=1 as in kernel.tap.sh,
-# PCT_ONLY="chain wb bench mutate" restricts the run, BENCH_S (seconds per
+# PCT_ONLY="chain wb bench pcache mutate" restricts the run, BENCH_S (seconds per
 # benchmark, default 4), PCT_BENCH_MD=FILE also writes the table there.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -323,7 +325,31 @@ if want bench; then
 	[ -n "${PCT_BENCH_MD:-}" ] && cp "$W/bench.md" "$PCT_BENCH_MD"
 fi
 
-# 5. Mutated images (tests/kernel/mutations.sh, MUTATIONS=N) activated with
+# 5. pcache(8) end to end with upstream's module: the qemu suite's pcache
+# and pcachetab scenarios (tests/kernel/guest/pcache.sh, pcachetab.sh)
+# unchanged - every subcommand, refusals that change nothing, the drain on
+# remove, a power cut, then activate --all from a pcachetab.
+if want pcache && [ -x "$top/build/pcache" ]; then
+	vm_extra_modules lib/fs ext4 &&	# mounted-device refusal
+		PCT_UPSTREAM=1 vm_initramfs "$(command -v jq)" \
+			"$top/build/pcache" || bail "$VM_ERR"
+	mv "$W/initrd.gz" "$W/initrd-uppc.gz"
+	rm -rf "$W/extra/lib"
+	: >"$W/xc.env"
+	ram_zero
+	rm -f "$W/pc.img"
+	truncate -s 256M "$W/pc.img"
+	label="pcache (upstream)"
+	boot uppc pcache "$W/pc.img" '1G!1G' 900 cut
+	label="pcachetab (upstream)"
+	boot uppc pcachetab "$W/pc.img" '1G!1G' 600
+	ram_pmem >"$W/pc.pmem"
+	fsck_ok "pcachetab (upstream): the cache device after deactivate --all" \
+		false "$W/pc.pmem" "$W/pc.img"
+	rm -f "$W/pc.img" "$W/pc.pmem"
+fi
+
+# 6. Mutated images (tests/kernel/mutations.sh, MUTATIONS=N) activated with
 # upstream's module: pcache-fsck's verdict must match the kernel's own.
 FIX=${PCACHE_FIXTURES:-$top/../shared/fixtures}
 if want mutate && [ -x "$top/build/testtools/pcache-mutate" ] &&
