@@ -13,15 +13,15 @@
 
 #include "pcache.h"
 
-static bool pc_meta_valid(const void *rec, size_t size)
+static bool pcm_meta_valid(const void *rec, size_t size)
 {
 	const struct pcd_meta_hdr *h = rec;
 
-	return h->crc == pc_crc((const u8 *)rec + 4, size - 4);
+	return h->crc == pcm_crc((const u8 *)rec + 4, size - 4);
 }
 
-int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
-		 void *rec, struct pc_slot *slot)
+int pcm_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
+		  void *rec, struct pcm_slot *slot)
 {
 	u8 a[32], b[32];
 	bool va, vb;
@@ -29,11 +29,11 @@ int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 
 	if (size > sizeof(a))
 		return -EINVAL;
-	if (pc_dev_read(pc, off, a, size) ||
-	    pc_dev_read(pc, off + stride, b, size))
+	if (pcm_dev_read(pc, off, a, size) ||
+	    pcm_dev_read(pc, off + stride, b, size))
 		return -EIO;
-	va = pc_meta_valid(a, size);
-	vb = pc_meta_valid(b, size);
+	va = pcm_meta_valid(a, size);
+	vb = pcm_meta_valid(b, size);
 	pick = pcd_pick_slot(va, ((struct pcd_meta_hdr *)a)->seq,
 			     vb, ((struct pcd_meta_hdr *)b)->seq);
 	if (pick < 0) {
@@ -47,8 +47,8 @@ int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 	return 0;
 }
 
-void pc_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
-		   void *rec, struct pc_slot *slot)
+void pcm_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
+		    void *rec, struct pcm_slot *slot)
 {
 	struct pcd_meta_hdr *h = rec;
 	u8 idx = slot->idx ^ 1;
@@ -56,19 +56,19 @@ void pc_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
 	h->seq = slot->seq + 1;
 	h->version = 0;
 	h->res = 0;
-	h->crc = pc_crc((u8 *)rec + 4, size - 4);
-	pc_dev_write(pc, off + idx * stride, rec, size);
+	h->crc = pcm_crc((u8 *)rec + 4, size - 4);
+	pcm_dev_write(pc, off + idx * stride, rec, size);
 	pmem_wmb();
 	slot->idx = idx;
 	slot->seq = h->seq;
 }
 
-int pc_info_load(struct pcache *pc)
+int pcm_info_load(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_meta_read(pc, PCD_INFO_OFF, PCD_INFO_STRIDE,
-			   sizeof(pc->info), &pc->info, &pc->info_slot);
+	ret = pcm_meta_read(pc, PCD_INFO_OFF, PCD_INFO_STRIDE,
+			    sizeof(pc->info), &pc->info, &pc->info_slot);
 	if (ret == -ENOENT) {
 		memset(&pc->info, 0, sizeof(pc->info));
 		pc->info.n_segs = pc->seg_num;
@@ -88,21 +88,21 @@ int pc_info_load(struct pcache *pc)
 	return 0;
 }
 
-void pc_info_write(struct pcache *pc)
+void pcm_info_write(struct pcache *pc)
 {
 	mutex_lock(&pc->info_lock);
-	pc_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
-		      &pc->info, &pc->info_slot);
+	pcm_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
+		       &pc->info, &pc->info_slot);
 	mutex_unlock(&pc->info_lock);
 }
 
-static int pc_tail_load(struct pcache *pc, u64 off, struct pc_pos *pos,
-			struct pc_slot *slot, const char *name)
+static int pcm_tail_load(struct pcache *pc, u64 off, struct pcm_pos *pos,
+			 struct pcm_slot *slot, const char *name)
 {
 	struct pcd_pos rec;
 	int ret;
 
-	ret = pc_meta_read(pc, off, PCD_POS_STRIDE, sizeof(rec), &rec, slot);
+	ret = pcm_meta_read(pc, off, PCD_POS_STRIDE, sizeof(rec), &rec, slot);
 	if (ret) {
 		DMERR("%s: no valid copy", name);
 		return -EIO;
@@ -117,19 +117,19 @@ static int pc_tail_load(struct pcache *pc, u64 off, struct pc_pos *pos,
 	return 0;
 }
 
-int pc_tails_load(struct pcache *pc)
+int pcm_tails_load(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_tail_load(pc, PCD_KEY_TAIL_OFF, &pc->key_tail,
-			   &pc->key_tail_slot, "key_tail");
+	ret = pcm_tail_load(pc, PCD_KEY_TAIL_OFF, &pc->key_tail,
+			    &pc->key_tail_slot, "key_tail");
 	if (ret)
 		return ret;
-	return pc_tail_load(pc, PCD_DIRTY_TAIL_OFF, &pc->dirty_tail,
-			    &pc->dirty_tail_slot, "dirty_tail");
+	return pcm_tail_load(pc, PCD_DIRTY_TAIL_OFF, &pc->dirty_tail,
+			     &pc->dirty_tail_slot, "dirty_tail");
 }
 
-void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
+void pcm_tail_write(struct pcache *pc, bool dirty, struct pcm_pos pos)
 {
 	struct pcd_pos rec = {
 		.cache_seg_id = pos.seg,
@@ -137,11 +137,11 @@ void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
 	};
 
 	if (dirty)
-		pc_meta_write(pc, PCD_DIRTY_TAIL_OFF, PCD_POS_STRIDE,
-			      sizeof(rec), &rec, &pc->dirty_tail_slot);
+		pcm_meta_write(pc, PCD_DIRTY_TAIL_OFF, PCD_POS_STRIDE,
+			       sizeof(rec), &rec, &pc->dirty_tail_slot);
 	else
-		pc_meta_write(pc, PCD_KEY_TAIL_OFF, PCD_POS_STRIDE,
-			      sizeof(rec), &rec, &pc->key_tail_slot);
+		pcm_meta_write(pc, PCD_KEY_TAIL_OFF, PCD_POS_STRIDE,
+			       sizeof(rec), &rec, &pc->key_tail_slot);
 	spin_lock(&pc->pos_lock);
 	if (dirty)
 		pc->dirty_tail = pos;
@@ -155,15 +155,15 @@ void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
  * leaves them. The other slots are cleared first so that no record of an
  * earlier cache can outlive the re-initialisation (FORMAT.md 17.5).
  */
-void pc_tails_format(struct pcache *pc)
+void pcm_tails_format(struct pcache *pc)
 {
-	struct pc_pos zero = { 0, 0 };
+	struct pcm_pos zero = { 0, 0 };
 
-	pc_dev_zero(pc, PCD_CTRL_OFF, 4 * PCD_POS_STRIDE);
+	pcm_dev_zero(pc, PCD_CTRL_OFF, 4 * PCD_POS_STRIDE);
 	pmem_wmb();
 	pc->key_tail_slot.idx = 1;
 	pc->key_tail_slot.seq = 0;
 	pc->dirty_tail_slot = pc->key_tail_slot;
-	pc_tail_write(pc, true, zero);
-	pc_tail_write(pc, false, zero);
+	pcm_tail_write(pc, true, zero);
+	pcm_tail_write(pc, false, zero);
 }
