@@ -144,30 +144,30 @@ static void pcm_sb_build(struct pcache *pc, struct pcd_superblock *sb)
 
 static int pcm_sb_check(struct pcache *pc, const struct pcd_superblock *sb)
 {
-	u64 fit = pcd_segs_for_size(pc->dev_size);
-	u32 flags = pcd_le32(sb->flags);
+	u32 crc = pcm_crc((const u8 *)sb + 4, sizeof(*sb) - 4);
 
-	if (pcd_le64(sb->magic) != PCD_SB_MAGIC) {
+	pc->seg_num = pcd_le32(sb->seg_num);
+	pc->sb_flags = pcd_le32(sb->flags);
+	switch (pcd_sb_judge(pcd_le64(sb->magic), pcd_le32(sb->crc), crc,
+			     pc->sb_flags, pc->seg_num, pc->dev_size, 0)) {
+	case PCD_SB_OK:
+		return 0;
+	case PCD_SB_UNFORMATTED:	/* formatted before the check */
+	case PCD_SB_BAD_MAGIC:
 		DMERR("bad superblock magic");
 		return -EINVAL;
-	}
-	if (pcd_le32(sb->crc) != pcm_crc((const u8 *)sb + 4, sizeof(*sb) - 4)) {
+	case PCD_SB_BAD_CRC:
 		DMERR("bad superblock crc");
 		return -EINVAL;
-	}
-	if (!!(flags & PCD_SB_F_BIGENDIAN) != !!PCD_HOST_BIG_ENDIAN) {
+	case PCD_SB_ENDIAN:
 		DMERR("cache was formatted on a host of the other byte order");
 		return -EINVAL;
+	case PCD_SB_SEG_NUM:
+		break;
 	}
-	pc->seg_num = pcd_le32(sb->seg_num);
-	pc->sb_flags = flags;
-	if (pc->seg_num < 1 || pc->seg_num > fit ||
-	    pc->seg_num > PCD_SEGS_MAX) {
-		DMERR("superblock seg_num %u out of range (device holds %llu)",
-		      pc->seg_num, fit);
-		return -EIO;
-	}
-	return 0;
+	DMERR("superblock seg_num %u out of range (device holds %llu)",
+	      pc->seg_num, pcd_segs_for_size(pc->dev_size));
+	return -EIO;
 }
 
 int pcm_dev_start(struct pcache *pc)

@@ -55,3 +55,9 @@ u32 pcm_crc32c(u32 crc, const void *buf, size_t len)
 		crc = (crc >> 8) ^ pcm_crc_tab[0][(crc ^ *p++) & 0xff];
 	return crc;
 }
+
+/* The CRC in the form the shared rules (pcache_rules.h) take it. */
+u32 pcm_crc_rule(const void *buf, u32 len)
+{
+	return pcm_crc32c(PCD_CRC_SEED, buf, len);
+}

@@ -145,7 +145,7 @@ static int pcm_start(struct pcache *pc)
 		return ret;
 	pc->n_segs = pc->info.n_segs;
 	pc->data_crc = pc->info.flags & PCD_INFO_F_DATA_CRC;
-	if (!pc->n_segs || pc->n_segs > pc->seg_num) {
+	if (!pcd_info_n_segs_ok(pc->n_segs, pc->seg_num)) {
 		DMERR("cache_info n_segs %u invalid (seg_num %u)", pc->n_segs,
 		      pc->seg_num);
 		return -EIO;
@@ -247,8 +247,13 @@ static int pcm_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
 		ti->error = "Failed to start backing dev";
 		return -EINVAL;
 	}
-	pc->backing_size = (u64)bdev_nr_sectors(pc->backing_dev->bdev) <<
-			   SECTOR_SHIFT;
+	pc->backing_size =
+		pcd_backing_bytes(bdev_nr_bytes(pc->backing_dev->bdev));
+	/* the key rule reads a backing size of 0 as "not known" */
+	if (!pc->backing_size) {
+		ti->error = "Backing device is smaller than one sector";
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -28,7 +28,7 @@ static bool pcm_gc_last(struct pcache *pc, struct pcm_pos k, struct pcm_pos d,
 
 	if (d.seg == k.seg)
 		return false;
-	if (next.seg >= pc->n_segs) {
+	if (!pcm_last_ok(pc, next.seg)) {
 		DMERR("gc stopped: bad LAST kset at %u:%u", k.seg, k.off);
 		pc->gc_stopped = true;
 		return false;

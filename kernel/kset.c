@@ -37,10 +37,7 @@ static int pcm_log_next_seg(struct pcache *pc)
 	pcm_dev_zero(pc, pcd_data_offset(pc->segs[seg].phys, 0),
 		     PCD_KSET_HDR_SIZE);
 	pmem_wmb();
-	last.key_num = seg;
-	last.magic = PCD_KSET_MAGIC;
-	last.flags = PCD_KSET_F_LAST;
-	last.crc = pcm_crc((u8 *)&last + 4, PCD_KSET_HDR_SIZE - 4);
+	pcd_kset_seal(&last, seg, 1, pcm_crc_rule);
 	pcm_dev_write(pc, pcd_data_offset(pc->segs[pc->key_head.seg].phys,
 					  pc->key_head.off),
 		      &last, PCD_KSET_HDR_SIZE);
@@ -56,15 +53,13 @@ static int pcm_log_append(struct pcache *pc, struct pcd_kset *ks)
 	struct pcm_pos h;
 	int ret;
 
-	while (PCD_SEG_DATA_SIZE - pc->key_head.off < size + PCD_KSET_HDR_SIZE) {
+	while (!pcd_kset_room(pc->key_head.off, size)) {
 		ret = pcm_log_next_seg(pc);
 		if (ret)
 			return ret;
 	}
 	h = pc->key_head;
-	ks->magic = PCD_KSET_MAGIC;
-	ks->flags = 0;
-	ks->crc = pcm_crc((u8 *)ks + 4, size - 4);
+	pcd_kset_seal(ks, ks->key_num, 0, pcm_crc_rule);
 	pcm_dev_zero(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off + size),
 		     PCD_KSET_HDR_SIZE);
 	pcm_dev_write(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off), ks,
@@ -297,67 +292,71 @@ void pcm_ksets_exit(struct pcache *pc)
 
 /*
  * Read the kset at @pos into @buf (PCD_KSET_SIZE_MAX bytes). -ENODATA when
- * the bytes there are not a complete valid kset (the end of the log).
+ * the bytes there are not a complete valid kset (the end of the log). Our
+ * reading (PCD_KSET_OWN_BYTES) judges a kset from its own bytes only: one
+ * that does not fit in its segment ends the log (docs/format-errata.md E1).
  */
 int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf)
 {
+	struct pcd_kset_hdr h;
+	enum pcd_kset_verdict v;
 	u64 addr;
-	u32 remain, size;
+	u32 len;
 
-	if (pos.seg >= pc->n_segs || pos.off >= PCD_SEG_DATA_SIZE)
-		return -ENODATA;
-	remain = PCD_SEG_DATA_SIZE - pos.off;
-	if (remain < PCD_KSET_HDR_SIZE)
+	if (!pcd_pos_ok(pos.seg, pos.off, pc->n_segs))
 		return -ENODATA;
 	addr = pcd_data_offset(pc->segs[pos.seg].phys, pos.off);
-	if (pcm_dev_read(pc, addr, buf, PCD_KSET_HDR_SIZE))
+	/* under 24 bytes left: nothing is read, the rule ends the log there */
+	len = min_t(u32, pcd_kset_remain(pos.off), PCD_KSET_HDR_SIZE);
+	memset(buf, 0, PCD_KSET_HDR_SIZE);
+	if (len == PCD_KSET_HDR_SIZE && pcm_dev_read(pc, addr, buf, len))
 		return -EIO;
-	if (buf->magic != PCD_KSET_MAGIC)
+	h.crc = buf->crc;
+	h.key_num = buf->key_num;
+	h.magic = buf->magic;
+	h.flags = buf->flags;
+	v = pcd_kset_judge_hdr(&h, pos.off, PCD_KSET_OWN_BYTES);
+	if (v != PCD_KSET_NEED_CRC)
 		return -ENODATA;
-	if (buf->flags & PCD_KSET_F_LAST)
-		size = PCD_KSET_HDR_SIZE;
-	else if (buf->key_num <= PCD_KSET_KEYS_MAX)
-		size = pcd_kset_size(buf->key_num);
-	else
-		return -ENODATA;
-	if (size > remain)
-		return -ENODATA;
-	if (size > PCD_KSET_HDR_SIZE &&
+	len = pcd_kset_crc_len(&h);
+	if (len > PCD_KSET_HDR_SIZE &&
 	    pcm_dev_read(pc, addr + PCD_KSET_HDR_SIZE, buf->keys,
-			 size - PCD_KSET_HDR_SIZE))
+			 len - PCD_KSET_HDR_SIZE))
 		return -EIO;
-	if (buf->crc != pcm_crc((u8 *)buf + 4, size - 4))
-		return -ENODATA;
-	return 0;
+	v = pcd_kset_judge_crc(&h, pcm_crc((u8 *)buf + 4, len - 4), pos.off);
+	return v == PCD_KSET_KEYS || v == PCD_KSET_LAST ? 0 : -ENODATA;
 }
 
 bool pcm_key_stale(struct pcache *pc, const struct pcm_ext *ext)
 {
-	return ext->gen < pc->segs[ext->seg].gen;
+	return pcd_key_stale(ext->gen, pc->segs[ext->seg].gen);
 }
 
-/* Bound every field of an on-media key before it is used (9.7, 18.3). */
+/*
+ * Bound every field of an on-media key before it is used: upstream's
+ * checks (9.7) and our own stricter ones (18.3), PCD_KEY_STRICT.
+ */
 int pcm_key_decode(struct pcache *pc, const struct pcd_key *k,
 		   struct pcm_ext *ext, bool check_crc)
 {
-	u64 b = pc->backing_size;
-
-	if (!k->len || k->len > b || k->off > b - k->len) {
+	switch (pcd_key_judge(k->off, k->len, k->cache_seg_id,
+			      k->cache_seg_off, k->flags, pc->backing_size,
+			      pc->n_segs, PCD_KEY_STRICT)) {
+	case PCD_KEY_OK:
+		break;
+	case PCD_KEY_LEN_ZERO:
+	case PCD_KEY_BEYOND_BACKING:
 		DMERR("key %llu+%u outside the backing device", k->off, k->len);
 		return -EIO;
-	}
-	if (k->cache_seg_id >= pc->n_segs ||
-	    (u64)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE) {
+	case PCD_KEY_SEG_RANGE:
+	case PCD_KEY_SEG_OVERFLOW:
 		DMERR("key %llu+%u points outside the cache (%u:%u)", k->off,
 		      k->len, k->cache_seg_id, k->cache_seg_off);
 		return -EIO;
-	}
-	if (k->flags & PCD_KEY_F_EMPTY) {
+	case PCD_KEY_EMPTY:
 		DMERR("corrupt log: EMPTY key %llu+%u on media", k->off, k->len);
 		return -EIO;
-	}
-	if ((k->off | k->len) & (PCD_SECTOR_SIZE - 1) ||
-	    pcd_subtree(k->off) != pcd_subtree(k->off + k->len - 1)) {
+	case PCD_KEY_SHAPE:
 		DMERR("corrupt log: misaligned or region-crossing key %llu+%u",
 		      k->off, k->len);
 		return -EIO;
@@ -443,7 +442,8 @@ static int pcm_replay_walk(struct pcache *pc, struct pcd_kset *buf,
 		if (ret)
 			break;
 		if (buf->flags & PCD_KSET_F_LAST) {
-			if (++hops > pc->seg_num || buf->key_num >= pc->n_segs) {
+			if (pcd_last_judge(buf->key_num, ++hops, pc->seg_num,
+					   pc->n_segs, 0) != PCD_LAST_OK) {
 				DMERR("corrupt log: bad LAST kset at %u:%u",
 				      pos.seg, pos.off);
 				return -EIO;

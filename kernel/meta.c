@@ -3,9 +3,10 @@
  * meta.c - dual-slot records: cache_info and the two log tails.
  *
  * Reader: the newest valid copy by 8-bit seq (FORMAT.md 6.2).
- * Writer: always the slot NOT holding the newest copy, with seq + 1, so a
- * torn write can never destroy the newest valid copy (this deliberately
- * differs from upstream's tail writer, FORMAT.md 17.1).
+ * Writer: the shared rule (pcd_next_slot): always the slot NOT holding the
+ * newest copy, with seq + 1, so a torn write can never destroy the newest
+ * valid copy (this deliberately differs from upstream's tail writer,
+ * FORMAT.md 17.1); slot 1 with seq 1 when no copy is valid, as upstream.
  */
 #define DM_MSG_PREFIX "pcache"
 
@@ -37,7 +38,7 @@ int pcm_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 	pick = pcd_pick_slot(va, ((struct pcd_meta_hdr *)a)->seq,
 			     vb, ((struct pcd_meta_hdr *)b)->seq);
 	if (pick < 0) {
-		slot->idx = 0;
+		slot->idx = -1;
 		slot->seq = 0;
 		return -ENOENT;
 	}
@@ -50,17 +51,14 @@ int pcm_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 void pcm_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
 		    void *rec, struct pcm_slot *slot)
 {
-	struct pcd_meta_hdr *h = rec;
-	u8 idx = slot->idx ^ 1;
+	int idx = pcd_next_slot(slot->idx);
+	u8 seq = pcd_next_seq(slot->idx, slot->seq);
 
-	h->seq = slot->seq + 1;
-	h->version = 0;
-	h->res = 0;
-	h->crc = pcm_crc((u8 *)rec + 4, size - 4);
+	pcd_meta_seal(rec, (u32)size, seq, pcm_crc_rule);
 	pcm_dev_write(pc, off + idx * stride, rec, size);
 	pmem_wmb();
 	slot->idx = idx;
-	slot->seq = h->seq;
+	slot->seq = seq;
 }
 
 int pcm_info_load(struct pcache *pc)
@@ -107,7 +105,7 @@ static int pcm_tail_load(struct pcache *pc, u64 off, struct pcm_pos *pos,
 		DMERR("%s: no valid copy", name);
 		return -EIO;
 	}
-	if (rec.cache_seg_id >= pc->n_segs || rec.seg_off >= PCD_SEG_DATA_SIZE) {
+	if (!pcd_pos_ok(rec.cache_seg_id, rec.seg_off, pc->n_segs)) {
 		DMERR("%s %u:%u out of range", name, rec.cache_seg_id,
 		      rec.seg_off);
 		return -EIO;
@@ -152,8 +150,10 @@ void pcm_tail_write(struct pcache *pc, bool dirty, struct pcm_pos pos)
 
 /*
  * New cache: both tails at 0:0 with seq 1 in slot 0, as a kernel format
- * leaves them. The other slots are cleared first so that no record of an
- * earlier cache can outlive the re-initialisation (FORMAT.md 17.5).
+ * leaves them (upstream's tail writer uses the current slot, 17.1, so
+ * start as if slot 1 held seq 0). The other slots are cleared first so
+ * that no record of an earlier cache can outlive the re-initialisation
+ * (FORMAT.md 17.5).
  */
 void pcm_tails_format(struct pcache *pc)
 {

@@ -2,8 +2,10 @@
 /*
  * pcache.h - private definitions of our dm-pcache target.
  *
- * The on-media layout lives in lib/layout/pcache_layout.h, shared with
- * libpcache; everything here is in-memory state only.
+ * The on-media layout and the rules that say what it means live in
+ * lib/layout/pcache_layout.h and pcache_rules.h, shared with libpcache;
+ * everything here is in-memory state only. Our names start with pcm_ so
+ * that none reads like libpcache's pc_ names.
  */
 #ifndef DM_PCACHE_PRIV_H
 #define DM_PCACHE_PRIV_H
@@ -18,6 +20,7 @@
 #include <linux/workqueue.h>
 
 #include "pcache_layout.h"
+#include "pcache_rules.h"
 
 #define PCM_TARGET_NAME		"pcache"
 #define PCM_LOG_RESERVE		1	/* free segments kept back for the log */
@@ -37,9 +40,9 @@ struct pcm_pos {
 	u32 off;
 };
 
-/* Where the newest copy of a dual-slot record is, and its seq. */
+/* Where the newest copy of a dual-slot record is (-1: none), and its seq. */
 struct pcm_slot {
-	u8 idx;
+	int idx;
 	u8 seq;
 };
 
@@ -175,6 +178,7 @@ struct pcache {
 
 /* crc.c */
 u32 pcm_crc32c(u32 crc, const void *buf, size_t len);
+u32 pcm_crc_rule(const void *buf, u32 len);
 void pcm_crc_init(void);
 
 static inline u32 pcm_crc(const void *buf, size_t len)
@@ -269,6 +273,13 @@ void pcm_kick_wb(struct pcache *pc);
 /* gc.c */
 void pcm_gc_fn(struct work_struct *work);
 void pcm_kick_gc(struct pcache *pc);
+
+/* A LAST link met on its own (GC, writeback): only its id is checked. */
+static inline bool pcm_last_ok(struct pcache *pc, u32 next)
+{
+	return pcd_last_judge(next, 1, pc->seg_num, pc->n_segs, 1) ==
+	       PCD_LAST_OK;
+}
 
 static inline bool pcm_pos_eq(struct pcm_pos a, struct pcm_pos b)
 {

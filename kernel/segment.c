@@ -82,12 +82,12 @@ int pcm_segs_format(struct pcache *pc)
 		pcm_dev_zero(pc, pcd_seg_offset(i), PCD_SEG_DATA_OFF);
 		pmem_wmb();
 		s->gen = 0;
-		s->gen_slot.idx = 0;
+		s->gen_slot.idx = -1;
 		s->gen_slot.seq = 0;
 		pcm_seg_gen_write(pc, i);
 		memset(&s->info, 0, sizeof(s->info));
 		s->info.flags = PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT;
-		s->info_slot.idx = 0;
+		s->info_slot.idx = -1;
 		s->info_slot.seq = 0;
 		pcm_seg_info_write(pc, i);
 		pcm_dev_zero(pc, pcd_data_offset(i, 0), PCD_KSET_HDR_SIZE);

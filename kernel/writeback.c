@@ -229,7 +229,7 @@ static bool pcm_wb_step(struct pcache *pc, unsigned long *delay)
 	if (pcm_pos_eq(d, h) || pcm_kset_read(pc, d, ks))
 		return false;
 	if (ks->flags & PCD_KSET_F_LAST) {
-		if (ks->key_num >= pc->n_segs) {
+		if (!pcm_last_ok(pc, ks->key_num)) {
 			DMERR("writeback stopped: bad LAST kset at %u:%u",
 			      d.seg, d.off);
 			pc->wb_stopped = true;
