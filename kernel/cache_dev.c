@@ -16,63 +16,63 @@
 /* dax_direct_access() reports a pfn_t up to 6.x, a plain pfn later. */
 #if __has_include(<linux/pfn_t.h>)
 #include <linux/pfn_t.h>
-typedef pfn_t pc_pfn_t;
+typedef pfn_t pcm_pfn_t;
 
-static inline unsigned long pc_pfn(pc_pfn_t p)
+static inline unsigned long pcm_pfn(pcm_pfn_t p)
 {
 	return pfn_t_to_pfn(p);
 }
 #else
-typedef unsigned long pc_pfn_t;
+typedef unsigned long pcm_pfn_t;
 
-static inline unsigned long pc_pfn(pc_pfn_t p)
+static inline unsigned long pcm_pfn(pcm_pfn_t p)
 {
 	return p;
 }
 #endif
 
-int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len)
+int pcm_dev_read(struct pcache *pc, u64 off, void *buf, size_t len)
 {
 	if (off > pc->dev_size || len > pc->dev_size - off)
 		return -EIO;
-	if (copy_mc_to_kernel(buf, pc_dev_addr(pc, off), len))
+	if (copy_mc_to_kernel(buf, pcm_dev_addr(pc, off), len))
 		return -EIO;
 	return 0;
 }
 
 /* The page that holds cache device byte @off (bios straight from pmem). */
-struct page *pc_dev_page(struct pcache *pc, u64 off)
+struct page *pcm_dev_page(struct pcache *pc, u64 off)
 {
 	if (pc->vmap_pages)
 		return pc->vmap_pages[off >> PAGE_SHIFT];
 	return pfn_to_page(pc->base_pfn + (off >> PAGE_SHIFT));
 }
 
-void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len)
+void pcm_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len)
 {
-	memcpy_flushcache(pc_dev_addr(pc, off), buf, len);
+	memcpy_flushcache(pcm_dev_addr(pc, off), buf, len);
 }
 
-void pc_dev_zero(struct pcache *pc, u64 off, size_t len)
+void pcm_dev_zero(struct pcache *pc, u64 off, size_t len)
 {
 	const void *zero = page_address(ZERO_PAGE(0));
 	size_t n;
 
 	while (len) {
 		n = min_t(size_t, len, PAGE_SIZE);
-		memcpy_flushcache(pc_dev_addr(pc, off), zero, n);
+		memcpy_flushcache(pcm_dev_addr(pc, off), zero, n);
 		off += n;
 		len -= n;
 	}
 }
 
 /* Map page by page when one direct access does not cover the device. */
-static int pc_dax_vmap(struct pcache *pc, struct dax_device *dax,
-		       pgoff_t first, long total)
+static int pcm_dax_vmap(struct pcache *pc, struct dax_device *dax,
+			pgoff_t first, long total)
 {
 	struct page **pages;
 	void *kaddr;
-	pc_pfn_t pfn;
+	pcm_pfn_t pfn;
 	long i = 0, got, j;
 
 	pages = kvmalloc_array(total, sizeof(*pages), GFP_KERNEL);
@@ -84,9 +84,9 @@ static int pc_dax_vmap(struct pcache *pc, struct dax_device *dax,
 		if (got <= 0)
 			goto fail;
 		for (j = 0; j < got && i < total; j++, i++) {
-			if (!pfn_valid(pc_pfn(pfn) + j))
+			if (!pfn_valid(pcm_pfn(pfn) + j))
 				goto fail;
-			pages[i] = pfn_to_page(pc_pfn(pfn) + j);
+			pages[i] = pfn_to_page(pcm_pfn(pfn) + j);
 		}
 	}
 	pc->base = vmap(pages, total, VM_MAP, PAGE_KERNEL);
@@ -99,7 +99,7 @@ fail:
 	return -EOPNOTSUPP;
 }
 
-static int pc_dax_map(struct pcache *pc)
+static int pcm_dax_map(struct pcache *pc)
 {
 	struct block_device *bdev = pc->cache_dev->bdev;
 	struct dax_device *dax = pc->cache_dev->dax_dev;
@@ -107,7 +107,7 @@ static int pc_dax_map(struct pcache *pc)
 	sector_t start = get_start_sect(bdev);
 	pgoff_t first;
 	void *kaddr;
-	pc_pfn_t pfn;
+	pcm_pfn_t pfn;
 	long got;
 	int id, ret = 0;
 
@@ -116,19 +116,19 @@ static int pc_dax_map(struct pcache *pc)
 	first = start >> (PAGE_SHIFT - SECTOR_SHIFT);
 	id = dax_read_lock();
 	got = dax_direct_access(dax, first, total, DAX_ACCESS, &kaddr, &pfn);
-	if (got >= total && pfn_valid(pc_pfn(pfn))) {
+	if (got >= total && pfn_valid(pcm_pfn(pfn))) {
 		pc->base = kaddr;
-		pc->base_pfn = pc_pfn(pfn);
+		pc->base_pfn = pcm_pfn(pfn);
 	}
 	else if (got > 0)
-		ret = pc_dax_vmap(pc, dax, first, total);
+		ret = pcm_dax_vmap(pc, dax, first, total);
 	else
 		ret = -EOPNOTSUPP;
 	dax_read_unlock(id);
 	return ret;
 }
 
-static void pc_sb_build(struct pcache *pc, struct pcd_superblock *sb)
+static void pcm_sb_build(struct pcache *pc, struct pcd_superblock *sb)
 {
 	u64 segs = pcd_segs_for_size(pc->dev_size);
 
@@ -136,41 +136,41 @@ static void pc_sb_build(struct pcache *pc, struct pcd_superblock *sb)
 	sb->magic = pcd_to_le64(PCD_SB_MAGIC);
 	sb->seg_num = pcd_to_le32((u32)segs);
 	/* the padding keeps what the device held, as upstream does */
-	sb->crc = pcd_to_le32(pc_crc((u8 *)sb + 4, sizeof(*sb) - 4));
-	pc_dev_zero(pc, PCD_HDR_ZERO_START,
-		    PCD_HDR_ZERO_END - PCD_HDR_ZERO_START);
+	sb->crc = pcd_to_le32(pcm_crc((u8 *)sb + 4, sizeof(*sb) - 4));
+	pcm_dev_zero(pc, PCD_HDR_ZERO_START,
+		     PCD_HDR_ZERO_END - PCD_HDR_ZERO_START);
 	pmem_wmb();
 }
 
-static int pc_sb_check(struct pcache *pc, const struct pcd_superblock *sb)
+static int pcm_sb_check(struct pcache *pc, const struct pcd_superblock *sb)
 {
-	u64 fit = pcd_segs_for_size(pc->dev_size);
-	u32 flags = pcd_le32(sb->flags);
+	u32 crc = pcm_crc((const u8 *)sb + 4, sizeof(*sb) - 4);
 
-	if (pcd_le64(sb->magic) != PCD_SB_MAGIC) {
+	pc->seg_num = pcd_le32(sb->seg_num);
+	pc->sb_flags = pcd_le32(sb->flags);
+	switch (pcd_sb_judge(pcd_le64(sb->magic), pcd_le32(sb->crc), crc,
+			     pc->sb_flags, pc->seg_num, pc->dev_size, 0)) {
+	case PCD_SB_OK:
+		return 0;
+	case PCD_SB_UNFORMATTED:	/* formatted before the check */
+	case PCD_SB_BAD_MAGIC:
 		DMERR("bad superblock magic");
 		return -EINVAL;
-	}
-	if (pcd_le32(sb->crc) != pc_crc((const u8 *)sb + 4, sizeof(*sb) - 4)) {
+	case PCD_SB_BAD_CRC:
 		DMERR("bad superblock crc");
 		return -EINVAL;
-	}
-	if (!!(flags & PCD_SB_F_BIGENDIAN) != !!PCD_HOST_BIG_ENDIAN) {
+	case PCD_SB_ENDIAN:
 		DMERR("cache was formatted on a host of the other byte order");
 		return -EINVAL;
+	case PCD_SB_SEG_NUM:
+		break;
 	}
-	pc->seg_num = pcd_le32(sb->seg_num);
-	pc->sb_flags = flags;
-	if (pc->seg_num < 1 || pc->seg_num > fit ||
-	    pc->seg_num > PCD_SEGS_MAX) {
-		DMERR("superblock seg_num %u out of range (device holds %llu)",
-		      pc->seg_num, fit);
-		return -EIO;
-	}
-	return 0;
+	DMERR("superblock seg_num %u out of range (device holds %llu)",
+	      pc->seg_num, pcd_segs_for_size(pc->dev_size));
+	return -EIO;
 }
 
-int pc_dev_start(struct pcache *pc)
+int pcm_dev_start(struct pcache *pc)
 {
 	struct pcd_superblock sb;
 	bool format = false;
@@ -181,33 +181,33 @@ int pc_dev_start(struct pcache *pc)
 		DMERR("cache device smaller than 512 MiB");
 		return -ENOSPC;
 	}
-	ret = pc_dax_map(pc);
+	ret = pcm_dax_map(pc);
 	if (ret) {
 		DMERR("cache device has no usable DAX mapping");
 		return ret;
 	}
-	ret = pc_dev_read(pc, PCD_SB_OFF, &sb, sizeof(sb));
+	ret = pcm_dev_read(pc, PCD_SB_OFF, &sb, sizeof(sb));
 	if (ret)
 		goto fail;
 	if (sb.magic == 0) {
 		DMINFO("formatting an unformatted cache device");
-		pc_sb_build(pc, &sb);
+		pcm_sb_build(pc, &sb);
 		format = true;
 	}
-	ret = pc_sb_check(pc, &sb);
+	ret = pcm_sb_check(pc, &sb);
 	if (ret)
 		goto fail;
 	if (format) {
-		pc_dev_write(pc, PCD_SB_OFF, &sb, sizeof(sb));
+		pcm_dev_write(pc, PCD_SB_OFF, &sb, sizeof(sb));
 		pmem_wmb();
 	}
 	return 0;
 fail:
-	pc_dev_stop(pc);
+	pcm_dev_stop(pc);
 	return ret;
 }
 
-void pc_dev_stop(struct pcache *pc)
+void pcm_dev_stop(struct pcache *pc)
 {
 	if (pc->vmap_pages) {
 		vunmap(pc->base);

@@ -17,18 +17,18 @@
  * device would both replay and write the same log, so a second one (a
  * table reload of a live device, or another device) is refused.
  */
-static LIST_HEAD(pc_instances);
-static DEFINE_MUTEX(pc_instances_lock);
+static LIST_HEAD(pcm_instances);
+static DEFINE_MUTEX(pcm_instances_lock);
 
-static int pc_claim(struct dm_target *ti, struct pcache *pc)
+static int pcm_claim(struct dm_target *ti, struct pcache *pc)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	dev_t dev = pc->cache_dev->bdev->bd_dev;
 	struct pcache *o;
 	int ret = 0;
 
-	mutex_lock(&pc_instances_lock);
-	list_for_each_entry(o, &pc_instances, list) {
+	mutex_lock(&pcm_instances_lock);
+	list_for_each_entry(o, &pcm_instances, list) {
 		if (o->cache_dev->bdev->bd_dev != dev)
 			continue;
 		ti->error = dm_table_get_md(o->ti->table) == md ?
@@ -38,21 +38,21 @@ static int pc_claim(struct dm_target *ti, struct pcache *pc)
 		break;
 	}
 	if (!ret)
-		list_add(&pc->list, &pc_instances);
-	mutex_unlock(&pc_instances_lock);
+		list_add(&pc->list, &pcm_instances);
+	mutex_unlock(&pcm_instances_lock);
 	return ret;
 }
 
-static void pc_unclaim(struct pcache *pc)
+static void pcm_unclaim(struct pcache *pc)
 {
-	mutex_lock(&pc_instances_lock);
+	mutex_lock(&pcm_instances_lock);
 	if (!list_empty(&pc->list))
 		list_del_init(&pc->list);
-	mutex_unlock(&pc_instances_lock);
+	mutex_unlock(&pcm_instances_lock);
 }
 
-static int pc_parse_opts(struct pcache *pc, unsigned int argc, char **argv,
-			 char **error)
+static int pcm_parse_opts(struct pcache *pc, unsigned int argc, char **argv,
+			  char **error)
 {
 	unsigned int n, i;
 
@@ -93,7 +93,7 @@ static int pc_parse_opts(struct pcache *pc, unsigned int argc, char **argv,
 	return 0;
 }
 
-static int pc_heads_init(struct pcache *pc)
+static int pcm_heads_init(struct pcache *pc)
 {
 	unsigned int i;
 
@@ -108,19 +108,19 @@ static int pc_heads_init(struct pcache *pc)
 	return 0;
 }
 
-static int pc_alloc_state(struct pcache *pc)
+static int pcm_alloc_state(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_segs_alloc(pc);
+	ret = pcm_segs_alloc(pc);
 	if (!ret)
-		ret = pc_index_init(pc);
+		ret = pcm_index_init(pc);
 	if (!ret)
-		ret = pc_ksets_init(pc);
+		ret = pcm_ksets_init(pc);
 	if (!ret)
-		ret = pc_heads_init(pc);
+		ret = pcm_heads_init(pc);
 	if (!ret)
-		ret = pc_wb_init(pc);
+		ret = pcm_wb_init(pc);
 	if (ret)
 		return ret;
 	pc->gc_buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
@@ -136,44 +136,44 @@ static int pc_alloc_state(struct pcache *pc)
 }
 
 /* Everything of FORMAT.md 8.3 - 8.6 after the superblock. */
-static int pc_start(struct pcache *pc)
+static int pcm_start(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_info_load(pc);
+	ret = pcm_info_load(pc);
 	if (ret)
 		return ret;
 	pc->n_segs = pc->info.n_segs;
 	pc->data_crc = pc->info.flags & PCD_INFO_F_DATA_CRC;
-	if (!pc->n_segs || pc->n_segs > pc->seg_num) {
+	if (!pcd_info_n_segs_ok(pc->n_segs, pc->seg_num)) {
 		DMERR("cache_info n_segs %u invalid (seg_num %u)", pc->n_segs,
 		      pc->seg_num);
 		return -EIO;
 	}
-	ret = pc_alloc_state(pc);
+	ret = pcm_alloc_state(pc);
 	if (ret)
 		return ret;
 	if (!(pc->info.flags & PCD_INFO_F_INIT_DONE)) {
-		ret = pc_segs_format(pc);
+		ret = pcm_segs_format(pc);
 		if (!ret)
-			pc_tails_format(pc);
+			pcm_tails_format(pc);
 	} else {
-		ret = pc_segs_load(pc);
+		ret = pcm_segs_load(pc);
 		if (!ret)
-			ret = pc_tails_load(pc);
+			ret = pcm_tails_load(pc);
 	}
 	if (!ret)
-		ret = pc_replay(pc);
+		ret = pcm_replay(pc);
 	if (ret)
 		return ret;
 	queue_delayed_work(pc->wq, &pc->wb_work, 0);
 	queue_delayed_work(pc->wq, &pc->gc_work, 0);
 	pc->info.flags |= PCD_INFO_F_INIT_DONE;
-	pc_info_write(pc);
+	pcm_info_write(pc);
 	return 0;
 }
 
-static void pc_stop_workers(struct pcache *pc)
+static void pcm_stop_workers(struct pcache *pc)
 {
 	unsigned int i;
 
@@ -181,11 +181,11 @@ static void pc_stop_workers(struct pcache *pc)
 	if (!pc->wq)
 		return;
 	cancel_delayed_work_sync(&pc->retry_work);
-	pc_fail_deferred(pc);
+	pcm_fail_deferred(pc);
 	flush_workqueue(pc->wq);
 	for (i = 0; pc->ksets && i < pc->n_ksets; i++)
 		cancel_delayed_work_sync(&pc->ksets[i].close_work);
-	if (pc->ksets && pc_ksets_close_all(pc))
+	if (pc->ksets && pcm_ksets_close_all(pc))
 		DMERR("no room to close every kset: recent writes are lost");
 	cancel_delayed_work_sync(&pc->wb_work);
 	cancel_delayed_work_sync(&pc->gc_work);
@@ -194,19 +194,19 @@ static void pc_stop_workers(struct pcache *pc)
 	blkdev_issue_flush(pc->backing_dev->bdev);
 }
 
-static void pc_destroy(struct pcache *pc)
+static void pcm_destroy(struct pcache *pc)
 {
-	pc_stop_workers(pc);
-	pc_unclaim(pc);
+	pcm_stop_workers(pc);
+	pcm_unclaim(pc);
 	bioset_exit(&pc->bs);
 	kfree(pc->gc_buf);
 	kfree(pc->gc_exts);
-	pc_wb_exit(pc);
+	pcm_wb_exit(pc);
 	kfree(pc->heads);
-	pc_ksets_exit(pc);
-	pc_index_exit(pc);
-	pc_segs_free(pc);
-	pc_dev_stop(pc);
+	pcm_ksets_exit(pc);
+	pcm_index_exit(pc);
+	pcm_segs_free(pc);
+	pcm_dev_stop(pc);
 	if (pc->backing_dev)
 		dm_put_device(pc->ti, pc->backing_dev);
 	if (pc->cache_dev)
@@ -214,7 +214,7 @@ static void pc_destroy(struct pcache *pc)
 	kfree(pc);
 }
 
-static struct pcache *pc_alloc(struct dm_target *ti)
+static struct pcache *pcm_alloc(struct dm_target *ti)
 {
 	struct pcache *pc = kzalloc(sizeof(*pc), GFP_KERNEL);
 
@@ -229,13 +229,13 @@ static struct pcache *pc_alloc(struct dm_target *ti)
 	spin_lock_init(&pc->pos_lock);
 	spin_lock_init(&pc->defer_lock);
 	bio_list_init(&pc->deferred);
-	INIT_DELAYED_WORK(&pc->wb_work, pc_wb_fn);
-	INIT_DELAYED_WORK(&pc->gc_work, pc_gc_fn);
-	INIT_DELAYED_WORK(&pc->retry_work, pc_retry_fn);
+	INIT_DELAYED_WORK(&pc->wb_work, pcm_wb_fn);
+	INIT_DELAYED_WORK(&pc->gc_work, pcm_gc_fn);
+	INIT_DELAYED_WORK(&pc->retry_work, pcm_retry_fn);
 	return pc;
 }
 
-static int pc_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
+static int pcm_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
 {
 	if (dm_get_device(ti, argv[0], dm_table_get_mode(ti->table),
 			  &pc->cache_dev)) {
@@ -247,12 +247,17 @@ static int pc_get_devs(struct dm_target *ti, struct pcache *pc, char **argv)
 		ti->error = "Failed to start backing dev";
 		return -EINVAL;
 	}
-	pc->backing_size = (u64)bdev_nr_sectors(pc->backing_dev->bdev) <<
-			   SECTOR_SHIFT;
+	pc->backing_size =
+		pcd_backing_bytes(bdev_nr_bytes(pc->backing_dev->bdev));
+	/* the key rule reads a backing size of 0 as "not known" */
+	if (!pc->backing_size) {
+		ti->error = "Backing device is smaller than one sector";
+		return -EINVAL;
+	}
 	return 0;
 }
 
-static int pc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+static int pcm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct pcache *pc;
 	int ret;
@@ -261,24 +266,24 @@ static int pc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = "Insufficient args";
 		return -EINVAL;
 	}
-	pc = pc_alloc(ti);
+	pc = pcm_alloc(ti);
 	if (!pc) {
 		ti->error = "Cannot allocate pcache";
 		return -ENOMEM;
 	}
-	ret = pc_parse_opts(pc, argc - 2, argv + 2, &ti->error);
+	ret = pcm_parse_opts(pc, argc - 2, argv + 2, &ti->error);
 	if (!ret)
-		ret = pc_get_devs(ti, pc, argv);
+		ret = pcm_get_devs(ti, pc, argv);
 	if (!ret)
-		ret = pc_claim(ti, pc);
+		ret = pcm_claim(ti, pc);
 	if (ret)
 		goto fail;
-	ret = pc_dev_start(pc);
+	ret = pcm_dev_start(pc);
 	if (ret) {
 		ti->error = "Failed to start cache dev";
 		goto fail;
 	}
-	ret = pc_start(pc);
+	ret = pcm_start(pc);
 	if (ret) {
 		ti->error = "Failed to start pcache";
 		goto fail;
@@ -288,25 +293,25 @@ static int pc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto fail;
 	ti->num_flush_bios = 1;
 	ti->flush_supported = true;
-	ti->per_io_data_size = sizeof(struct pc_bio);
+	ti->per_io_data_size = sizeof(struct pcm_bio);
 	ti->private = pc;
 	return 0;
 fail:
-	pc_destroy(pc);
+	pcm_destroy(pc);
 	return ret;
 }
 
-static void pc_dtr(struct dm_target *ti)
+static void pcm_dtr(struct dm_target *ti)
 {
-	pc_destroy(ti->private);
+	pcm_destroy(ti->private);
 }
 
-static void pc_status(struct dm_target *ti, status_type_t type,
-		      unsigned int status_flags, char *result,
-		      unsigned int maxlen)
+static void pcm_status(struct dm_target *ti, status_type_t type,
+		       unsigned int status_flags, char *result,
+		       unsigned int maxlen)
 {
 	struct pcache *pc = ti->private;
-	struct pc_pos h, d, k;
+	struct pcm_pos h, d, k;
 	unsigned int sz = 0;
 
 	switch (type) {
@@ -332,8 +337,8 @@ static void pc_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
-static int pc_message(struct dm_target *ti, unsigned int argc, char **argv,
-		      char *result, unsigned int maxlen)
+static int pcm_message(struct dm_target *ti, unsigned int argc, char **argv,
+		       char *result, unsigned int maxlen)
 {
 	struct pcache *pc = ti->private;
 	u8 v;
@@ -345,55 +350,55 @@ static int pc_message(struct dm_target *ti, unsigned int argc, char **argv,
 	mutex_lock(&pc->info_lock);
 	pc->info.flags = (pc->info.flags & ~PCD_INFO_GC_MASK) |
 			 ((u32)v << PCD_INFO_GC_SHIFT);
-	pc_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
-		      &pc->info, &pc->info_slot);
+	pcm_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
+		       &pc->info, &pc->info_slot);
 	mutex_unlock(&pc->info_lock);
 	return 0;
 }
 
-static int pc_iterate_devices(struct dm_target *ti,
-			      iterate_devices_callout_fn fn, void *data)
+static int pcm_iterate_devices(struct dm_target *ti,
+			       iterate_devices_callout_fn fn, void *data)
 {
 	struct pcache *pc = ti->private;
 
 	return fn(ti, pc->backing_dev, 0, ti->len, data);
 }
 
-static struct target_type pc_target = {
-	.name = PC_TARGET_NAME,
+static struct target_type pcm_target = {
+	.name = PCM_TARGET_NAME,
 	.version = { 0, 1, 0 },
 	.features = DM_TARGET_SINGLETON,
 	.module = THIS_MODULE,
-	.ctr = pc_ctr,
-	.dtr = pc_dtr,
-	.map = pc_map,
-	.status = pc_status,
-	.message = pc_message,
-	.iterate_devices = pc_iterate_devices,
+	.ctr = pcm_ctr,
+	.dtr = pcm_dtr,
+	.map = pcm_map,
+	.status = pcm_status,
+	.message = pcm_message,
+	.iterate_devices = pcm_iterate_devices,
 };
 
-static int __init pc_init(void)
+static int __init pcm_init(void)
 {
 	int ret;
 
-	pc_crc_init();
-	ret = pc_index_module_init();
+	pcm_crc_init();
+	ret = pcm_index_module_init();
 	if (ret)
 		return ret;
-	ret = dm_register_target(&pc_target);
+	ret = dm_register_target(&pcm_target);
 	if (ret)
-		pc_index_module_exit();
+		pcm_index_module_exit();
 	return ret;
 }
 
-static void __exit pc_exit(void)
+static void __exit pcm_exit(void)
 {
-	dm_unregister_target(&pc_target);
-	pc_index_module_exit();
+	dm_unregister_target(&pcm_target);
+	pcm_index_module_exit();
 }
 
-module_init(pc_init);
-module_exit(pc_exit);
+module_init(pcm_init);
+module_exit(pcm_exit);
 
 MODULE_DESCRIPTION("dm-pcache compatible persistent-memory write-back cache");
 MODULE_LICENSE("GPL");

@@ -8,44 +8,44 @@
 
 #include "pcache.h"
 
-void pc_kick_gc(struct pcache *pc)
+void pcm_kick_gc(struct pcache *pc)
 {
 	if (!READ_ONCE(pc->stopping) && pc->wq)
 		mod_delayed_work(pc->wq, &pc->gc_work, 0);
 }
 
-static bool pc_gc_needed(struct pcache *pc)
+static bool pcm_gc_needed(struct pcache *pc)
 {
 	u64 limit = (u64)pc->seg_num * pcd_info_gc_percent(pc->info.flags) / 100;
 
 	return READ_ONCE(pc->segs_used) >= limit;
 }
 
-static bool pc_gc_last(struct pcache *pc, struct pc_pos k, struct pc_pos d,
-		       struct pcd_kset *ks)
+static bool pcm_gc_last(struct pcache *pc, struct pcm_pos k, struct pcm_pos d,
+			struct pcd_kset *ks)
 {
-	struct pc_pos next = { ks->key_num, 0 };
+	struct pcm_pos next = { ks->key_num, 0 };
 
 	if (d.seg == k.seg)
 		return false;
-	if (next.seg >= pc->n_segs) {
+	if (!pcm_last_ok(pc, next.seg)) {
 		DMERR("gc stopped: bad LAST kset at %u:%u", k.seg, k.off);
 		pc->gc_stopped = true;
 		return false;
 	}
-	pc_tail_write(pc, false, next);
-	pc_seg_mark_free(pc, k.seg);
+	pcm_tail_write(pc, false, next);
+	pcm_seg_mark_free(pc, k.seg);
 	return true;
 }
 
-static bool pc_gc_kset(struct pcache *pc, struct pc_pos k,
-		       struct pcd_kset *ks)
+static bool pcm_gc_kset(struct pcache *pc, struct pcm_pos k,
+			struct pcd_kset *ks)
 {
-	struct pc_ext *e = pc->gc_exts;
+	struct pcm_ext *e = pc->gc_exts;
 	u32 i;
 
 	for (i = 0; i < ks->key_num; i++) {
-		if (pc_key_decode(pc, &ks->keys[i], &e[i], true)) {
+		if (pcm_key_decode(pc, &ks->keys[i], &e[i], true)) {
 			DMERR("gc stopped at %u:%u", k.seg, k.off);
 			pc->gc_stopped = true;
 			return false;
@@ -53,38 +53,38 @@ static bool pc_gc_kset(struct pcache *pc, struct pc_pos k,
 	}
 	/* stale keys hold no reference (FORMAT.md 17.11) */
 	for (i = 0; i < ks->key_num; i++)
-		if (!pc_key_stale(pc, &e[i]))
-			pc_seg_put(pc, e[i].seg);
+		if (!pcm_key_stale(pc, &e[i]))
+			pcm_seg_put(pc, e[i].seg);
 	k.off += pcd_kset_size(ks->key_num);
-	pc_tail_write(pc, false, k);
+	pcm_tail_write(pc, false, k);
 	return true;
 }
 
-static bool pc_gc_step(struct pcache *pc)
+static bool pcm_gc_step(struct pcache *pc)
 {
 	struct pcd_kset *ks = pc->gc_buf;
-	struct pc_pos k = pc_pos_get(pc, &pc->key_tail);
-	struct pc_pos d = pc_pos_get(pc, &pc->dirty_tail);
+	struct pcm_pos k = pcm_pos_get(pc, &pc->key_tail);
+	struct pcm_pos d = pcm_pos_get(pc, &pc->dirty_tail);
 
-	if (pc_pos_eq(k, d) || pc_kset_read(pc, k, ks) || !pc_gc_needed(pc))
+	if (pcm_pos_eq(k, d) || pcm_kset_read(pc, k, ks) || !pcm_gc_needed(pc))
 		return false;
 	if (ks->flags & PCD_KSET_F_LAST)
-		return pc_gc_last(pc, k, d, ks);
-	return pc_gc_kset(pc, k, ks);
+		return pcm_gc_last(pc, k, d, ks);
+	return pcm_gc_kset(pc, k, ks);
 }
 
-void pc_gc_fn(struct work_struct *work)
+void pcm_gc_fn(struct work_struct *work)
 {
 	struct pcache *pc = container_of(to_delayed_work(work), struct pcache,
 					 gc_work);
 
-	while (!READ_ONCE(pc->stopping) && !pc->gc_stopped && pc_gc_step(pc))
+	while (!READ_ONCE(pc->stopping) && !pc->gc_stopped && pcm_gc_step(pc))
 		cond_resched();
 	/* stale index entries of reclaimed segments that nobody met */
-	if (atomic_read(&pc->reclaims) >= PC_SWEEP_RECLAIMS) {
+	if (atomic_read(&pc->reclaims) >= PCM_SWEEP_RECLAIMS) {
 		atomic_set(&pc->reclaims, 0);
-		pc_index_sweep(pc);
+		pcm_index_sweep(pc);
 	}
 	if (!READ_ONCE(pc->stopping) && !pc->gc_stopped)
-		queue_delayed_work(pc->wq, &pc->gc_work, PC_GC_POLL);
+		queue_delayed_work(pc->wq, &pc->gc_work, PCM_GC_POLL);
 }

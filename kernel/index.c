@@ -14,35 +14,35 @@
 
 #include "pcache.h"
 
-static struct pc_shard *pc_shard(struct pcache *pc, u64 off)
+static struct pcm_shard *pcm_shard(struct pcache *pc, u64 off)
 {
 	return &pc->shards[pcd_subtree(off) % pc->n_shards];
 }
 
-static u64 pc_ext_end(const struct pc_ext *e)
+static u64 pcm_ext_end(const struct pcm_ext *e)
 {
 	return e->off + e->len;
 }
 
-static struct kmem_cache *pc_ext_cache;
+static struct kmem_cache *pcm_ext_cache;
 
-int pc_index_module_init(void)
+int pcm_index_module_init(void)
 {
-	pc_ext_cache = kmem_cache_create("dm_pcache_ext", sizeof(struct pc_ext),
-					 0, 0, NULL);
-	return pc_ext_cache ? 0 : -ENOMEM;
+	pcm_ext_cache = kmem_cache_create("dm_pcache_ext", sizeof(struct pcm_ext),
+					  0, 0, NULL);
+	return pcm_ext_cache ? 0 : -ENOMEM;
 }
 
-void pc_index_module_exit(void)
+void pcm_index_module_exit(void)
 {
-	kmem_cache_destroy(pc_ext_cache);
+	kmem_cache_destroy(pcm_ext_cache);
 }
 
-int pc_index_init(struct pcache *pc)
+int pcm_index_init(struct pcache *pc)
 {
 	unsigned int i;
 
-	pc->n_shards = min_t(unsigned int, PC_SHARDS_MAX,
+	pc->n_shards = min_t(unsigned int, PCM_SHARDS_MAX,
 			     max_t(u64, 1, pcd_subtree(pc->backing_size) + 1));
 	pc->shards = kcalloc(pc->n_shards, sizeof(*pc->shards), GFP_KERNEL);
 	if (!pc->shards)
@@ -54,9 +54,9 @@ int pc_index_init(struct pcache *pc)
 	return 0;
 }
 
-void pc_index_exit(struct pcache *pc)
+void pcm_index_exit(struct pcache *pc)
 {
-	struct pc_ext *e, *n;
+	struct pcm_ext *e, *n;
 	unsigned int i;
 
 	if (!pc->shards)
@@ -64,20 +64,20 @@ void pc_index_exit(struct pcache *pc)
 	for (i = 0; i < pc->n_shards; i++)
 		rbtree_postorder_for_each_entry_safe(e, n, &pc->shards[i].root,
 						     node)
-			kmem_cache_free(pc_ext_cache, e);
+			kmem_cache_free(pcm_ext_cache, e);
 	kfree(pc->shards);
 	pc->shards = NULL;
 }
 
 /* First extent of the shard that ends after @pos, or NULL. */
-static struct pc_ext *pc_ext_after(struct rb_root *root, u64 pos)
+static struct pcm_ext *pcm_ext_after(struct rb_root *root, u64 pos)
 {
 	struct rb_node *n = root->rb_node;
-	struct pc_ext *best = NULL, *e;
+	struct pcm_ext *best = NULL, *e;
 
 	while (n) {
-		e = rb_entry(n, struct pc_ext, node);
-		if (pc_ext_end(e) > pos) {
+		e = rb_entry(n, struct pcm_ext, node);
+		if (pcm_ext_end(e) > pos) {
 			best = e;
 			n = n->rb_left;
 		} else {
@@ -87,30 +87,30 @@ static struct pc_ext *pc_ext_after(struct rb_root *root, u64 pos)
 	return best;
 }
 
-static void pc_ext_link(struct rb_root *root, struct pc_ext *new)
+static void pcm_ext_link(struct rb_root *root, struct pcm_ext *new)
 {
 	struct rb_node **p = &root->rb_node, *parent = NULL;
-	struct pc_ext *e;
+	struct pcm_ext *e;
 
 	while (*p) {
 		parent = *p;
-		e = rb_entry(parent, struct pc_ext, node);
+		e = rb_entry(parent, struct pcm_ext, node);
 		p = new->off < e->off ? &parent->rb_left : &parent->rb_right;
 	}
 	rb_link_node(&new->node, parent, p);
 	rb_insert_color(&new->node, root);
 }
 
-static struct pc_ext *pc_ext_next(struct pc_ext *e)
+static struct pcm_ext *pcm_ext_next(struct pcm_ext *e)
 {
 	struct rb_node *n = rb_next(&e->node);
 
-	return n ? rb_entry(n, struct pc_ext, node) : NULL;
+	return n ? rb_entry(n, struct pcm_ext, node) : NULL;
 }
 
-static struct pc_ext *pc_pool_take(struct pc_ext **pool)
+static struct pcm_ext *pcm_pool_take(struct pcm_ext **pool)
 {
-	struct pc_ext *e = pool[0] ? pool[0] : pool[1];
+	struct pcm_ext *e = pool[0] ? pool[0] : pool[1];
 
 	if (e == pool[0])
 		pool[0] = NULL;
@@ -125,28 +125,28 @@ static struct pc_ext *pc_pool_take(struct pc_ext **pool)
  * and returned, so that the caller can overwrite it in place (same tree
  * position, no erase and relink). A split takes a node from @pool.
  */
-static struct pc_ext *pc_index_clear(struct rb_root *root, u64 off, u64 end,
-				     struct pc_ext **pool)
+static struct pcm_ext *pcm_index_clear(struct rb_root *root, u64 off, u64 end,
+				       struct pcm_ext **pool)
 {
-	struct pc_ext *e = pc_ext_after(root, off), *next, *tail, *keep = NULL;
+	struct pcm_ext *e = pcm_ext_after(root, off), *next, *tail, *keep = NULL;
 	u64 d;
 
 	for (; e && e->off < end; e = next) {
-		next = pc_ext_next(e);
-		if (e->off < off && pc_ext_end(e) > end) {
-			tail = pc_pool_take(pool);
+		next = pcm_ext_next(e);
+		if (e->off < off && pcm_ext_end(e) > end) {
+			tail = pcm_pool_take(pool);
 			*tail = *e;
 			d = end - e->off;
 			tail->off = end;
 			tail->seg_off += d;
 			tail->len -= d;
 			e->len = off - e->off;
-			pc_ext_link(root, tail);
+			pcm_ext_link(root, tail);
 			return NULL;
 		}
 		if (e->off < off) {
 			e->len = off - e->off;
-		} else if (pc_ext_end(e) > end) {
+		} else if (pcm_ext_end(e) > end) {
 			d = end - e->off;
 			e->off = end;
 			e->seg_off += d;
@@ -155,49 +155,49 @@ static struct pc_ext *pc_index_clear(struct rb_root *root, u64 off, u64 end,
 			keep = e;
 		} else {
 			rb_erase(&e->node, root);
-			kmem_cache_free(pc_ext_cache, e);
+			kmem_cache_free(pcm_ext_cache, e);
 		}
 	}
 	return keep;
 }
 
-/* Fill @pool (PC_POOL nodes) before a shard lock is taken. */
-void pc_pool_fill(struct pc_ext **pool)
+/* Fill @pool (PCM_POOL nodes) before a shard lock is taken. */
+void pcm_pool_fill(struct pcm_ext **pool)
 {
 	int i;
 
 	/* small slab objects: waiting beats losing a key from the index */
-	for (i = 0; i < PC_POOL; i++)
+	for (i = 0; i < PCM_POOL; i++)
 		if (!pool[i])
-			pool[i] = kmem_cache_alloc(pc_ext_cache,
+			pool[i] = kmem_cache_alloc(pcm_ext_cache,
 						   GFP_NOIO | __GFP_NOFAIL);
 }
 
-void pc_pool_drain(struct pc_ext **pool)
+void pcm_pool_drain(struct pcm_ext **pool)
 {
 	int i;
 
-	for (i = 0; i < PC_POOL; i++) {
+	for (i = 0; i < PCM_POOL; i++) {
 		if (pool[i])
-			kmem_cache_free(pc_ext_cache, pool[i]);
+			kmem_cache_free(pcm_ext_cache, pool[i]);
 		pool[i] = NULL;
 	}
 }
 
 /*
  * Newest wins: @ext becomes the owner of its whole logical range. One
- * insertion uses at most PC_POOL nodes (the new extent and a split tail);
+ * insertion uses at most PCM_POOL nodes (the new extent and a split tail);
  * an overwrite of exactly the same start uses none.
  */
-void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
-		     struct pc_ext **pool)
+void pcm_index_insert(struct pcache *pc, const struct pcm_ext *ext,
+		      struct pcm_ext **pool)
 {
-	struct pc_shard *sh = pc_shard(pc, ext->off);
-	struct pc_ext *e;
+	struct pcm_shard *sh = pcm_shard(pc, ext->off);
+	struct pcm_ext *e;
 
-	pc_pool_fill(pool);
+	pcm_pool_fill(pool);
 	spin_lock(&sh->lock);
-	e = pc_index_clear(&sh->root, ext->off, pc_ext_end(ext), pool);
+	e = pcm_index_clear(&sh->root, ext->off, pcm_ext_end(ext), pool);
 	if (e) {
 		e->len = ext->len;
 		e->flags = ext->flags;
@@ -206,9 +206,9 @@ void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
 		e->gen = ext->gen;
 		e->crc = ext->crc;
 	} else {
-		e = pc_pool_take(pool);
+		e = pcm_pool_take(pool);
 		*e = *ext;
-		pc_ext_link(&sh->root, e);
+		pcm_ext_link(&sh->root, e);
 	}
 	spin_unlock(&sh->lock);
 }
@@ -224,7 +224,7 @@ void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
  *         old generation under it has finished copying before the segment
  *         is handed out again.
  */
-void pc_index_purge_begin(struct pcache *pc)
+void pcm_index_purge_begin(struct pcache *pc)
 {
 	unsigned int i;
 
@@ -235,7 +235,7 @@ void pc_index_purge_begin(struct pcache *pc)
 	}
 }
 
-void pc_index_purge_end(struct pcache *pc)
+void pcm_index_purge_end(struct pcache *pc)
 {
 	unsigned int i;
 
@@ -245,22 +245,22 @@ void pc_index_purge_end(struct pcache *pc)
 	}
 }
 
-static bool pc_ext_live(struct pcache *pc, const struct pc_ext *e)
+static bool pcm_ext_live(struct pcache *pc, const struct pcm_ext *e)
 {
 	return e->gen == READ_ONCE(pc->segs[e->seg].gen);
 }
 
 /* From @e on, the first live extent ending after @pos; drops stale ones. */
-static struct pc_ext *pc_ext_skip(struct pcache *pc, struct rb_root *root,
-				  struct pc_ext *e, u64 pos)
+static struct pcm_ext *pcm_ext_skip(struct pcache *pc, struct rb_root *root,
+				    struct pcm_ext *e, u64 pos)
 {
-	struct pc_ext *next;
+	struct pcm_ext *next;
 
-	while (e && (pc_ext_end(e) <= pos || !pc_ext_live(pc, e))) {
-		next = pc_ext_next(e);
-		if (!pc_ext_live(pc, e)) {
+	while (e && (pcm_ext_end(e) <= pos || !pcm_ext_live(pc, e))) {
+		next = pcm_ext_next(e);
+		if (!pcm_ext_live(pc, e)) {
 			rb_erase(&e->node, root);
-			kmem_cache_free(pc_ext_cache, e);
+			kmem_cache_free(pcm_ext_cache, e);
 		}
 		e = next;
 	}
@@ -268,7 +268,7 @@ static struct pc_ext *pc_ext_skip(struct pcache *pc, struct rb_root *root,
 }
 
 /* Drop the stale extents of every shard (GC, now and then). */
-void pc_index_sweep(struct pcache *pc)
+void pcm_index_sweep(struct pcache *pc)
 {
 	struct rb_root *root;
 	struct rb_node *n;
@@ -279,8 +279,8 @@ void pc_index_sweep(struct pcache *pc)
 		spin_lock(&pc->shards[i].lock);
 		n = rb_first(root);
 		if (n)
-			pc_ext_skip(pc, root, rb_entry(n, struct pc_ext, node),
-				    U64_MAX);
+			pcm_ext_skip(pc, root, rb_entry(n, struct pcm_ext, node),
+				     U64_MAX);
 		spin_unlock(&pc->shards[i].lock);
 		cond_resched();
 	}
@@ -291,11 +291,11 @@ void pc_index_sweep(struct pcache *pc)
  * Extents of a reclaimed segment (generation moved on) count as uncached
  * and are dropped. Returns the number of bytes found.
  */
-static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
-				struct bio *bio)
+static u32 pcm_index_copy_locked(struct pcm_shard *sh, struct pcache *pc,
+				 struct bio *bio)
 {
 	u64 pos = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
-	struct pc_ext *e = pc_ext_after(&sh->root, pos);
+	struct pcm_ext *e = pcm_ext_after(&sh->root, pos);
 	struct bvec_iter iter;
 	struct bio_vec bv;
 	u32 off, n, got = 0;
@@ -304,14 +304,14 @@ static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
 	bio_for_each_segment(bv, bio, iter) {
 		p = bvec_kmap_local(&bv);
 		for (off = 0; off < bv.bv_len; off += n, pos += n) {
-			e = pc_ext_skip(pc, &sh->root, e, pos);
+			e = pcm_ext_skip(pc, &sh->root, e, pos);
 			if (!e || e->off > pos) {
 				n = e ? min_t(u64, bv.bv_len - off, e->off - pos) :
 					bv.bv_len - off;
 				continue;
 			}
-			n = min_t(u64, bv.bv_len - off, pc_ext_end(e) - pos);
-			memcpy(p + off, pc_data_addr(pc, e->seg,
+			n = min_t(u64, bv.bv_len - off, pcm_ext_end(e) - pos);
+			memcpy(p + off, pcm_data_addr(pc, e->seg,
 				e->seg_off + (u32)(pos - e->off)), n);
 			got += n;
 		}
@@ -321,23 +321,23 @@ static u32 pc_index_copy_locked(struct pc_shard *sh, struct pcache *pc,
 }
 
 /* Read lookup at map time: bytes served from the cache, purge count seen. */
-u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges)
+u32 pcm_index_read(struct pcache *pc, struct bio *bio, u32 *purges)
 {
-	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
-				       SECTOR_SHIFT);
+	struct pcm_shard *sh = pcm_shard(pc, (u64)bio->bi_iter.bi_sector <<
+					 SECTOR_SHIFT);
 	u32 got;
 
 	spin_lock(&sh->lock);
-	got = pc_index_copy_locked(sh, pc, bio);
+	got = pcm_index_copy_locked(sh, pc, bio);
 	*purges = sh->purges;
 	spin_unlock(&sh->lock);
 	return got;
 }
 
-u32 pc_index_purges(struct pcache *pc, struct bio *bio)
+u32 pcm_index_purges(struct pcache *pc, struct bio *bio)
 {
-	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
-				       SECTOR_SHIFT);
+	struct pcm_shard *sh = pcm_shard(pc, (u64)bio->bi_iter.bi_sector <<
+					 SECTOR_SHIFT);
 	u32 n;
 
 	spin_lock(&sh->lock);
@@ -347,17 +347,17 @@ u32 pc_index_purges(struct pcache *pc, struct bio *bio)
 }
 
 /* Up to @max uncached pieces of [off, off + len) (shard lock held). */
-static int pc_index_gaps(struct pcache *pc, struct pc_shard *sh, u64 off,
-			 u32 len, struct pc_ext *gaps, int max)
+static int pcm_index_gaps(struct pcache *pc, struct pcm_shard *sh, u64 off,
+			  u32 len, struct pcm_ext *gaps, int max)
 {
-	struct pc_ext *e = pc_ext_after(&sh->root, off);
+	struct pcm_ext *e = pcm_ext_after(&sh->root, off);
 	u64 end = off + len;
 	int n = 0;
 
 	while (off < end && n < max) {
-		e = pc_ext_skip(pc, &sh->root, e, off);
+		e = pcm_ext_skip(pc, &sh->root, e, off);
 		if (e && e->off <= off) {
-			off = pc_ext_end(e);
+			off = pcm_ext_end(e);
 			continue;
 		}
 		gaps[n].off = off;
@@ -373,12 +373,12 @@ static int pc_index_gaps(struct pcache *pc, struct pc_shard *sh, u64 off,
  * the cached bytes over @bio when @overlay, and list in @gaps the pieces
  * of [off, off + len) that are still uncached (their count is returned).
  */
-int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
-		    bool overlay, u64 off, u32 len, struct pc_ext *gaps,
-		    int max)
+int pcm_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
+		     bool overlay, u64 off, u32 len, struct pcm_ext *gaps,
+		     int max)
 {
-	struct pc_shard *sh = pc_shard(pc, (u64)bio->bi_iter.bi_sector <<
-				       SECTOR_SHIFT);
+	struct pcm_shard *sh = pcm_shard(pc, (u64)bio->bi_iter.bi_sector <<
+					 SECTOR_SHIFT);
 	int n = 0;
 
 	spin_lock(&sh->lock);
@@ -387,9 +387,9 @@ int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
 		return -EAGAIN;
 	}
 	if (overlay)
-		pc_index_copy_locked(sh, pc, bio);
+		pcm_index_copy_locked(sh, pc, bio);
 	if (len)
-		n = pc_index_gaps(pc, sh, off, len, gaps, max);
+		n = pcm_index_gaps(pc, sh, off, len, gaps, max);
 	spin_unlock(&sh->lock);
 	return n;
 }

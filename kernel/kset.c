@@ -12,12 +12,12 @@
 
 #include "pcache.h"
 
-static struct pc_kset *pc_kset_for(struct pcache *pc, u64 off)
+static struct pcm_kset *pcm_kset_for(struct pcache *pc, u64 off)
 {
 	return &pc->ksets[pcd_subtree(off) % pc->n_ksets];
 }
 
-static void pc_head_set(struct pcache *pc, u32 seg, u32 off)
+static void pcm_head_set(struct pcache *pc, u32 seg, u32 off)
 {
 	spin_lock(&pc->pos_lock);
 	pc->key_head.seg = seg;
@@ -26,72 +26,67 @@ static void pc_head_set(struct pcache *pc, u32 seg, u32 off)
 }
 
 /* Move the log head into a fresh key segment through a LAST kset. */
-static int pc_log_next_seg(struct pcache *pc)
+static int pcm_log_next_seg(struct pcache *pc)
 {
 	struct pcd_kset last = { 0 };
 	int seg;
 
-	seg = pc_seg_get_free(pc, 0);
+	seg = pcm_seg_get_free(pc, 0);
 	if (seg < 0)
 		return -EBUSY;
-	pc_dev_zero(pc, pcd_data_offset(pc->segs[seg].phys, 0),
-		    PCD_KSET_HDR_SIZE);
+	pcm_dev_zero(pc, pcd_data_offset(pc->segs[seg].phys, 0),
+		     PCD_KSET_HDR_SIZE);
 	pmem_wmb();
-	last.key_num = seg;
-	last.magic = PCD_KSET_MAGIC;
-	last.flags = PCD_KSET_F_LAST;
-	last.crc = pc_crc((u8 *)&last + 4, PCD_KSET_HDR_SIZE - 4);
-	pc_dev_write(pc, pcd_data_offset(pc->segs[pc->key_head.seg].phys,
-					 pc->key_head.off),
-		     &last, PCD_KSET_HDR_SIZE);
+	pcd_kset_seal(&last, seg, 1, pcm_crc_rule);
+	pcm_dev_write(pc, pcd_data_offset(pc->segs[pc->key_head.seg].phys,
+					  pc->key_head.off),
+		      &last, PCD_KSET_HDR_SIZE);
 	pmem_wmb();
-	pc_head_set(pc, seg, 0);
+	pcm_head_set(pc, seg, 0);
 	return 0;
 }
 
 /* Append @ks at key_head; the caller holds log_lock. */
-static int pc_log_append(struct pcache *pc, struct pcd_kset *ks)
+static int pcm_log_append(struct pcache *pc, struct pcd_kset *ks)
 {
 	u32 size = pcd_kset_size(ks->key_num);
-	struct pc_pos h;
+	struct pcm_pos h;
 	int ret;
 
-	while (PCD_SEG_DATA_SIZE - pc->key_head.off < size + PCD_KSET_HDR_SIZE) {
-		ret = pc_log_next_seg(pc);
+	while (!pcd_kset_room(pc->key_head.off, size)) {
+		ret = pcm_log_next_seg(pc);
 		if (ret)
 			return ret;
 	}
 	h = pc->key_head;
-	ks->magic = PCD_KSET_MAGIC;
-	ks->flags = 0;
-	ks->crc = pc_crc((u8 *)ks + 4, size - 4);
-	pc_dev_zero(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off + size),
-		    PCD_KSET_HDR_SIZE);
-	pc_dev_write(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off), ks,
-		     size);
+	pcd_kset_seal(ks, ks->key_num, 0, pcm_crc_rule);
+	pcm_dev_zero(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off + size),
+		     PCD_KSET_HDR_SIZE);
+	pcm_dev_write(pc, pcd_data_offset(pc->segs[h.seg].phys, h.off), ks,
+		      size);
 	pmem_wmb();
-	pc_head_set(pc, h.seg, h.off + size);
+	pcm_head_set(pc, h.seg, h.off + size);
 	return 0;
 }
 
-static int pc_kset_close_locked(struct pcache *pc, struct pc_kset *ks)
+static int pcm_kset_close_locked(struct pcache *pc, struct pcm_kset *ks)
 {
 	int ret;
 
 	if (!ks->buf->key_num)
 		return 0;
 	mutex_lock(&pc->log_lock);
-	ret = pc_log_append(pc, ks->buf);
+	ret = pcm_log_append(pc, ks->buf);
 	mutex_unlock(&pc->log_lock);
 	if (ret)
 		return ret;
 	ks->buf->key_num = 0;
-	pc_kick_wb(pc);
+	pcm_kick_wb(pc);
 	return 0;
 }
 
-static void pc_kset_arm(struct pcache *pc, struct pc_kset *ks,
-			unsigned long delay)
+static void pcm_kset_arm(struct pcache *pc, struct pcm_kset *ks,
+			 unsigned long delay)
 {
 	if (ks->close_armed || pc->stopping)
 		return;
@@ -99,20 +94,20 @@ static void pc_kset_arm(struct pcache *pc, struct pc_kset *ks,
 	queue_delayed_work(pc->wq, &ks->close_work, delay);
 }
 
-static void pc_kset_close_fn(struct work_struct *work)
+static void pcm_kset_close_fn(struct work_struct *work)
 {
-	struct pc_kset *ks = container_of(to_delayed_work(work),
-					  struct pc_kset, close_work);
+	struct pcm_kset *ks = container_of(to_delayed_work(work),
+					   struct pcm_kset, close_work);
 
 	mutex_lock(&ks->lock);
 	ks->close_armed = false;
-	if (pc_kset_close_locked(ks->pc, ks))
-		pc_kset_arm(ks->pc, ks, PC_KSET_RETRY);
+	if (pcm_kset_close_locked(ks->pc, ks))
+		pcm_kset_arm(ks->pc, ks, PCM_KSET_RETRY);
 	mutex_unlock(&ks->lock);
 }
 
-static void pc_key_encode(struct pcache *pc, struct pcd_key *k,
-			  const struct pc_ext *e)
+static void pcm_key_encode(struct pcache *pc, struct pcd_key *k,
+			   const struct pcm_ext *e)
 {
 	memset(k, 0, sizeof(*k));
 	k->off = e->off;
@@ -122,22 +117,22 @@ static void pc_key_encode(struct pcache *pc, struct pcd_key *k,
 	k->cache_seg_off = e->seg_off;
 	k->seg_gen = e->gen;
 	if (pc->data_crc)
-		k->data_crc = pc_crc(pc_data_addr(pc, e->seg, e->seg_off),
-				     e->len);
+		k->data_crc = pcm_crc(pcm_data_addr(pc, e->seg, e->seg_off),
+				      e->len);
 }
 
 /* Keys were added to @ks: close it when full or for FUA, else arm its timer. */
-static int pc_kset_added(struct pcache *pc, struct pc_kset *ks, bool fua)
+static int pcm_kset_added(struct pcache *pc, struct pcm_kset *ks, bool fua)
 {
 	int ret = 0;
 
 	if (fua || ks->buf->key_num == PCD_KSET_KEYS_MAX) {
-		ret = pc_kset_close_locked(pc, ks);
+		ret = pcm_kset_close_locked(pc, ks);
 		if (ret)
-			pc_kset_arm(pc, ks, PC_KSET_RETRY);
+			pcm_kset_arm(pc, ks, PCM_KSET_RETRY);
 		ret = (ret && fua) ? -EAGAIN : 0;
 	} else {
-		pc_kset_arm(pc, ks, PC_KSET_DELAY);
+		pcm_kset_arm(pc, ks, PCM_KSET_DELAY);
 	}
 	return ret;
 }
@@ -147,34 +142,34 @@ static int pc_kset_added(struct pcache *pc, struct pc_kset *ks, bool fua)
  * and to their kset. -EBUSY: nothing was added (no room in the log).
  * -EAGAIN: the keys are in but the FUA close must be retried.
  */
-int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua)
+int pcm_kset_add(struct pcache *pc, struct pcm_ext *exts, int n, bool fua)
 {
-	struct pc_kset *ks = pc_kset_for(pc, exts[0].off);
+	struct pcm_kset *ks = pcm_kset_for(pc, exts[0].off);
 	struct pcd_kset *b = ks->buf;
 	int i, ret = 0;
 
 	mutex_lock(&ks->lock);
 	if (b->key_num + n > PCD_KSET_KEYS_MAX &&
-	    pc_kset_close_locked(pc, ks)) {
+	    pcm_kset_close_locked(pc, ks)) {
 		mutex_unlock(&ks->lock);
 		return -EBUSY;
 	}
 	for (i = 0; i < n; i++) {
-		pc_index_insert(pc, &exts[i], ks->pool);
-		pc_key_encode(pc, &b->keys[b->key_num++], &exts[i]);
+		pcm_index_insert(pc, &exts[i], ks->pool);
+		pcm_key_encode(pc, &b->keys[b->key_num++], &exts[i]);
 	}
-	ret = pc_kset_added(pc, ks, fua);
+	ret = pcm_kset_added(pc, ks, fua);
 	mutex_unlock(&ks->lock);
 	return ret;
 }
 
 /* CLEAN keys for the part of gap @g that lies in fill @f; 1 if any. */
-static int pc_fill_piece(struct pcache *pc, struct pc_kset *ks,
-			 const struct pc_ext *f, const struct pc_ext *g)
+static int pcm_fill_piece(struct pcache *pc, struct pcm_kset *ks,
+			  const struct pcm_ext *f, const struct pcm_ext *g)
 {
 	u64 lo = max(f->off, g->off);
 	u64 hi = min(f->off + f->len, g->off + g->len);
-	struct pc_ext k = *f;
+	struct pcm_ext k = *f;
 
 	if (lo >= hi)
 		return 0;
@@ -182,8 +177,8 @@ static int pc_fill_piece(struct pcache *pc, struct pc_kset *ks,
 	k.len = hi - lo;
 	k.seg_off += (u32)(lo - f->off);
 	k.flags = PCD_KEY_F_CLEAN;
-	pc_index_insert(pc, &k, ks->pool);
-	pc_key_encode(pc, &ks->buf->keys[ks->buf->key_num++], &k);
+	pcm_index_insert(pc, &k, ks->pool);
+	pcm_key_encode(pc, &ks->buf->keys[ks->buf->key_num++], &k);
 	return 1;
 }
 
@@ -199,57 +194,57 @@ static int pc_fill_piece(struct pcache *pc, struct pc_kset *ks,
  * purged while a read that needs the overlay was in flight, so the read
  * must be repeated. The fills' references are used or dropped here.
  */
-int pc_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
-		 struct pc_ext *fills, int nf)
+int pcm_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+		  struct pcm_ext *fills, int nf)
 {
-	struct pc_ext gaps[PC_FILL_PIECES];
-	struct pc_kset *ks = NULL;
+	struct pcm_ext gaps[PCM_FILL_PIECES];
+	struct pcm_kset *ks = NULL;
 	int n = 0, i, j, used;
 	u64 end;
 
 	if (nf) {
-		ks = pc_kset_for(pc, fills[0].off);
+		ks = pcm_kset_for(pc, fills[0].off);
 		mutex_lock(&ks->lock);
-		if (ks->buf->key_num + PC_FILL_PIECES + nf > PCD_KSET_KEYS_MAX &&
-		    pc_kset_close_locked(pc, ks)) {
+		if (ks->buf->key_num + PCM_FILL_PIECES + nf > PCD_KSET_KEYS_MAX &&
+		    pcm_kset_close_locked(pc, ks)) {
 			mutex_unlock(&ks->lock);
 			ks = NULL;	/* no room in the log: do not cache */
 		}
 	}
 	end = nf ? fills[nf - 1].off + fills[nf - 1].len : 0;
 	if (overlay || ks)
-		n = pc_index_settle(pc, bio, purges, overlay,
-				    ks ? fills[0].off : 0,
-				    ks ? (u32)(end - fills[0].off) : 0,
-				    gaps, PC_FILL_PIECES);
+		n = pcm_index_settle(pc, bio, purges, overlay,
+				     ks ? fills[0].off : 0,
+				     ks ? (u32)(end - fills[0].off) : 0,
+				     gaps, PCM_FILL_PIECES);
 	/* with nothing cached at map time the backing data was current */
 	if (n == -EAGAIN && !overlay)
 		n = 0;
 	for (i = 0; i < nf; i++) {
 		used = 0;
 		for (j = 0; j < n; j++)
-			used += pc_fill_piece(pc, ks, &fills[i], &gaps[j]);
+			used += pcm_fill_piece(pc, ks, &fills[i], &gaps[j]);
 		if (used > 1)
 			atomic_add(used - 1, &pc->segs[fills[i].seg].refs);
 		else if (!used)
-			pc_seg_put(pc, fills[i].seg);
+			pcm_seg_put(pc, fills[i].seg);
 	}
 	if (ks) {
 		if (n > 0)
-			pc_kset_added(pc, ks, false);
+			pcm_kset_added(pc, ks, false);
 		mutex_unlock(&ks->lock);
 	}
 	return n == -EAGAIN ? -EAGAIN : 0;
 }
 
-int pc_ksets_close_all(struct pcache *pc)
+int pcm_ksets_close_all(struct pcache *pc)
 {
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < pc->n_ksets; i++) {
 		mutex_lock(&pc->ksets[i].lock);
-		ret = pc_kset_close_locked(pc, &pc->ksets[i]);
+		ret = pcm_kset_close_locked(pc, &pc->ksets[i]);
 		mutex_unlock(&pc->ksets[i].lock);
 		if (ret)
 			return ret;
@@ -257,9 +252,9 @@ int pc_ksets_close_all(struct pcache *pc)
 	return 0;
 }
 
-int pc_ksets_init(struct pcache *pc)
+int pcm_ksets_init(struct pcache *pc)
 {
-	struct pc_kset *ks;
+	struct pcm_kset *ks;
 	unsigned int i;
 
 	pc->n_ksets = num_online_cpus();
@@ -270,17 +265,17 @@ int pc_ksets_init(struct pcache *pc)
 		ks = &pc->ksets[i];
 		mutex_init(&ks->lock);
 		ks->pc = pc;
-		INIT_DELAYED_WORK(&ks->close_work, pc_kset_close_fn);
+		INIT_DELAYED_WORK(&ks->close_work, pcm_kset_close_fn);
 		ks->buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
 		if (!ks->buf) {
-			pc_ksets_exit(pc);
+			pcm_ksets_exit(pc);
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-void pc_ksets_exit(struct pcache *pc)
+void pcm_ksets_exit(struct pcache *pc)
 {
 	unsigned int i;
 
@@ -289,7 +284,7 @@ void pc_ksets_exit(struct pcache *pc)
 	for (i = 0; i < pc->n_ksets; i++) {
 		cancel_delayed_work_sync(&pc->ksets[i].close_work);
 		kfree(pc->ksets[i].buf);
-		pc_pool_drain(pc->ksets[i].pool);
+		pcm_pool_drain(pc->ksets[i].pool);
 	}
 	kfree(pc->ksets);
 	pc->ksets = NULL;
@@ -297,67 +292,71 @@ void pc_ksets_exit(struct pcache *pc)
 
 /*
  * Read the kset at @pos into @buf (PCD_KSET_SIZE_MAX bytes). -ENODATA when
- * the bytes there are not a complete valid kset (the end of the log).
+ * the bytes there are not a complete valid kset (the end of the log). Our
+ * reading (PCD_KSET_OWN_BYTES) judges a kset from its own bytes only: one
+ * that does not fit in its segment ends the log (docs/format-errata.md E1).
  */
-int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf)
+int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf)
 {
+	struct pcd_kset_hdr h;
+	enum pcd_kset_verdict v;
 	u64 addr;
-	u32 remain, size;
+	u32 len;
 
-	if (pos.seg >= pc->n_segs || pos.off >= PCD_SEG_DATA_SIZE)
-		return -ENODATA;
-	remain = PCD_SEG_DATA_SIZE - pos.off;
-	if (remain < PCD_KSET_HDR_SIZE)
+	if (!pcd_pos_ok(pos.seg, pos.off, pc->n_segs))
 		return -ENODATA;
 	addr = pcd_data_offset(pc->segs[pos.seg].phys, pos.off);
-	if (pc_dev_read(pc, addr, buf, PCD_KSET_HDR_SIZE))
+	/* under 24 bytes left: nothing is read, the rule ends the log there */
+	len = min_t(u32, pcd_kset_remain(pos.off), PCD_KSET_HDR_SIZE);
+	memset(buf, 0, PCD_KSET_HDR_SIZE);
+	if (len == PCD_KSET_HDR_SIZE && pcm_dev_read(pc, addr, buf, len))
 		return -EIO;
-	if (buf->magic != PCD_KSET_MAGIC)
+	h.crc = buf->crc;
+	h.key_num = buf->key_num;
+	h.magic = buf->magic;
+	h.flags = buf->flags;
+	v = pcd_kset_judge_hdr(&h, pos.off, PCD_KSET_OWN_BYTES);
+	if (v != PCD_KSET_NEED_CRC)
 		return -ENODATA;
-	if (buf->flags & PCD_KSET_F_LAST)
-		size = PCD_KSET_HDR_SIZE;
-	else if (buf->key_num <= PCD_KSET_KEYS_MAX)
-		size = pcd_kset_size(buf->key_num);
-	else
-		return -ENODATA;
-	if (size > remain)
-		return -ENODATA;
-	if (size > PCD_KSET_HDR_SIZE &&
-	    pc_dev_read(pc, addr + PCD_KSET_HDR_SIZE, buf->keys,
-			size - PCD_KSET_HDR_SIZE))
+	len = pcd_kset_crc_len(&h);
+	if (len > PCD_KSET_HDR_SIZE &&
+	    pcm_dev_read(pc, addr + PCD_KSET_HDR_SIZE, buf->keys,
+			 len - PCD_KSET_HDR_SIZE))
 		return -EIO;
-	if (buf->crc != pc_crc((u8 *)buf + 4, size - 4))
-		return -ENODATA;
-	return 0;
+	v = pcd_kset_judge_crc(&h, pcm_crc((u8 *)buf + 4, len - 4), pos.off);
+	return v == PCD_KSET_KEYS || v == PCD_KSET_LAST ? 0 : -ENODATA;
 }
 
-bool pc_key_stale(struct pcache *pc, const struct pc_ext *ext)
+bool pcm_key_stale(struct pcache *pc, const struct pcm_ext *ext)
 {
-	return ext->gen < pc->segs[ext->seg].gen;
+	return pcd_key_stale(ext->gen, pc->segs[ext->seg].gen);
 }
 
-/* Bound every field of an on-media key before it is used (9.7, 18.3). */
-int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
-		  struct pc_ext *ext, bool check_crc)
+/*
+ * Bound every field of an on-media key before it is used: upstream's
+ * checks (9.7) and our own stricter ones (18.3), PCD_KEY_STRICT.
+ */
+int pcm_key_decode(struct pcache *pc, const struct pcd_key *k,
+		   struct pcm_ext *ext, bool check_crc)
 {
-	u64 b = pc->backing_size;
-
-	if (!k->len || k->len > b || k->off > b - k->len) {
+	switch (pcd_key_judge(k->off, k->len, k->cache_seg_id,
+			      k->cache_seg_off, k->flags, pc->backing_size,
+			      pc->n_segs, PCD_KEY_STRICT)) {
+	case PCD_KEY_OK:
+		break;
+	case PCD_KEY_LEN_ZERO:
+	case PCD_KEY_BEYOND_BACKING:
 		DMERR("key %llu+%u outside the backing device", k->off, k->len);
 		return -EIO;
-	}
-	if (k->cache_seg_id >= pc->n_segs ||
-	    (u64)k->cache_seg_off + k->len > PCD_SEG_DATA_SIZE) {
+	case PCD_KEY_SEG_RANGE:
+	case PCD_KEY_SEG_OVERFLOW:
 		DMERR("key %llu+%u points outside the cache (%u:%u)", k->off,
 		      k->len, k->cache_seg_id, k->cache_seg_off);
 		return -EIO;
-	}
-	if (k->flags & PCD_KEY_F_EMPTY) {
+	case PCD_KEY_EMPTY:
 		DMERR("corrupt log: EMPTY key %llu+%u on media", k->off, k->len);
 		return -EIO;
-	}
-	if ((k->off | k->len) & (PCD_SECTOR_SIZE - 1) ||
-	    pcd_subtree(k->off) != pcd_subtree(k->off + k->len - 1)) {
+	case PCD_KEY_SHAPE:
 		DMERR("corrupt log: misaligned or region-crossing key %llu+%u",
 		      k->off, k->len);
 		return -EIO;
@@ -370,9 +369,9 @@ int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
 	ext->gen = k->seg_gen;
 	ext->crc = k->data_crc;
 	/* generation first: a stale key's space may hold anything (17.15) */
-	if (!check_crc || !pc->data_crc || pc_key_stale(pc, ext))
+	if (!check_crc || !pc->data_crc || pcm_key_stale(pc, ext))
 		return 0;
-	if (pc_crc(pc_data_addr(pc, ext->seg, ext->seg_off), ext->len) !=
+	if (pcm_crc(pcm_data_addr(pc, ext->seg, ext->seg_off), ext->len) !=
 	    ext->crc) {
 		DMERR("data crc mismatch for key %llu+%u", k->off, k->len);
 		return -EIO;
@@ -380,32 +379,32 @@ int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
 	return 0;
 }
 
-static int pc_replay_key(struct pcache *pc, const struct pcd_key *k,
-			 struct pc_ext **pool)
+static int pcm_replay_key(struct pcache *pc, const struct pcd_key *k,
+			  struct pcm_ext **pool)
 {
-	struct pc_ext ext;
+	struct pcm_ext ext;
 	int ret;
 
-	ret = pc_key_decode(pc, k, &ext, true);
-	if (ret || pc_key_stale(pc, &ext))
+	ret = pcm_key_decode(pc, k, &ext, true);
+	if (ret || pcm_key_stale(pc, &ext))
 		return ret;
-	pc_seg_mark_used(pc, ext.seg);
-	pc_index_insert(pc, &ext, pool);
+	pcm_seg_mark_used(pc, ext.seg);
+	pcm_index_insert(pc, &ext, pool);
 	atomic_inc(&pc->segs[ext.seg].refs);
 	return 0;
 }
 
-static int pc_replay_enter(struct pcache *pc, u32 seg)
+static int pcm_replay_enter(struct pcache *pc, u32 seg)
 {
 	if (test_and_set_bit(seg, pc->keyseg_map)) {
 		DMERR("corrupt log: key segment %u visited twice", seg);
 		return -EIO;
 	}
-	pc_seg_mark_used(pc, seg);
+	pcm_seg_mark_used(pc, seg);
 	return 0;
 }
 
-static int pc_replay_check(struct pcache *pc, bool seen_dirty)
+static int pcm_replay_check(struct pcache *pc, bool seen_dirty)
 {
 	u32 i;
 
@@ -425,17 +424,17 @@ static int pc_replay_check(struct pcache *pc, bool seen_dirty)
 	return 0;
 }
 
-static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf,
-			  struct pc_ext **pool)
+static int pcm_replay_walk(struct pcache *pc, struct pcd_kset *buf,
+			   struct pcm_ext **pool)
 {
-	struct pc_pos pos = pc->key_tail;
-	bool seen = pc_pos_eq(pos, pc->dirty_tail);
+	struct pcm_pos pos = pc->key_tail;
+	bool seen = pcm_pos_eq(pos, pc->dirty_tail);
 	u32 i, hops = 0;
 	int ret;
 
-	ret = pc_replay_enter(pc, pos.seg);
+	ret = pcm_replay_enter(pc, pos.seg);
 	while (!ret) {
-		ret = pc_kset_read(pc, pos, buf);
+		ret = pcm_kset_read(pc, pos, buf);
 		if (ret == -ENODATA) {
 			ret = 0;
 			break;
@@ -443,38 +442,39 @@ static int pc_replay_walk(struct pcache *pc, struct pcd_kset *buf,
 		if (ret)
 			break;
 		if (buf->flags & PCD_KSET_F_LAST) {
-			if (++hops > pc->seg_num || buf->key_num >= pc->n_segs) {
+			if (pcd_last_judge(buf->key_num, ++hops, pc->seg_num,
+					   pc->n_segs, 0) != PCD_LAST_OK) {
 				DMERR("corrupt log: bad LAST kset at %u:%u",
 				      pos.seg, pos.off);
 				return -EIO;
 			}
 			pos.seg = buf->key_num;
 			pos.off = 0;
-			ret = pc_replay_enter(pc, pos.seg);
+			ret = pcm_replay_enter(pc, pos.seg);
 		} else {
 			for (i = 0; i < buf->key_num && !ret; i++)
-				ret = pc_replay_key(pc, &buf->keys[i], pool);
+				ret = pcm_replay_key(pc, &buf->keys[i], pool);
 			pos.off += pcd_kset_size(buf->key_num);
 		}
-		seen = seen || pc_pos_eq(pos, pc->dirty_tail);
+		seen = seen || pcm_pos_eq(pos, pc->dirty_tail);
 	}
 	if (ret)
 		return ret;
 	pc->key_head = pos;
-	return pc_replay_check(pc, seen);
+	return pcm_replay_check(pc, seen);
 }
 
-int pc_replay(struct pcache *pc)
+int pcm_replay(struct pcache *pc)
 {
-	struct pc_ext *pool[PC_POOL] = { NULL };
+	struct pcm_ext *pool[PCM_POOL] = { NULL };
 	struct pcd_kset *buf;
 	int ret;
 
 	buf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	ret = pc_replay_walk(pc, buf, pool);
-	pc_pool_drain(pool);
+	ret = pcm_replay_walk(pc, buf, pool);
+	pcm_pool_drain(pool);
 	kfree(buf);
 	return ret;
 }

@@ -3,9 +3,10 @@
  * meta.c - dual-slot records: cache_info and the two log tails.
  *
  * Reader: the newest valid copy by 8-bit seq (FORMAT.md 6.2).
- * Writer: always the slot NOT holding the newest copy, with seq + 1, so a
- * torn write can never destroy the newest valid copy (this deliberately
- * differs from upstream's tail writer, FORMAT.md 17.1).
+ * Writer: the shared rule (pcd_next_slot): always the slot NOT holding the
+ * newest copy, with seq + 1, so a torn write can never destroy the newest
+ * valid copy (this deliberately differs from upstream's tail writer,
+ * FORMAT.md 17.1); slot 1 with seq 1 when no copy is valid, as upstream.
  */
 #define DM_MSG_PREFIX "pcache"
 
@@ -13,15 +14,15 @@
 
 #include "pcache.h"
 
-static bool pc_meta_valid(const void *rec, size_t size)
+static bool pcm_meta_valid(const void *rec, size_t size)
 {
 	const struct pcd_meta_hdr *h = rec;
 
-	return h->crc == pc_crc((const u8 *)rec + 4, size - 4);
+	return h->crc == pcm_crc((const u8 *)rec + 4, size - 4);
 }
 
-int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
-		 void *rec, struct pc_slot *slot)
+int pcm_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
+		  void *rec, struct pcm_slot *slot)
 {
 	u8 a[32], b[32];
 	bool va, vb;
@@ -29,15 +30,15 @@ int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 
 	if (size > sizeof(a))
 		return -EINVAL;
-	if (pc_dev_read(pc, off, a, size) ||
-	    pc_dev_read(pc, off + stride, b, size))
+	if (pcm_dev_read(pc, off, a, size) ||
+	    pcm_dev_read(pc, off + stride, b, size))
 		return -EIO;
-	va = pc_meta_valid(a, size);
-	vb = pc_meta_valid(b, size);
+	va = pcm_meta_valid(a, size);
+	vb = pcm_meta_valid(b, size);
 	pick = pcd_pick_slot(va, ((struct pcd_meta_hdr *)a)->seq,
 			     vb, ((struct pcd_meta_hdr *)b)->seq);
 	if (pick < 0) {
-		slot->idx = 0;
+		slot->idx = -1;
 		slot->seq = 0;
 		return -ENOENT;
 	}
@@ -47,28 +48,25 @@ int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
 	return 0;
 }
 
-void pc_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
-		   void *rec, struct pc_slot *slot)
+void pcm_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
+		    void *rec, struct pcm_slot *slot)
 {
-	struct pcd_meta_hdr *h = rec;
-	u8 idx = slot->idx ^ 1;
+	int idx = pcd_next_slot(slot->idx);
+	u8 seq = pcd_next_seq(slot->idx, slot->seq);
 
-	h->seq = slot->seq + 1;
-	h->version = 0;
-	h->res = 0;
-	h->crc = pc_crc((u8 *)rec + 4, size - 4);
-	pc_dev_write(pc, off + idx * stride, rec, size);
+	pcd_meta_seal(rec, (u32)size, seq, pcm_crc_rule);
+	pcm_dev_write(pc, off + idx * stride, rec, size);
 	pmem_wmb();
 	slot->idx = idx;
-	slot->seq = h->seq;
+	slot->seq = seq;
 }
 
-int pc_info_load(struct pcache *pc)
+int pcm_info_load(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_meta_read(pc, PCD_INFO_OFF, PCD_INFO_STRIDE,
-			   sizeof(pc->info), &pc->info, &pc->info_slot);
+	ret = pcm_meta_read(pc, PCD_INFO_OFF, PCD_INFO_STRIDE,
+			    sizeof(pc->info), &pc->info, &pc->info_slot);
 	if (ret == -ENOENT) {
 		memset(&pc->info, 0, sizeof(pc->info));
 		pc->info.n_segs = pc->seg_num;
@@ -88,26 +86,26 @@ int pc_info_load(struct pcache *pc)
 	return 0;
 }
 
-void pc_info_write(struct pcache *pc)
+void pcm_info_write(struct pcache *pc)
 {
 	mutex_lock(&pc->info_lock);
-	pc_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
-		      &pc->info, &pc->info_slot);
+	pcm_meta_write(pc, PCD_INFO_OFF, PCD_INFO_STRIDE, sizeof(pc->info),
+		       &pc->info, &pc->info_slot);
 	mutex_unlock(&pc->info_lock);
 }
 
-static int pc_tail_load(struct pcache *pc, u64 off, struct pc_pos *pos,
-			struct pc_slot *slot, const char *name)
+static int pcm_tail_load(struct pcache *pc, u64 off, struct pcm_pos *pos,
+			 struct pcm_slot *slot, const char *name)
 {
 	struct pcd_pos rec;
 	int ret;
 
-	ret = pc_meta_read(pc, off, PCD_POS_STRIDE, sizeof(rec), &rec, slot);
+	ret = pcm_meta_read(pc, off, PCD_POS_STRIDE, sizeof(rec), &rec, slot);
 	if (ret) {
 		DMERR("%s: no valid copy", name);
 		return -EIO;
 	}
-	if (rec.cache_seg_id >= pc->n_segs || rec.seg_off >= PCD_SEG_DATA_SIZE) {
+	if (!pcd_pos_ok(rec.cache_seg_id, rec.seg_off, pc->n_segs)) {
 		DMERR("%s %u:%u out of range", name, rec.cache_seg_id,
 		      rec.seg_off);
 		return -EIO;
@@ -117,19 +115,19 @@ static int pc_tail_load(struct pcache *pc, u64 off, struct pc_pos *pos,
 	return 0;
 }
 
-int pc_tails_load(struct pcache *pc)
+int pcm_tails_load(struct pcache *pc)
 {
 	int ret;
 
-	ret = pc_tail_load(pc, PCD_KEY_TAIL_OFF, &pc->key_tail,
-			   &pc->key_tail_slot, "key_tail");
+	ret = pcm_tail_load(pc, PCD_KEY_TAIL_OFF, &pc->key_tail,
+			    &pc->key_tail_slot, "key_tail");
 	if (ret)
 		return ret;
-	return pc_tail_load(pc, PCD_DIRTY_TAIL_OFF, &pc->dirty_tail,
-			    &pc->dirty_tail_slot, "dirty_tail");
+	return pcm_tail_load(pc, PCD_DIRTY_TAIL_OFF, &pc->dirty_tail,
+			     &pc->dirty_tail_slot, "dirty_tail");
 }
 
-void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
+void pcm_tail_write(struct pcache *pc, bool dirty, struct pcm_pos pos)
 {
 	struct pcd_pos rec = {
 		.cache_seg_id = pos.seg,
@@ -137,11 +135,11 @@ void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
 	};
 
 	if (dirty)
-		pc_meta_write(pc, PCD_DIRTY_TAIL_OFF, PCD_POS_STRIDE,
-			      sizeof(rec), &rec, &pc->dirty_tail_slot);
+		pcm_meta_write(pc, PCD_DIRTY_TAIL_OFF, PCD_POS_STRIDE,
+			       sizeof(rec), &rec, &pc->dirty_tail_slot);
 	else
-		pc_meta_write(pc, PCD_KEY_TAIL_OFF, PCD_POS_STRIDE,
-			      sizeof(rec), &rec, &pc->key_tail_slot);
+		pcm_meta_write(pc, PCD_KEY_TAIL_OFF, PCD_POS_STRIDE,
+			       sizeof(rec), &rec, &pc->key_tail_slot);
 	spin_lock(&pc->pos_lock);
 	if (dirty)
 		pc->dirty_tail = pos;
@@ -152,18 +150,20 @@ void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos)
 
 /*
  * New cache: both tails at 0:0 with seq 1 in slot 0, as a kernel format
- * leaves them. The other slots are cleared first so that no record of an
- * earlier cache can outlive the re-initialisation (FORMAT.md 17.5).
+ * leaves them (upstream's tail writer uses the current slot, 17.1, so
+ * start as if slot 1 held seq 0). The other slots are cleared first so
+ * that no record of an earlier cache can outlive the re-initialisation
+ * (FORMAT.md 17.5).
  */
-void pc_tails_format(struct pcache *pc)
+void pcm_tails_format(struct pcache *pc)
 {
-	struct pc_pos zero = { 0, 0 };
+	struct pcm_pos zero = { 0, 0 };
 
-	pc_dev_zero(pc, PCD_CTRL_OFF, 4 * PCD_POS_STRIDE);
+	pcm_dev_zero(pc, PCD_CTRL_OFF, 4 * PCD_POS_STRIDE);
 	pmem_wmb();
 	pc->key_tail_slot.idx = 1;
 	pc->key_tail_slot.seq = 0;
 	pc->dirty_tail_slot = pc->key_tail_slot;
-	pc_tail_write(pc, true, zero);
-	pc_tail_write(pc, false, zero);
+	pcm_tail_write(pc, true, zero);
+	pcm_tail_write(pc, false, zero);
 }

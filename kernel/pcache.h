@@ -2,8 +2,10 @@
 /*
  * pcache.h - private definitions of our dm-pcache target.
  *
- * The on-media layout lives in lib/layout/pcache_layout.h, shared with
- * libpcache; everything here is in-memory state only.
+ * The on-media layout and the rules that say what it means live in
+ * lib/layout/pcache_layout.h and pcache_rules.h, shared with libpcache;
+ * everything here is in-memory state only. Our names start with pcm_ so
+ * that none reads like libpcache's pc_ names.
  */
 #ifndef DM_PCACHE_PRIV_H
 #define DM_PCACHE_PRIV_H
@@ -18,33 +20,34 @@
 #include <linux/workqueue.h>
 
 #include "pcache_layout.h"
+#include "pcache_rules.h"
 
-#define PC_TARGET_NAME		"pcache"
-#define PC_LOG_RESERVE		1	/* free segments kept back for the log */
-#define PC_KSET_DELAY		(HZ)
-#define PC_KSET_RETRY		(HZ / 10)
-#define PC_WB_POLL		(5 * HZ)
-#define PC_GC_POLL		(5 * HZ)
-#define PC_RETRY_DELAY		(HZ / 10)
-#define PC_SHARDS_MAX		128
-#define PC_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
-#define PC_FILL_MAX		(1U << 20)	/* largest read cached at once */
-#define PC_FILL_PIECES		8	/* CLEAN keys one read miss may add */
+#define PCM_TARGET_NAME		"pcache"
+#define PCM_LOG_RESERVE		1	/* free segments kept back for the log */
+#define PCM_KSET_DELAY		(HZ)
+#define PCM_KSET_RETRY		(HZ / 10)
+#define PCM_WB_POLL		(5 * HZ)
+#define PCM_GC_POLL		(5 * HZ)
+#define PCM_RETRY_DELAY		(HZ / 10)
+#define PCM_SHARDS_MAX		128
+#define PCM_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
+#define PCM_FILL_MAX		(1U << 20)	/* largest read cached at once */
+#define PCM_FILL_PIECES		8	/* CLEAN keys one read miss may add */
 
 /* A log position: cache segment id and data offset. */
-struct pc_pos {
+struct pcm_pos {
 	u32 seg;
 	u32 off;
 };
 
-/* Where the newest copy of a dual-slot record is, and its seq. */
-struct pc_slot {
-	u8 idx;
+/* Where the newest copy of a dual-slot record is (-1: none), and its seq. */
+struct pcm_slot {
+	int idx;
 	u8 seq;
 };
 
 /* An extent of cached data, in the index or decoded from a key. */
-struct pc_ext {
+struct pcm_ext {
 	struct rb_node node;
 	u64 off;
 	u32 len;
@@ -55,43 +58,43 @@ struct pc_ext {
 	u32 crc;
 };
 
-struct pc_shard {
+struct pcm_shard {
 	spinlock_t lock;
 	struct rb_root root;
 	u32 purges;		/* segment reclaims that may have touched it */
 };
 
-#define PC_POOL		2	/* index nodes one insertion may need */
+#define PCM_POOL		2	/* index nodes one insertion may need */
 
-struct pc_seg {
+struct pcm_seg {
 	u32 phys;
 	u64 gen;
 	atomic_t refs;
-	struct pc_slot gen_slot;
-	struct pc_slot info_slot;
+	struct pcm_slot gen_slot;
+	struct pcm_slot info_slot;
 	struct pcd_seg_info info;
 };
 
-struct pc_head {
+struct pcm_head {
 	spinlock_t lock;
 	int seg;		/* cache segment id, or -1 */
 	u32 off;
 };
 
 struct pcache;
-struct pc_wb;
+struct pcm_wb;
 
-struct pc_kset {
+struct pcm_kset {
 	struct mutex lock;
 	struct pcache *pc;
 	struct delayed_work close_work;
 	bool close_armed;
 	struct pcd_kset *buf;	/* PCD_KSET_SIZE_MAX bytes */
-	struct pc_ext *pool[PC_POOL];	/* spare index nodes, under lock */
+	struct pcm_ext *pool[PCM_POOL];	/* spare index nodes, under lock */
 };
 
 /* Per-bio state (dm per_io_data). */
-struct pc_bio {
+struct pcm_bio {
 	struct work_struct work;
 	struct pcache *pc;
 	struct bio *bio;
@@ -105,7 +108,7 @@ struct pc_bio {
 };
 
 struct pcache {
-	struct list_head list;		/* pc_instances */
+	struct list_head list;		/* pcm_instances */
 	struct dm_target *ti;
 	struct dm_dev *cache_dev;
 	struct dm_dev *backing_dev;
@@ -122,13 +125,13 @@ struct pcache {
 	u32 sb_flags;
 	u32 seg_num;
 	struct pcd_cache_info info;
-	struct pc_slot info_slot;
+	struct pcm_slot info_slot;
 	struct mutex info_lock;
 	bool data_crc;
 
 	/* segments */
 	u32 n_segs;
-	struct pc_seg *segs;
+	struct pcm_seg *segs;
 	unsigned long *seg_map;
 	unsigned long *keyseg_map;	/* replay only */
 	spinlock_t seg_lock;
@@ -138,22 +141,22 @@ struct pcache {
 
 	/* positions */
 	spinlock_t pos_lock;
-	struct pc_pos key_head;
-	struct pc_pos key_tail;
-	struct pc_pos dirty_tail;
-	struct pc_slot key_tail_slot;
-	struct pc_slot dirty_tail_slot;
+	struct pcm_pos key_head;
+	struct pcm_pos key_tail;
+	struct pcm_pos dirty_tail;
+	struct pcm_slot key_tail_slot;
+	struct pcm_slot dirty_tail_slot;
 	struct mutex log_lock;
 
 	/* in-memory ksets and data heads */
 	unsigned int n_ksets;
-	struct pc_kset *ksets;
+	struct pcm_kset *ksets;
 	unsigned int n_heads;
-	struct pc_head *heads;
+	struct pcm_head *heads;
 
 	/* index */
 	unsigned int n_shards;
-	struct pc_shard *shards;
+	struct pcm_shard *shards;
 
 	/* workers */
 	struct workqueue_struct *wq;
@@ -165,119 +168,127 @@ struct pcache {
 	bool stopping;
 	bool wb_stopped;
 	bool gc_stopped;
-	atomic_t reclaims;		/* since the last pc_index_sweep() */
-	struct pc_wb *wb;
+	atomic_t reclaims;		/* since the last pcm_index_sweep() */
+	struct pcm_wb *wb;
 	struct pcd_kset *gc_buf;
-	struct pc_ext *gc_exts;
+	struct pcm_ext *gc_exts;
 	struct dm_io_client *io_client;
 	struct bio_set bs;
 };
 
 /* crc.c */
-u32 pc_crc32c(u32 crc, const void *buf, size_t len);
-void pc_crc_init(void);
+u32 pcm_crc32c(u32 crc, const void *buf, size_t len);
+u32 pcm_crc_rule(const void *buf, u32 len);
+void pcm_crc_init(void);
 
-static inline u32 pc_crc(const void *buf, size_t len)
+static inline u32 pcm_crc(const void *buf, size_t len)
 {
-	return pc_crc32c(PCD_CRC_SEED, buf, len);
+	return pcm_crc32c(PCD_CRC_SEED, buf, len);
 }
 
 /* cache_dev.c */
-int pc_dev_start(struct pcache *pc);
-void pc_dev_stop(struct pcache *pc);
-int pc_dev_read(struct pcache *pc, u64 off, void *buf, size_t len);
-struct page *pc_dev_page(struct pcache *pc, u64 off);
-void pc_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len);
-void pc_dev_zero(struct pcache *pc, u64 off, size_t len);
+int pcm_dev_start(struct pcache *pc);
+void pcm_dev_stop(struct pcache *pc);
+int pcm_dev_read(struct pcache *pc, u64 off, void *buf, size_t len);
+struct page *pcm_dev_page(struct pcache *pc, u64 off);
+void pcm_dev_write(struct pcache *pc, u64 off, const void *buf, size_t len);
+void pcm_dev_zero(struct pcache *pc, u64 off, size_t len);
 
-static inline void *pc_dev_addr(struct pcache *pc, u64 off)
+static inline void *pcm_dev_addr(struct pcache *pc, u64 off)
 {
 	return pc->base + off;
 }
 
-static inline void *pc_data_addr(struct pcache *pc, u32 seg, u32 off)
+static inline void *pcm_data_addr(struct pcache *pc, u32 seg, u32 off)
 {
 	return pc->base + pcd_data_offset(pc->segs[seg].phys, off);
 }
 
 /* meta.c */
-int pc_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
-		 void *rec, struct pc_slot *slot);
-void pc_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
-		   void *rec, struct pc_slot *slot);
-int pc_info_load(struct pcache *pc);
-void pc_info_write(struct pcache *pc);
-int pc_tails_load(struct pcache *pc);
-void pc_tails_format(struct pcache *pc);
-void pc_tail_write(struct pcache *pc, bool dirty, struct pc_pos pos);
+int pcm_meta_read(struct pcache *pc, u64 off, u64 stride, size_t size,
+		  void *rec, struct pcm_slot *slot);
+void pcm_meta_write(struct pcache *pc, u64 off, u64 stride, size_t size,
+		    void *rec, struct pcm_slot *slot);
+int pcm_info_load(struct pcache *pc);
+void pcm_info_write(struct pcache *pc);
+int pcm_tails_load(struct pcache *pc);
+void pcm_tails_format(struct pcache *pc);
+void pcm_tail_write(struct pcache *pc, bool dirty, struct pcm_pos pos);
 
 /* segment.c */
-int pc_segs_alloc(struct pcache *pc);
-void pc_segs_free(struct pcache *pc);
-int pc_segs_format(struct pcache *pc);
-int pc_segs_load(struct pcache *pc);
-int pc_seg_get_free(struct pcache *pc, u32 reserve);
-void pc_seg_mark_used(struct pcache *pc, u32 seg);
-void pc_seg_mark_free(struct pcache *pc, u32 seg);
-void pc_seg_put(struct pcache *pc, u32 seg);
-int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill);
+int pcm_segs_alloc(struct pcache *pc);
+void pcm_segs_free(struct pcache *pc);
+int pcm_segs_format(struct pcache *pc);
+int pcm_segs_load(struct pcache *pc);
+int pcm_seg_get_free(struct pcache *pc, u32 reserve);
+void pcm_seg_mark_used(struct pcache *pc, u32 seg);
+void pcm_seg_mark_free(struct pcache *pc, u32 seg);
+void pcm_seg_put(struct pcache *pc, u32 seg);
+int pcm_data_alloc(struct pcache *pc, u32 len, struct pcm_ext *ext, bool fill);
 
 /* index.c */
-int pc_index_module_init(void);
-void pc_index_module_exit(void);
-int pc_index_init(struct pcache *pc);
-void pc_index_exit(struct pcache *pc);
-void pc_pool_fill(struct pc_ext **pool);
-void pc_pool_drain(struct pc_ext **pool);
-void pc_index_insert(struct pcache *pc, const struct pc_ext *ext,
-		     struct pc_ext **pool);
-void pc_index_purge_begin(struct pcache *pc);
-void pc_index_purge_end(struct pcache *pc);
-void pc_index_sweep(struct pcache *pc);
-u32 pc_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
-u32 pc_index_purges(struct pcache *pc, struct bio *bio);
-int pc_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
-		    bool overlay, u64 off, u32 len, struct pc_ext *gaps,
-		    int max);
+int pcm_index_module_init(void);
+void pcm_index_module_exit(void);
+int pcm_index_init(struct pcache *pc);
+void pcm_index_exit(struct pcache *pc);
+void pcm_pool_fill(struct pcm_ext **pool);
+void pcm_pool_drain(struct pcm_ext **pool);
+void pcm_index_insert(struct pcache *pc, const struct pcm_ext *ext,
+		      struct pcm_ext **pool);
+void pcm_index_purge_begin(struct pcache *pc);
+void pcm_index_purge_end(struct pcache *pc);
+void pcm_index_sweep(struct pcache *pc);
+u32 pcm_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
+u32 pcm_index_purges(struct pcache *pc, struct bio *bio);
+int pcm_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
+		     bool overlay, u64 off, u32 len, struct pcm_ext *gaps,
+		     int max);
 
 /* kset.c */
-int pc_ksets_init(struct pcache *pc);
-void pc_ksets_exit(struct pcache *pc);
-int pc_kset_add(struct pcache *pc, struct pc_ext *exts, int n, bool fua);
-int pc_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
-		 struct pc_ext *fills, int nf);
-int pc_ksets_close_all(struct pcache *pc);
-int pc_kset_read(struct pcache *pc, struct pc_pos pos, struct pcd_kset *buf);
-int pc_key_decode(struct pcache *pc, const struct pcd_key *k,
-		  struct pc_ext *ext, bool check_crc);
-bool pc_key_stale(struct pcache *pc, const struct pc_ext *ext);
-int pc_replay(struct pcache *pc);
+int pcm_ksets_init(struct pcache *pc);
+void pcm_ksets_exit(struct pcache *pc);
+int pcm_kset_add(struct pcache *pc, struct pcm_ext *exts, int n, bool fua);
+int pcm_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+		  struct pcm_ext *fills, int nf);
+int pcm_ksets_close_all(struct pcache *pc);
+int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf);
+int pcm_key_decode(struct pcache *pc, const struct pcd_key *k,
+		   struct pcm_ext *ext, bool check_crc);
+bool pcm_key_stale(struct pcache *pc, const struct pcm_ext *ext);
+int pcm_replay(struct pcache *pc);
 
 /* req.c */
-int pc_map(struct dm_target *ti, struct bio *bio);
-void pc_defer_bio(struct pcache *pc, struct bio *bio);
-void pc_retry_fn(struct work_struct *work);
-void pc_fail_deferred(struct pcache *pc);
-void pc_kick_retry(struct pcache *pc);
+int pcm_map(struct dm_target *ti, struct bio *bio);
+void pcm_defer_bio(struct pcache *pc, struct bio *bio);
+void pcm_retry_fn(struct work_struct *work);
+void pcm_fail_deferred(struct pcache *pc);
+void pcm_kick_retry(struct pcache *pc);
 
 /* writeback.c */
-int pc_wb_init(struct pcache *pc);
-void pc_wb_exit(struct pcache *pc);
-void pc_wb_fn(struct work_struct *work);
-void pc_kick_wb(struct pcache *pc);
+int pcm_wb_init(struct pcache *pc);
+void pcm_wb_exit(struct pcache *pc);
+void pcm_wb_fn(struct work_struct *work);
+void pcm_kick_wb(struct pcache *pc);
 
 /* gc.c */
-void pc_gc_fn(struct work_struct *work);
-void pc_kick_gc(struct pcache *pc);
+void pcm_gc_fn(struct work_struct *work);
+void pcm_kick_gc(struct pcache *pc);
 
-static inline bool pc_pos_eq(struct pc_pos a, struct pc_pos b)
+/* A LAST link met on its own (GC, writeback): only its id is checked. */
+static inline bool pcm_last_ok(struct pcache *pc, u32 next)
+{
+	return pcd_last_judge(next, 1, pc->seg_num, pc->n_segs, 1) ==
+	       PCD_LAST_OK;
+}
+
+static inline bool pcm_pos_eq(struct pcm_pos a, struct pcm_pos b)
 {
 	return a.seg == b.seg && a.off == b.off;
 }
 
-static inline struct pc_pos pc_pos_get(struct pcache *pc, struct pc_pos *p)
+static inline struct pcm_pos pcm_pos_get(struct pcache *pc, struct pcm_pos *p)
 {
-	struct pc_pos r;
+	struct pcm_pos r;
 
 	spin_lock(&pc->pos_lock);
 	r = *p;

@@ -12,26 +12,26 @@
 
 #include "pcache.h"
 
-#define PC_MAX_PIECES	4
+#define PCM_MAX_PIECES	4
 
-void pc_kick_retry(struct pcache *pc)
+void pcm_kick_retry(struct pcache *pc)
 {
 	if (!pc->stopping)
 		mod_delayed_work(pc->wq, &pc->retry_work, 0);
 }
 
-void pc_defer_bio(struct pcache *pc, struct bio *bio)
+void pcm_defer_bio(struct pcache *pc, struct bio *bio)
 {
 	spin_lock(&pc->defer_lock);
 	bio_list_add(&pc->deferred, bio);
 	spin_unlock(&pc->defer_lock);
 	if (!pc->stopping)
-		queue_delayed_work(pc->wq, &pc->retry_work, PC_RETRY_DELAY);
+		queue_delayed_work(pc->wq, &pc->retry_work, PCM_RETRY_DELAY);
 }
 
 /* Copy the payload of @bio into the cache extents @exts. */
-static void pc_write_copy(struct pcache *pc, struct bio *bio,
-			  struct pc_ext *exts)
+static void pcm_write_copy(struct pcache *pc, struct bio *bio,
+			   struct pcm_ext *exts)
 {
 	struct bvec_iter iter;
 	struct bio_vec bv;
@@ -44,8 +44,8 @@ static void pc_write_copy(struct pcache *pc, struct bio *bio,
 		for (n = 0; n < bv.bv_len;) {
 			u32 c = min(bv.bv_len - n, exts[i].len - done);
 
-			memcpy_flushcache(pc_data_addr(pc, exts[i].seg,
-						       exts[i].seg_off + done),
+			memcpy_flushcache(pcm_data_addr(pc, exts[i].seg,
+							exts[i].seg_off + done),
 					  src + n, c);
 			n += c;
 			done += c;
@@ -59,15 +59,15 @@ static void pc_write_copy(struct pcache *pc, struct bio *bio,
 	pmem_wmb();
 }
 
-static void pc_release(struct pcache *pc, struct pc_ext *exts, int n)
+static void pcm_release(struct pcache *pc, struct pcm_ext *exts, int n)
 {
 	while (n--)
-		pc_seg_put(pc, exts[n].seg);
+		pcm_seg_put(pc, exts[n].seg);
 }
 
-static int pc_write(struct pcache *pc, struct bio *bio)
+static int pcm_write(struct pcache *pc, struct bio *bio)
 {
-	struct pc_ext exts[PC_MAX_PIECES];
+	struct pcm_ext exts[PCM_MAX_PIECES];
 	u64 off = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
 	u32 len = bio->bi_iter.bi_size;
 	int n = 0, ret;
@@ -75,9 +75,9 @@ static int pc_write(struct pcache *pc, struct bio *bio)
 	if (off > pc->backing_size || len > pc->backing_size - off)
 		return -EIO;
 	while (len) {
-		if (n == PC_MAX_PIECES ||
-		    pc_data_alloc(pc, len, &exts[n], false)) {
-			pc_release(pc, exts, n);
+		if (n == PCM_MAX_PIECES ||
+		    pcm_data_alloc(pc, len, &exts[n], false)) {
+			pcm_release(pc, exts, n);
 			return -EBUSY;
 		}
 		exts[n].off = off;
@@ -86,15 +86,15 @@ static int pc_write(struct pcache *pc, struct bio *bio)
 		len -= exts[n].len;
 		n++;
 	}
-	pc_write_copy(pc, bio, exts);
-	ret = pc_kset_add(pc, exts, n, bio->bi_opf & REQ_FUA);
+	pcm_write_copy(pc, bio, exts);
+	ret = pcm_kset_add(pc, exts, n, bio->bi_opf & REQ_FUA);
 	if (ret == -EBUSY)
-		pc_release(pc, exts, n);
+		pcm_release(pc, exts, n);
 	return ret;
 }
 
 /* Our own pages for a backing read of @bio's range, page by page. */
-static void pc_bounce_free(struct bio *b)
+static void pcm_bounce_free(struct bio *b)
 {
 	unsigned short i;
 
@@ -103,7 +103,7 @@ static void pc_bounce_free(struct bio *b)
 	bio_put(b);
 }
 
-static struct bio *pc_bounce_alloc(struct pcache *pc, struct bio *bio)
+static struct bio *pcm_bounce_alloc(struct pcache *pc, struct bio *bio)
 {
 	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	u32 len = bio->bi_iter.bi_size, n;
@@ -119,7 +119,7 @@ static struct bio *pc_bounce_alloc(struct pcache *pc, struct bio *bio)
 		n = min_t(u32, len, PAGE_SIZE);
 		pg = alloc_page(gfp);
 		if (!pg) {
-			pc_bounce_free(b);
+			pcm_bounce_free(b);
 			return NULL;
 		}
 		__bio_add_page(b, pg, n, 0);
@@ -128,7 +128,7 @@ static struct bio *pc_bounce_alloc(struct pcache *pc, struct bio *bio)
 }
 
 /* Copy the bounce pages of @b over the whole of @bio. */
-static void pc_bounce_to_bio(struct bio *b, struct bio *bio)
+static void pcm_bounce_to_bio(struct bio *b, struct bio *bio)
 {
 	struct bvec_iter iter;
 	struct bio_vec bv;
@@ -148,15 +148,15 @@ static void pc_bounce_to_bio(struct bio *b, struct bio *bio)
 }
 
 /* Store bounce bytes @from ... @from + @f->len at @f, fenced. */
-static void pc_bounce_to_dax(struct pcache *pc, struct bio *b, u32 from,
-			     const struct pc_ext *f)
+static void pcm_bounce_to_dax(struct pcache *pc, struct bio *b, u32 from,
+			      const struct pcm_ext *f)
 {
 	u32 pos, n, p;
 
 	for (pos = 0; pos < f->len; pos += n) {
 		p = from + pos;
 		n = min_t(u32, f->len - pos, PAGE_SIZE - (p & ~PAGE_MASK));
-		memcpy_flushcache(pc_data_addr(pc, f->seg, f->seg_off + pos),
+		memcpy_flushcache(pcm_data_addr(pc, f->seg, f->seg_off + pos),
 				  page_address(b->bi_io_vec[p >> PAGE_SHIFT].bv_page) +
 				  (p & ~PAGE_MASK), n);
 	}
@@ -167,8 +167,8 @@ static void pc_bounce_to_dax(struct pcache *pc, struct bio *b, u32 from,
  * Space for the fill of a bounce read: a data segment's end may cut the
  * first piece, then the rest goes at the start of the next segment.
  */
-static int pc_fill_store(struct pcache *pc, struct pc_bio *pb,
-			 struct pc_ext *fills)
+static int pcm_fill_store(struct pcache *pc, struct pcm_bio *pb,
+			  struct pcm_ext *fills)
 {
 	u32 len = pb->bio->bi_iter.bi_size, done = 0;
 	int n = 0;
@@ -176,41 +176,41 @@ static int pc_fill_store(struct pcache *pc, struct pc_bio *pb,
 	if (READ_ONCE(pc->stopping))
 		return 0;
 	while (n < 2 && done < len &&
-	       !pc_data_alloc(pc, len - done, &fills[n], true)) {
+	       !pcm_data_alloc(pc, len - done, &fills[n], true)) {
 		fills[n].off = ((u64)pb->bio->bi_iter.bi_sector << SECTOR_SHIFT) +
 			       done;
-		pc_bounce_to_dax(pc, pb->clone, done, &fills[n]);
+		pcm_bounce_to_dax(pc, pb->clone, done, &fills[n]);
 		done += fills[n++].len;
 	}
 	return n;
 }
 
-static void pc_miss_done(struct work_struct *work);
+static void pcm_miss_done(struct work_struct *work);
 
-static void pc_miss_endio(struct bio *c)
+static void pcm_miss_endio(struct bio *c)
 {
-	struct pc_bio *pb = c->bi_private;
+	struct pcm_bio *pb = c->bi_private;
 
 	pb->status = c->bi_status;
-	INIT_WORK(&pb->work, pc_miss_done);
+	INIT_WORK(&pb->work, pcm_miss_done);
 	queue_work(pb->pc->wq, &pb->work);
 }
 
-static void pc_miss_submit(struct pc_bio *pb)
+static void pcm_miss_submit(struct pcm_bio *pb)
 {
-	pb->clone->bi_end_io = pc_miss_endio;
+	pb->clone->bi_end_io = pcm_miss_endio;
 	pb->clone->bi_private = pb;
 	submit_bio_noacct(pb->clone);
 }
 
 /* An extent was purged during the backing read: read the range again. */
-static void pc_miss_retry(struct pc_bio *pb)
+static void pcm_miss_retry(struct pcm_bio *pb)
 {
 	struct pcache *pc = pb->pc;
 	struct bio *c = pb->clone;
 	unsigned short i, n = c->bi_vcnt;
 
-	pb->purges = pc_index_purges(pc, pb->bio);
+	pb->purges = pcm_index_purges(pc, pb->bio);
 	if (pb->bounce) {
 		/* same pages: bio_reset() leaves the vector table alone */
 		bio_reset(c, pc->backing_dev->bdev, REQ_OP_READ);
@@ -223,7 +223,7 @@ static void pc_miss_retry(struct pc_bio *pb)
 		pb->clone = bio_alloc_clone(pc->backing_dev->bdev, pb->bio,
 					    GFP_NOIO, &pc->bs);
 	}
-	pc_miss_submit(pb);
+	pcm_miss_submit(pb);
 }
 
 /*
@@ -231,28 +231,28 @@ static void pc_miss_retry(struct pc_bio *pb)
  * the bytes cached now are laid over it, and a bounce read is cached as
  * CLEAN keys where the range is still uncached.
  */
-static void pc_miss_done(struct work_struct *work)
+static void pcm_miss_done(struct work_struct *work)
 {
-	struct pc_bio *pb = container_of(work, struct pc_bio, work);
+	struct pcm_bio *pb = container_of(work, struct pcm_bio, work);
 	struct pcache *pc = pb->pc;
 	struct bio *bio = pb->bio;
-	struct pc_ext fills[2];
+	struct pcm_ext fills[2];
 	int nf = 0;
 
 	if (pb->status)
 		goto out;
 	if (pb->bounce) {
-		pc_bounce_to_bio(pb->clone, bio);
-		nf = pc_fill_store(pc, pb, fills);
+		pcm_bounce_to_bio(pb->clone, bio);
+		nf = pcm_fill_store(pc, pb, fills);
 	}
-	if (pc_kset_fill(pc, bio, pb->purges, pb->overlay, fills, nf) ==
+	if (pcm_kset_fill(pc, bio, pb->purges, pb->overlay, fills, nf) ==
 	    -EAGAIN) {
-		pc_miss_retry(pb);
+		pcm_miss_retry(pb);
 		return;
 	}
 out:
 	if (pb->bounce)
-		pc_bounce_free(pb->clone);
+		pcm_bounce_free(pb->clone);
 	else
 		bio_put(pb->clone);
 	bio->bi_status = pb->status;
@@ -267,9 +267,9 @@ out:
  * pages when it is not, and with no work of ours at all when nothing of
  * the range was cached and it is not to be cached.
  */
-static int pc_read(struct pcache *pc, struct bio *bio)
+static int pcm_read(struct pcache *pc, struct bio *bio)
 {
-	struct pc_bio *pb = dm_per_bio_data(bio, sizeof(struct pc_bio));
+	struct pcm_bio *pb = dm_per_bio_data(bio, sizeof(struct pcm_bio));
 	u64 off = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
 	u32 len = bio->bi_iter.bi_size, got;
 
@@ -282,7 +282,7 @@ static int pc_read(struct pcache *pc, struct bio *bio)
 		len = PCD_SUBTREE_SIZE - off % PCD_SUBTREE_SIZE;
 		dm_accept_partial_bio(bio, len >> SECTOR_SHIFT);
 	}
-	got = pc_index_read(pc, bio, &pb->purges);
+	got = pcm_index_read(pc, bio, &pb->purges);
 	if (got == len) {
 		bio_endio(bio);
 		return DM_MAPIO_SUBMITTED;
@@ -292,9 +292,9 @@ static int pc_read(struct pcache *pc, struct bio *bio)
 	pb->overlay = got > 0;
 	pb->clone = NULL;
 	if (!READ_ONCE(pc->stopping) && off + len <= pc->backing_size) {
-		if (len > PC_FILL_MAX)
-			dm_accept_partial_bio(bio, PC_FILL_MAX >> SECTOR_SHIFT);
-		pb->clone = pc_bounce_alloc(pc, bio);
+		if (len > PCM_FILL_MAX)
+			dm_accept_partial_bio(bio, PCM_FILL_MAX >> SECTOR_SHIFT);
+		pb->clone = pcm_bounce_alloc(pc, bio);
 	}
 	pb->bounce = pb->clone;
 	if (!pb->bounce && !pb->overlay) {
@@ -304,18 +304,18 @@ static int pc_read(struct pcache *pc, struct bio *bio)
 	if (!pb->bounce)
 		pb->clone = bio_alloc_clone(pc->backing_dev->bdev, bio,
 					    GFP_NOIO, &pc->bs);
-	pc_miss_submit(pb);
+	pcm_miss_submit(pb);
 	return DM_MAPIO_SUBMITTED;
 }
 
 /* Handle @bio; -EBUSY means it must wait for free space. */
-static int pc_handle(struct pcache *pc, struct bio *bio)
+static int pcm_handle(struct pcache *pc, struct bio *bio)
 {
-	struct pc_bio *pb = dm_per_bio_data(bio, sizeof(struct pc_bio));
+	struct pcm_bio *pb = dm_per_bio_data(bio, sizeof(struct pcm_bio));
 	int ret;
 
 	if (pb->close_only || (bio->bi_opf & REQ_PREFLUSH)) {
-		if (pc_ksets_close_all(pc))
+		if (pcm_ksets_close_all(pc))
 			return -EBUSY;
 		if (pb->close_only || !bio->bi_iter.bi_size) {
 			pb->close_only = false;
@@ -326,7 +326,7 @@ static int pc_handle(struct pcache *pc, struct bio *bio)
 	}
 	switch (bio_op(bio)) {
 	case REQ_OP_WRITE:
-		ret = pc_write(pc, bio);
+		ret = pcm_write(pc, bio);
 		if (ret == -EBUSY)
 			return ret;
 		if (ret == -EAGAIN) {
@@ -344,21 +344,21 @@ static int pc_handle(struct pcache *pc, struct bio *bio)
 	return 0;
 }
 
-int pc_map(struct dm_target *ti, struct bio *bio)
+int pcm_map(struct dm_target *ti, struct bio *bio)
 {
 	struct pcache *pc = ti->private;
-	struct pc_bio *pb = dm_per_bio_data(bio, sizeof(struct pc_bio));
+	struct pcm_bio *pb = dm_per_bio_data(bio, sizeof(struct pcm_bio));
 
 	/* the block layer never lets a flush or FUA flag through on a read */
 	if (bio_op(bio) == REQ_OP_READ)
-		return pc_read(pc, bio);
+		return pcm_read(pc, bio);
 	pb->close_only = false;
-	if (pc_handle(pc, bio) == -EBUSY)
-		pc_defer_bio(pc, bio);
+	if (pcm_handle(pc, bio) == -EBUSY)
+		pcm_defer_bio(pc, bio);
 	return DM_MAPIO_SUBMITTED;
 }
 
-void pc_retry_fn(struct work_struct *work)
+void pcm_retry_fn(struct work_struct *work)
 {
 	struct pcache *pc = container_of(to_delayed_work(work), struct pcache,
 					 retry_work);
@@ -370,7 +370,7 @@ void pc_retry_fn(struct work_struct *work)
 	bio_list_init(&pc->deferred);
 	spin_unlock(&pc->defer_lock);
 	while ((bio = bio_list_pop(&list))) {
-		if (pc_handle(pc, bio) != -EBUSY)
+		if (pcm_handle(pc, bio) != -EBUSY)
 			continue;
 		bio_list_add_head(&list, bio);
 		spin_lock(&pc->defer_lock);
@@ -378,12 +378,12 @@ void pc_retry_fn(struct work_struct *work)
 		spin_unlock(&pc->defer_lock);
 		if (!pc->stopping)
 			queue_delayed_work(pc->wq, &pc->retry_work,
-					   PC_RETRY_DELAY);
+					   PCM_RETRY_DELAY);
 		return;
 	}
 }
 
-void pc_fail_deferred(struct pcache *pc)
+void pcm_fail_deferred(struct pcache *pc)
 {
 	struct bio *bio;
 

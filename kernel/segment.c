@@ -11,17 +11,17 @@
 
 #include "pcache.h"
 
-static u64 pc_seg_info_off(struct pcache *pc, u32 seg)
+static u64 pcm_seg_info_off(struct pcache *pc, u32 seg)
 {
 	return pcd_seg_offset(pc->segs[seg].phys);
 }
 
-static u64 pc_seg_gen_off(struct pcache *pc, u32 seg)
+static u64 pcm_seg_gen_off(struct pcache *pc, u32 seg)
 {
 	return pcd_seg_offset(pc->segs[seg].phys) + PCD_SEG_CTRL_OFF;
 }
 
-int pc_segs_alloc(struct pcache *pc)
+int pcm_segs_alloc(struct pcache *pc)
 {
 	u32 i;
 
@@ -29,7 +29,7 @@ int pc_segs_alloc(struct pcache *pc)
 	pc->seg_map = bitmap_zalloc(pc->n_segs, GFP_KERNEL);
 	pc->keyseg_map = bitmap_zalloc(pc->n_segs, GFP_KERNEL);
 	if (!pc->segs || !pc->seg_map || !pc->keyseg_map) {
-		pc_segs_free(pc);
+		pcm_segs_free(pc);
 		return -ENOMEM;
 	}
 	for (i = 0; i < pc->n_segs; i++)
@@ -37,7 +37,7 @@ int pc_segs_alloc(struct pcache *pc)
 	return 0;
 }
 
-void pc_segs_free(struct pcache *pc)
+void pcm_segs_free(struct pcache *pc)
 {
 	kvfree(pc->segs);
 	bitmap_free(pc->seg_map);
@@ -47,27 +47,27 @@ void pc_segs_free(struct pcache *pc)
 	pc->keyseg_map = NULL;
 }
 
-static void pc_seg_info_write(struct pcache *pc, u32 seg)
+static void pcm_seg_info_write(struct pcache *pc, u32 seg)
 {
-	struct pc_seg *s = &pc->segs[seg];
+	struct pcm_seg *s = &pc->segs[seg];
 
-	pc_meta_write(pc, pc_seg_info_off(pc, seg), PCD_SEG_INFO_STRIDE,
-		      sizeof(s->info), &s->info, &s->info_slot);
+	pcm_meta_write(pc, pcm_seg_info_off(pc, seg), PCD_SEG_INFO_STRIDE,
+		       sizeof(s->info), &s->info, &s->info_slot);
 }
 
-static void pc_seg_gen_write(struct pcache *pc, u32 seg)
+static void pcm_seg_gen_write(struct pcache *pc, u32 seg)
 {
-	struct pc_seg *s = &pc->segs[seg];
+	struct pcm_seg *s = &pc->segs[seg];
 	struct pcd_seg_gen rec = { .gen = s->gen };
 
-	pc_meta_write(pc, pc_seg_gen_off(pc, seg), PCD_SEG_GEN_STRIDE,
-		      sizeof(rec), &rec, &s->gen_slot);
+	pcm_meta_write(pc, pcm_seg_gen_off(pc, seg), PCD_SEG_GEN_STRIDE,
+		       sizeof(rec), &rec, &s->gen_slot);
 }
 
 /* New cache: chain physical segments 0 .. n_segs-1 (FORMAT.md 8.4). */
-int pc_segs_format(struct pcache *pc)
+int pcm_segs_format(struct pcache *pc)
 {
-	struct pc_seg *s;
+	struct pcm_seg *s;
 	u32 i;
 
 	pc->info.seg_id = 0;
@@ -77,28 +77,28 @@ int pc_segs_format(struct pcache *pc)
 		if (i > 0) {
 			pc->segs[i - 1].info.flags |= PCD_SEGI_F_HAS_NEXT;
 			pc->segs[i - 1].info.next_seg = i;
-			pc_seg_info_write(pc, i - 1);
+			pcm_seg_info_write(pc, i - 1);
 		}
-		pc_dev_zero(pc, pcd_seg_offset(i), PCD_SEG_DATA_OFF);
+		pcm_dev_zero(pc, pcd_seg_offset(i), PCD_SEG_DATA_OFF);
 		pmem_wmb();
 		s->gen = 0;
-		s->gen_slot.idx = 0;
+		s->gen_slot.idx = -1;
 		s->gen_slot.seq = 0;
-		pc_seg_gen_write(pc, i);
+		pcm_seg_gen_write(pc, i);
 		memset(&s->info, 0, sizeof(s->info));
 		s->info.flags = PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT;
-		s->info_slot.idx = 0;
+		s->info_slot.idx = -1;
 		s->info_slot.seq = 0;
-		pc_seg_info_write(pc, i);
-		pc_dev_zero(pc, pcd_data_offset(i, 0), PCD_KSET_HDR_SIZE);
+		pcm_seg_info_write(pc, i);
+		pcm_dev_zero(pc, pcd_data_offset(i, 0), PCD_KSET_HDR_SIZE);
 		pmem_wmb();
 	}
 	return 0;
 }
 
-static int pc_seg_load_one(struct pcache *pc, u32 i, u32 phys)
+static int pcm_seg_load_one(struct pcache *pc, u32 i, u32 phys)
 {
-	struct pc_seg *s = &pc->segs[i];
+	struct pcm_seg *s = &pc->segs[i];
 	struct pcd_seg_gen g;
 	int ret;
 
@@ -108,15 +108,15 @@ static int pc_seg_load_one(struct pcache *pc, u32 i, u32 phys)
 		return -EIO;
 	}
 	s->phys = phys;
-	ret = pc_meta_read(pc, pc_seg_info_off(pc, i), PCD_SEG_INFO_STRIDE,
-			   sizeof(s->info), &s->info, &s->info_slot);
+	ret = pcm_meta_read(pc, pcm_seg_info_off(pc, i), PCD_SEG_INFO_STRIDE,
+			    sizeof(s->info), &s->info, &s->info_slot);
 	if (ret) {
 		DMERR("chain segment %u (physical %u): no valid segment_info",
 		      i, phys);
 		return -EIO;
 	}
-	ret = pc_meta_read(pc, pc_seg_gen_off(pc, i), PCD_SEG_GEN_STRIDE,
-			   sizeof(g), &g, &s->gen_slot);
+	ret = pcm_meta_read(pc, pcm_seg_gen_off(pc, i), PCD_SEG_GEN_STRIDE,
+			    sizeof(g), &g, &s->gen_slot);
 	if (ret == -EIO)
 		return ret;
 	s->gen = ret ? 0 : g.gen;
@@ -124,7 +124,7 @@ static int pc_seg_load_one(struct pcache *pc, u32 i, u32 phys)
 }
 
 /* Existing cache: follow the chain, refusing duplicates (check C23). */
-int pc_segs_load(struct pcache *pc)
+int pcm_segs_load(struct pcache *pc)
 {
 	unsigned long *seen;
 	u32 i, phys = pc->info.seg_id;
@@ -142,7 +142,7 @@ int pc_segs_load(struct pcache *pc)
 			}
 			phys = pc->segs[i - 1].info.next_seg;
 		}
-		ret = pc_seg_load_one(pc, i, phys);
+		ret = pcm_seg_load_one(pc, i, phys);
 		if (ret)
 			break;
 		if (test_and_set_bit(phys, seen)) {
@@ -156,7 +156,7 @@ int pc_segs_load(struct pcache *pc)
 	return ret;
 }
 
-void pc_seg_mark_used(struct pcache *pc, u32 seg)
+void pcm_seg_mark_used(struct pcache *pc, u32 seg)
 {
 	spin_lock(&pc->seg_lock);
 	if (!__test_and_set_bit(seg, pc->seg_map))
@@ -164,20 +164,20 @@ void pc_seg_mark_used(struct pcache *pc, u32 seg)
 	spin_unlock(&pc->seg_lock);
 }
 
-void pc_seg_mark_free(struct pcache *pc, u32 seg)
+void pcm_seg_mark_free(struct pcache *pc, u32 seg)
 {
 	spin_lock(&pc->seg_lock);
 	if (__test_and_clear_bit(seg, pc->seg_map))
 		pc->segs_used--;
 	spin_unlock(&pc->seg_lock);
-	pc_kick_retry(pc);
+	pcm_kick_retry(pc);
 }
 
 /*
  * Lowest free cache segment at or after the hint, wrapping once; refused
  * while no more than @reserve segments are free.
  */
-int pc_seg_get_free(struct pcache *pc, u32 reserve)
+int pcm_seg_get_free(struct pcache *pc, u32 reserve)
 {
 	unsigned long s;
 	int ret = -EBUSY;
@@ -204,22 +204,22 @@ out:
  * media, so that index entries still pointing into it stop counting
  * (index.c drops them when it meets them), and free it.
  */
-static void pc_seg_reclaim(struct pcache *pc, u32 seg)
+static void pcm_seg_reclaim(struct pcache *pc, u32 seg)
 {
-	pc_index_purge_begin(pc);
+	pcm_index_purge_begin(pc);
 	mutex_lock(&pc->gen_lock);
 	WRITE_ONCE(pc->segs[seg].gen, pc->segs[seg].gen + 1);
-	pc_seg_gen_write(pc, seg);
+	pcm_seg_gen_write(pc, seg);
 	mutex_unlock(&pc->gen_lock);
-	pc_index_purge_end(pc);
+	pcm_index_purge_end(pc);
 	atomic_inc(&pc->reclaims);
-	pc_seg_mark_free(pc, seg);
+	pcm_seg_mark_free(pc, seg);
 }
 
-void pc_seg_put(struct pcache *pc, u32 seg)
+void pcm_seg_put(struct pcache *pc, u32 seg)
 {
 	if (atomic_dec_and_test(&pc->segs[seg].refs))
-		pc_seg_reclaim(pc, seg);
+		pcm_seg_reclaim(pc, seg);
 }
 
 /*
@@ -229,15 +229,15 @@ void pc_seg_put(struct pcache *pc, u32 seg)
  * (@fill) does not take one of the last free segments: it leaves one per
  * data head for writes on top of the log's reserve.
  */
-int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill)
+int pcm_data_alloc(struct pcache *pc, u32 len, struct pcm_ext *ext, bool fill)
 {
-	struct pc_head *h = &pc->heads[raw_smp_processor_id() % pc->n_heads];
+	struct pcm_head *h = &pc->heads[raw_smp_processor_id() % pc->n_heads];
 	int seg, full = -1;
 
 	spin_lock(&h->lock);
 	if (h->seg < 0) {
-		seg = pc_seg_get_free(pc, fill ? PC_LOG_RESERVE + pc->n_heads :
-					  PC_LOG_RESERVE);
+		seg = pcm_seg_get_free(pc, fill ? PCM_LOG_RESERVE + pc->n_heads :
+					  PCM_LOG_RESERVE);
 		if (seg < 0) {
 			spin_unlock(&h->lock);
 			return -EBUSY;
@@ -258,6 +258,6 @@ int pc_data_alloc(struct pcache *pc, u32 len, struct pc_ext *ext, bool fill)
 	}
 	spin_unlock(&h->lock);
 	if (full >= 0)
-		pc_seg_put(pc, full);
+		pcm_seg_put(pc, full);
 	return 0;
 }

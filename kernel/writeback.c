@@ -19,10 +19,10 @@
 
 #include "pcache.h"
 
-#define PC_WB_EXTS	(2 * PCD_KSET_KEYS_MAX + 2)
+#define PCM_WB_EXTS	(2 * PCD_KSET_KEYS_MAX + 2)
 
-struct pc_wb {
-	struct pc_ext *a, *b;
+struct pcm_wb {
+	struct pcm_ext *a, *b;
 	int n;
 	struct pcd_kset *kbuf;
 	/* backing writes in flight: one count for each, one for the issuer */
@@ -31,34 +31,34 @@ struct pc_wb {
 	blk_status_t status;
 };
 
-void pc_kick_wb(struct pcache *pc)
+void pcm_kick_wb(struct pcache *pc)
 {
 	if (!READ_ONCE(pc->stopping) && pc->wq)
 		mod_delayed_work(pc->wq, &pc->wb_work, 0);
 }
 
-int pc_wb_init(struct pcache *pc)
+int pcm_wb_init(struct pcache *pc)
 {
-	struct pc_wb *w;
+	struct pcm_wb *w;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
 	pc->wb = w;
 	init_completion(&w->done);
-	w->a = kcalloc(PC_WB_EXTS, sizeof(*w->a), GFP_KERNEL);
-	w->b = kcalloc(PC_WB_EXTS, sizeof(*w->b), GFP_KERNEL);
+	w->a = kcalloc(PCM_WB_EXTS, sizeof(*w->a), GFP_KERNEL);
+	w->b = kcalloc(PCM_WB_EXTS, sizeof(*w->b), GFP_KERNEL);
 	w->kbuf = kzalloc(PCD_KSET_SIZE_MAX, GFP_KERNEL);
 	if (!w->a || !w->b || !w->kbuf) {
-		pc_wb_exit(pc);
+		pcm_wb_exit(pc);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-void pc_wb_exit(struct pcache *pc)
+void pcm_wb_exit(struct pcache *pc)
 {
-	struct pc_wb *w = pc->wb;
+	struct pcm_wb *w = pc->wb;
 
 	if (!w)
 		return;
@@ -70,10 +70,10 @@ void pc_wb_exit(struct pcache *pc)
 }
 
 /* Paint @e over the extents collected so far (newest wins). */
-static void pc_wb_paint(struct pc_wb *w, const struct pc_ext *e)
+static void pcm_wb_paint(struct pcm_wb *w, const struct pcm_ext *e)
 {
 	u64 end = e->off + e->len, xe;
-	struct pc_ext x;
+	struct pcm_ext x;
 	int i, m = 0;
 
 	for (i = 0; i < w->n; i++) {
@@ -99,16 +99,16 @@ static void pc_wb_paint(struct pc_wb *w, const struct pc_ext *e)
 	w->n = m;
 }
 
-static int pc_wb_cmp(const void *l, const void *r)
+static int pcm_wb_cmp(const void *l, const void *r)
 {
-	const struct pc_ext *a = l, *b = r;
+	const struct pcm_ext *a = l, *b = r;
 
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
-static void pc_wb_endio(struct bio *bio)
+static void pcm_wb_endio(struct bio *bio)
 {
-	struct pc_wb *w = bio->bi_private;
+	struct pcm_wb *w = bio->bi_private;
 
 	if (bio->bi_status)
 		WRITE_ONCE(w->status, bio->bi_status);
@@ -117,22 +117,22 @@ static void pc_wb_endio(struct bio *bio)
 		complete(&w->done);
 }
 
-static void pc_wb_begin(struct pc_wb *w)
+static void pcm_wb_begin(struct pcm_wb *w)
 {
 	atomic_set(&w->pending, 1);
 	reinit_completion(&w->done);
 	w->status = BLK_STS_OK;
 }
 
-/* Wait for every write issued since pc_wb_begin(). */
-static int pc_wb_end(struct pc_wb *w)
+/* Wait for every write issued since pcm_wb_begin(). */
+static int pcm_wb_end(struct pcm_wb *w)
 {
 	if (!atomic_dec_and_test(&w->pending))
 		wait_for_completion_io(&w->done);
 	return blk_status_to_errno(READ_ONCE(w->status));
 }
 
-static void pc_wb_issue(struct pc_wb *w, struct bio *bio)
+static void pcm_wb_issue(struct pcm_wb *w, struct bio *bio)
 {
 	atomic_inc(&w->pending);
 	submit_bio(bio);
@@ -142,8 +142,8 @@ static void pc_wb_issue(struct pc_wb *w, struct bio *bio)
  * Add extent @e to the write in @bp (which ends at logical offset
  * @next), or issue that one and start another.
  */
-static void pc_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
-		      const struct pc_ext *e)
+static void pcm_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
+		       const struct pcm_ext *e)
 {
 	u64 dev = pcd_data_offset(pc->segs[e->seg].phys, e->seg_off);
 	struct page *page;
@@ -152,17 +152,17 @@ static void pc_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
 	for (pos = 0; pos < e->len; pos += n) {
 		po = (dev + pos) & ~PAGE_MASK;
 		n = min_t(u32, e->len - pos, PAGE_SIZE - po);
-		page = pc_dev_page(pc, dev + pos);
+		page = pcm_dev_page(pc, dev + pos);
 		if (*bp && (*next != e->off + pos ||
 			    bio_add_page(*bp, page, n, po) != n)) {
-			pc_wb_issue(pc->wb, *bp);
+			pcm_wb_issue(pc->wb, *bp);
 			*bp = NULL;
 		}
 		if (!*bp) {
 			*bp = bio_alloc(pc->backing_dev->bdev, BIO_MAX_VECS,
 					REQ_OP_WRITE, GFP_NOIO);
 			(*bp)->bi_iter.bi_sector = (e->off + pos) >> SECTOR_SHIFT;
-			(*bp)->bi_end_io = pc_wb_endio;
+			(*bp)->bi_end_io = pcm_wb_endio;
 			(*bp)->bi_private = pc->wb;
 			__bio_add_page(*bp, page, n, po);
 		}
@@ -171,46 +171,46 @@ static void pc_wb_add(struct pcache *pc, struct bio **bp, u64 *next,
 }
 
 /* Write every dirty extent of the painted list, merging neighbours. */
-static int pc_wb_flush_list(struct pcache *pc, bool *wrote)
+static int pcm_wb_flush_list(struct pcache *pc, bool *wrote)
 {
-	struct pc_wb *w = pc->wb;
+	struct pcm_wb *w = pc->wb;
 	struct bio *bio = NULL;
 	u64 next = 0;
 	int i;
 
-	pc_wb_begin(w);
+	pcm_wb_begin(w);
 	for (i = 0; i < w->n; i++) {
 		if (w->a[i].flags & PCD_KEY_F_CLEAN)
 			continue;
-		pc_wb_add(pc, &bio, &next, &w->a[i]);
+		pcm_wb_add(pc, &bio, &next, &w->a[i]);
 		*wrote = true;
 	}
 	if (bio)
-		pc_wb_issue(w, bio);
-	return pc_wb_end(w);
+		pcm_wb_issue(w, bio);
+	return pcm_wb_end(w);
 }
 
 /* 0: written; -EIO from decode: stop; other errors: retry later. */
-static int pc_wb_kset(struct pcache *pc, struct pcd_kset *ks, bool *fatal)
+static int pcm_wb_kset(struct pcache *pc, struct pcd_kset *ks, bool *fatal)
 {
-	struct pc_wb *w = pc->wb;
+	struct pcm_wb *w = pc->wb;
 	bool wrote = false;
-	struct pc_ext e;
+	struct pcm_ext e;
 	u32 i;
 	int ret;
 
 	w->n = 0;
 	for (i = 0; i < ks->key_num; i++) {
-		ret = pc_key_decode(pc, &ks->keys[i], &e, true);
+		ret = pcm_key_decode(pc, &ks->keys[i], &e, true);
 		if (ret) {
 			*fatal = true;
 			return ret;
 		}
-		if (!pc_key_stale(pc, &e))
-			pc_wb_paint(w, &e);
+		if (!pcm_key_stale(pc, &e))
+			pcm_wb_paint(w, &e);
 	}
-	sort(w->a, w->n, sizeof(*w->a), pc_wb_cmp, NULL);
-	ret = pc_wb_flush_list(pc, &wrote);
+	sort(w->a, w->n, sizeof(*w->a), pcm_wb_cmp, NULL);
+	ret = pcm_wb_flush_list(pc, &wrote);
 	/* nothing written (all CLEAN or stale): nothing to flush */
 	if (!ret && wrote)
 		ret = blkdev_issue_flush(pc->backing_dev->bdev);
@@ -218,18 +218,18 @@ static int pc_wb_kset(struct pcache *pc, struct pcd_kset *ks, bool *fatal)
 }
 
 /* One step; returns true when there may be more to do. */
-static bool pc_wb_step(struct pcache *pc, unsigned long *delay)
+static bool pcm_wb_step(struct pcache *pc, unsigned long *delay)
 {
 	struct pcd_kset *ks = pc->wb->kbuf;
-	struct pc_pos d = pc_pos_get(pc, &pc->dirty_tail);
-	struct pc_pos h = pc_pos_get(pc, &pc->key_head);
+	struct pcm_pos d = pcm_pos_get(pc, &pc->dirty_tail);
+	struct pcm_pos h = pcm_pos_get(pc, &pc->key_head);
 	bool fatal = false;
 	int ret;
 
-	if (pc_pos_eq(d, h) || pc_kset_read(pc, d, ks))
+	if (pcm_pos_eq(d, h) || pcm_kset_read(pc, d, ks))
 		return false;
 	if (ks->flags & PCD_KSET_F_LAST) {
-		if (ks->key_num >= pc->n_segs) {
+		if (!pcm_last_ok(pc, ks->key_num)) {
 			DMERR("writeback stopped: bad LAST kset at %u:%u",
 			      d.seg, d.off);
 			pc->wb_stopped = true;
@@ -237,10 +237,10 @@ static bool pc_wb_step(struct pcache *pc, unsigned long *delay)
 		}
 		d.seg = ks->key_num;
 		d.off = 0;
-		pc_tail_write(pc, true, d);
+		pcm_tail_write(pc, true, d);
 		return true;
 	}
-	ret = pc_wb_kset(pc, ks, &fatal);
+	ret = pcm_wb_kset(pc, ks, &fatal);
 	if (ret) {
 		if (fatal) {
 			DMERR("writeback stopped at %u:%u", d.seg, d.off);
@@ -251,19 +251,19 @@ static bool pc_wb_step(struct pcache *pc, unsigned long *delay)
 		return false;
 	}
 	d.off += pcd_kset_size(ks->key_num);
-	pc_tail_write(pc, true, d);
-	pc_kick_gc(pc);
+	pcm_tail_write(pc, true, d);
+	pcm_kick_gc(pc);
 	return true;
 }
 
-void pc_wb_fn(struct work_struct *work)
+void pcm_wb_fn(struct work_struct *work)
 {
 	struct pcache *pc = container_of(to_delayed_work(work), struct pcache,
 					 wb_work);
-	unsigned long delay = PC_WB_POLL;
+	unsigned long delay = PCM_WB_POLL;
 
 	while (!READ_ONCE(pc->stopping) && !pc->wb_stopped &&
-	       pc_wb_step(pc, &delay))
+	       pcm_wb_step(pc, &delay))
 		cond_resched();
 	if (!READ_ONCE(pc->stopping) && !pc->wb_stopped)
 		queue_delayed_work(pc->wq, &pc->wb_work, delay);

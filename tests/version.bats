@@ -49,6 +49,7 @@ setup() {
 	grep -qx "PACKAGE_VERSION=\"$VER\"" "$dest/usr/src/dm-pcache-$VER/dkms.conf"
 	[ "$(cat "$dest/usr/src/dm-pcache-$VER/VERSION")" = "$VER" ]
 	[ -f "$dest/usr/src/dm-pcache-$VER/pcache_layout.h" ]
+	cmp "$dest/usr/src/dm-pcache-$VER/pcache_rules.h" "$REPO/lib/layout/pcache_rules.h"
 }
 
 @test "libpcache.so exports the functions of its installed headers only" {

@@ -80,11 +80,17 @@ static inline __u64 pcd_backing_bytes(__u64 size)
 
 /* ---- Dual-slot records (6.2, 6.3) ------------------------------------- */
 
-/* Slot the next copy goes to (the crash-safe rule): the one not holding
- * the newest valid copy (@chosen, or -1 when neither is valid). */
+/*
+ * Slot the next copy goes to (the crash-safe rule): the one not holding
+ * the newest valid copy (@chosen, or -1 when neither is valid). With no
+ * valid copy the kernel's index is 0 and its writers advance it before
+ * writing, so the first copy goes to slot 1 (6.4, 6.5, 8.3). The tails a
+ * format writes are the exception (slot 0, 6.4, by quirk 17.1): a
+ * formatter places them itself.
+ */
 static inline int pcd_next_slot(int chosen)
 {
-	return chosen < 0 ? 0 : !chosen;
+	return chosen == 1 ? 0 : 1;
 }
 
 /* seq of the next copy: newest + 1, or 1 when there is no valid copy. */

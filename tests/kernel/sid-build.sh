@@ -19,7 +19,8 @@ kdir=$(ls -d "$root"/usr/src/linux-headers-*-amd64 | sort -V | tail -n 1)
 rm -rf "$root/build/pcache"
 mkdir -p "$root/build/pcache"
 cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" \
-	"$top/lib/layout/pcache_layout.h" "$top/VERSION" "$root/build/pcache/"
+	"$top/lib/layout/pcache_layout.h" "$top/lib/layout/pcache_rules.h" \
+	"$top/VERSION" "$root/build/pcache/"
 rm -f "$root/build/pcache/dm-pcache.mod.c"
 # objtool needs /proc
 mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc"; trap 'umount "$root/proc"' EXIT; }

@@ -50,7 +50,8 @@ vm_build_module() {
 	mkdir -p "$KM"
 	cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" "$top/VERSION" "$KM/"
 	rm -f "$KM/dm-pcache.mod.c"
-	[ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" "$KM/"
+	[ -n "$PR" ] && cp "$top/lib/layout/pcache_layout.h" \
+		"$top/lib/layout/pcache_rules.h" "$KM/"
 	# (objtool needs /proc, also inside a chroot)
 	umount_proc=
 	[ -n "$PR" ] && ! mountpoint -q "$PR/proc" && mount -t proc proc "$PR/proc" &&

@@ -57,8 +57,8 @@ static void slots(void)
 	struct pcd_seg_gen g = { .gen = 1 };
 	struct pcd_pos p = { 0 };
 
-	ok(pcd_next_slot(-1) == 0 && pcd_next_seq(-1, 77) == 1,
-	   "no valid copy: slot 0, seq 1 (6.4)");
+	ok(pcd_next_slot(-1) == 1 && pcd_next_seq(-1, 77) == 1,
+	   "no valid copy: slot 1, seq 1, as the kernel (6.4, 6.5)");
 	ok(pcd_next_slot(0) == 1 && pcd_next_slot(1) == 0,
 	   "6.3: the slot not holding the newest copy");
 	ok(pcd_next_seq(1, 255) == 0, "seq wraps at 256");
