@@ -58,6 +58,7 @@ struct pc_check {
 	/* image restored from a metadata capture (pc_ck_restored) */
 	int restored;		/* -1 unknown, 0 no, 1 yes */
 	uint64_t uncaptured_keys, uncaptured_bytes;
+	struct pc_pf *pf;	/* read-ahead of the chain stage, or NULL */
 };
 
 /* Add a finding; returns its index, or -1 when folded into the count. */
