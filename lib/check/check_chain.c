@@ -240,9 +240,8 @@ static void chain_readahead(struct pc_check *ck, uint32_t n)
 		depth = (n + PC_PF_BATCH - 1) / PC_PF_BATCH;
 	ck->pf = NULL;
 	if (depth && ck->c.info.seg_id < ck->c.sb.seg_num)
-		ck->pf = pc_pf_new(ck->dev, pcd_seg_offset(ck->c.info.seg_id),
-				   PCD_SEG_SIZE, ck->c.dev_size, META_LEN,
-				   depth);
+		ck->pf = pc_pf_new(ck->dev, PCD_SEG_SIZE, ck->c.dev_size,
+				   META_LEN, depth);
 }
 
 int pc_ck_chain(struct pc_check *ck)

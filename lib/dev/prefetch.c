@@ -11,6 +11,10 @@
  * for it if needed, copies it out and frees its slot. Nothing depends on
  * the order in which reads complete. Memory is the ring (window * len
  * bytes) and the threads, whatever the size of the device.
+ *
+ * While the records are in the page cache (an image checked a second
+ * time) handing them between threads costs more than reading them, so the
+ * threads start only at the first record a non-blocking read cannot get.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +22,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "device.h"
 #include "prefetch.h"
@@ -39,6 +44,8 @@ struct pc_pf {
 	uint64_t count;		/* records predicted from base */
 	unsigned int in_flight;	/* batches being read */
 	unsigned int misses;
+	unsigned int depth;	/* threads to start */
+	bool engaged;		/* threads started: a record was not cached */
 	bool paused, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t work;	/* workers: room in the ring, or stop */
@@ -112,10 +119,53 @@ static void pf_restart(struct pc_pf *pf, uint64_t base)
 	pf->head = pf->issue = 0;
 	pf->count = pf_count(pf);
 	memset(pf->state, PF_EMPTY, pf->window);
-	if (++pf->misses > PF_MISSES_MAX)
+	if (pf->misses > PF_MISSES_MAX)
 		return;		/* stays paused: every read is the caller's */
 	pf->paused = false;
 	pthread_cond_broadcast(&pf->work);
+}
+
+/*
+ * The whole record, if the page cache has it: then a read costs no more
+ * than the caller's own and no thread is worth starting.
+ */
+static bool pf_cached(struct pc_pf *pf, uint64_t off, void *buf)
+{
+	struct iovec iov = { buf, pf->len };
+
+	if (off > pf->end || pf->len > pf->end - off)
+		return false;
+	return preadv2(pf->dev->fd, &iov, 1, (off_t)off, RWF_NOWAIT) ==
+	       (ssize_t)pf->len;
+}
+
+/*
+ * Workers never take signals: the caller's handlers stay on its thread.
+ * Default stacks: the library's thread-local buffers (kset.c) live there.
+ */
+static void pf_start(struct pc_pf *pf)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (pf->n_th < pf->depth &&
+	       !pthread_create(&pf->th[pf->n_th], NULL, pf_worker, pf))
+		pf->n_th++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The first record not in the page cache starts the readers. */
+static bool pf_engage(struct pc_pf *pf, uint64_t off)
+{
+	pf->engaged = true;
+	pf_start(pf);
+	pthread_mutex_lock(&pf->mu);
+	if (!pf->n_th)
+		pf->misses = PF_MISSES_MAX + 1;
+	pf_restart(pf, off);
+	pthread_mutex_unlock(&pf->mu);
+	return pf->n_th;
 }
 
 int pc_pf_read(struct pc_pf *pf, uint64_t off, void *buf)
@@ -123,12 +173,19 @@ int pc_pf_read(struct pc_pf *pf, uint64_t off, void *buf)
 	uint64_t slot;
 	int ret = -1;
 
+	if (!pf->engaged) {
+		if (pf_cached(pf, off, buf))
+			return 0;
+		if (!pf_engage(pf, off))
+			return -1;
+	}
 	pthread_mutex_lock(&pf->mu);
 	if (pf->misses > PF_MISSES_MAX || pf->head >= pf->count)
 		goto out;
 	if (off != pf->base + pf->head * pf->stride) {
 		/* no overflow: a stride past off lies within end or is
 		 * refused by pf_count() */
+		pf->misses++;
 		pf_restart(pf, off > UINT64_MAX - pf->stride ? UINT64_MAX :
 			   off + pf->stride);
 		goto out;
@@ -149,22 +206,6 @@ out:
 	return ret;
 }
 
-/*
- * Workers never take signals: the caller's handlers stay on its thread.
- * Default stacks: the library's thread-local buffers (kset.c) live there.
- */
-static void pf_start(struct pc_pf *pf, unsigned int depth)
-{
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (pf->n_th < depth &&
-	       !pthread_create(&pf->th[pf->n_th], NULL, pf_worker, pf))
-		pf->n_th++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
 static void pf_destroy(struct pc_pf *pf)
 {
 	pthread_cond_destroy(&pf->done);
@@ -176,8 +217,8 @@ static void pf_destroy(struct pc_pf *pf)
 	free(pf);
 }
 
-struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t start, uint64_t stride,
-			uint64_t end, size_t len, unsigned int depth)
+struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
+			size_t len, unsigned int depth)
 {
 	struct pc_pf *pf;
 
@@ -189,10 +230,10 @@ struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t start, uint64_t stride,
 	if (!pf)
 		return NULL;
 	*pf = (struct pc_pf){
-		.dev = dev, .base = start, .stride = stride, .end = end,
-		.len = len, .window = 2 * (uint64_t)depth * PC_PF_BATCH,
+		.dev = dev, .stride = stride, .end = end,
+		.len = len, .depth = depth,
+		.window = 2 * (uint64_t)depth * PC_PF_BATCH,
 	};
-	pf->count = pf_count(pf);
 	pf->ring = malloc(pf->window * len);
 	pf->state = calloc(pf->window, 1);
 	pf->th = calloc(depth, sizeof(*pf->th));
@@ -206,11 +247,6 @@ struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t start, uint64_t stride,
 	pthread_mutex_init(&pf->mu, NULL);
 	pthread_cond_init(&pf->work, NULL);
 	pthread_cond_init(&pf->done, NULL);
-	pf_start(pf, depth);
-	if (!pf->n_th) {
-		pf_destroy(pf);
-		return NULL;
-	}
 	return pf;
 }
 

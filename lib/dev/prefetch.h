@@ -6,6 +6,7 @@
  * previous one plus the stride) and its read succeeded, the bytes are
  * copied out; otherwise the caller reads it itself, so errors, short
  * devices and odd orders are handled exactly as without read-ahead.
+ * One consumer per pc_pf.
  */
 #ifndef PC_PREFETCH_H
 #define PC_PREFETCH_H
@@ -22,16 +23,19 @@ struct pc_pf;
 #define PC_PF_BATCH 8
 
 /*
- * Records of @len bytes at @start, @start + @stride, ... below @end. NULL
- * when @dev gains nothing from it (mapped, overlay) or on failure: the
- * caller then reads every record itself.
+ * Records of @len bytes @stride apart, ending by @end, read by up to
+ * @depth threads. NULL when @dev gains nothing from it (mapped, overlay)
+ * or on failure: the caller then reads every record itself.
  */
-struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t start, uint64_t stride,
-			uint64_t end, size_t len, unsigned int depth);
+struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
+			size_t len, unsigned int depth);
 /*
  * The record at @off into @buf (len bytes): 0, or -1 when the caller must
- * read it itself. A miss restarts the prediction after @off; after too
- * many misses the read-ahead stops for good (bounded wasted reads).
+ * read it itself. Records in the page cache are read at once; the first
+ * one that is not starts the threads, predicting @off, @off + stride, ...
+ * A record other than the one predicted restarts the prediction after it;
+ * after too many of them the read-ahead stops for good (bounded wasted
+ * reads).
  */
 int pc_pf_read(struct pc_pf *pf, uint64_t off, void *buf);
 void pc_pf_free(struct pc_pf *pf);
