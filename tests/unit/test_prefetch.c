@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The read-ahead behind the checker's chain stage (lib/dev/prefetch.c):
+ * records come out with the bytes a plain read gives, in order, through a
+ * ring smaller than the file; anything but the predicted record, a record
+ * past the end and a hostile order are the caller's to read.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "prefetch.h"
+#include "tap.h"
+
+#define STRIDE 4096
+#define LEN 100
+#define RECS 200
+
+static char path[] = "/var/tmp/pcache-prefetch-XXXXXX";
+
+static void pattern(uint8_t *buf, unsigned int k)
+{
+	for (unsigned int i = 0; i < LEN; i++)
+		buf[i] = (uint8_t)(k * 7 + i);
+}
+
+static int make_file(void)
+{
+	uint8_t buf[LEN];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return -1;
+	for (unsigned int k = 0; k < RECS; k++) {
+		pattern(buf, k);
+		if (pwrite(fd, buf, LEN, (off_t)k * STRIDE) != LEN)
+			return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Out of the page cache, so that the threads take over; false if not. */
+static bool uncache(void)
+{
+	int fd = open(path, O_RDONLY);
+	uint8_t buf[LEN];
+	struct iovec iov = { buf, LEN };
+	bool gone;
+
+	if (fd < 0)
+		return false;
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	gone = preadv2(fd, &iov, 1, 0, RWF_NOWAIT) != LEN;
+	close(fd);
+	return gone;
+}
+
+static bool rec_is(const uint8_t *buf, unsigned int k)
+{
+	uint8_t want[LEN];
+
+	pattern(want, k);
+	return !memcmp(buf, want, LEN);
+}
+
+/* Records first..last in order: how many came from the read-ahead intact. */
+static unsigned int run(struct pc_pf *pf, unsigned int first,
+			unsigned int last)
+{
+	uint8_t buf[LEN];
+	unsigned int good = 0;
+
+	for (unsigned int k = first; k <= last; k++)
+		if (!pc_pf_read(pf, (uint64_t)k * STRIDE, buf) && rec_is(buf, k))
+			good++;
+	return good;
+}
+
+static void in_order(struct pc_dev *dev, bool cold)
+{
+	struct pc_pf *pf = pc_pf_new(dev, STRIDE, pc_dev_size(dev), LEN, 2);
+
+	ok(pf, "read-ahead on a file");
+	if (!pf)
+		return;
+	is_u64(run(pf, 0, RECS - 1), RECS, "%s: every record, intact, "
+	       "through a ring of 32", cold ? "uncached" : "cached");
+	pc_pf_free(pf);
+}
+
+static void misses(struct pc_dev *dev)
+{
+	struct pc_pf *pf = pc_pf_new(dev, STRIDE, pc_dev_size(dev), LEN, 3);
+	uint8_t buf[LEN];
+	unsigned int k;
+
+	if (!pf)
+		return;
+	is_u64(run(pf, 0, 9), 10, "records 0-9 in order");
+	ok(pc_pf_read(pf, 50ULL * STRIDE, buf), "record 50 instead of 10: "
+	   "the caller reads it");
+	is_u64(run(pf, 51, 60), 10, "predicted again after 50");
+	ok(pc_pf_read(pf, 3ULL * STRIDE + 1, buf), "an offset off the "
+	   "stride is the caller's");
+	ok(pc_pf_read(pf, 61ULL * STRIDE, buf), "and so is the next record");
+	is_u64(run(pf, 62, 70), 9, "predicted again after it");
+	pc_pf_free(pf);
+	/* the last record ends past the end given */
+	uncache();
+	pf = pc_pf_new(dev, STRIDE, (RECS - 1) * STRIDE + LEN - 1, LEN, 1);
+	if (!pf)
+		return;
+	is_u64(run(pf, RECS - 20, RECS - 2), 19, "records up to the end");
+	ok(pc_pf_read(pf, (RECS - 1ULL) * STRIDE, buf),
+	   "a record past the end is the caller's");
+	pc_pf_free(pf);
+	/* a chain going backwards: each read a miss, then none tried */
+	uncache();
+	pf = pc_pf_new(dev, STRIDE, pc_dev_size(dev), LEN, 2);
+	if (!pf)
+		return;
+	ok(!pc_pf_read(pf, (RECS - 1ULL) * STRIDE, buf) &&
+	   rec_is(buf, RECS - 1), "the first record starts the prediction");
+	for (k = RECS - 2; k > 100; k--)
+		if (!pc_pf_read(pf, (uint64_t)k * STRIDE, buf))
+			break;
+	is_u64(k, 100, "a backward chain: every record the caller's");
+	is_u64(run(pf, 0, 20), 0, "after 64 misses the read-ahead is off");
+	pc_pf_free(pf);
+}
+
+int main(void)
+{
+	struct pc_dev *dev = NULL, *ov = NULL;
+	struct pc_err err = { 0 };
+	bool cold;
+
+	if (!ok(!make_file(), "image file made") ||
+	    !ok(!pc_dev_open(path, PC_OPEN_NOLOCK, &dev, &err), "opened: %s",
+		err.msg))
+		return tap_done();
+	in_order(dev, false);
+	cold = uncache();
+	in_order(dev, cold);
+	cold = uncache();
+	if (cold)
+		misses(dev);
+	else
+		ok(1, "# SKIP the page cache keeps the file");
+	ok(!pc_pf_new(dev, STRIDE, pc_dev_size(dev), LEN, 0), "depth 0: none");
+	ok(!pc_pf_new(dev, STRIDE, pc_dev_size(dev), STRIDE + 1, 2),
+	   "records overlapping: none");
+	if (!pc_dev_overlay(dev, &ov)) {
+		ok(!pc_pf_new(ov, STRIDE, pc_dev_size(dev), LEN, 2),
+		   "an overlay: none");
+		pc_dev_close(ov);
+	}
+	pc_dev_close(dev);
+	unlink(path);
+	return tap_done();
+}
