@@ -14,7 +14,7 @@
  *
  * While the records are in the page cache (an image checked a second
  * time) handing them between threads costs more than reading them, so the
- * threads start only at the first record a non-blocking read cannot get.
+ * threads start only once non-blocking reads keep failing.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +29,14 @@
 
 /* Misses allowed before the read-ahead stops: wasted reads stay bounded. */
 #define PF_MISSES_MAX 64
+/*
+ * A non-blocking read also fails on a cached page that carries a
+ * read-ahead mark, now and then on a cached file: the threads start when
+ * such failures are frequent (4 in a row, or 1 in 8 for a while) and the
+ * caller reads the odd one itself.
+ */
+#define PF_COLD_MISS 8
+#define PF_COLD_ENGAGE 32
 
 enum pf_state { PF_EMPTY, PF_DONE, PF_FAILED };
 
@@ -45,7 +53,8 @@ struct pc_pf {
 	unsigned int in_flight;	/* batches being read */
 	unsigned int misses;
 	unsigned int depth;	/* threads to start */
-	bool engaged;		/* threads started: a record was not cached */
+	int cold;		/* how often records were not in the page cache */
+	bool engaged;		/* threads started: records were not cached */
 	bool paused, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t work;	/* workers: room in the ring, or stop */
@@ -155,7 +164,7 @@ static void pf_start(struct pc_pf *pf)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* The first record not in the page cache starts the readers. */
+/* Records not in the page cache: start the readers, predicting @off. */
 static bool pf_engage(struct pc_pf *pf, uint64_t off)
 {
 	pf->engaged = true;
@@ -174,9 +183,12 @@ int pc_pf_read(struct pc_pf *pf, uint64_t off, void *buf)
 	int ret = -1;
 
 	if (!pf->engaged) {
-		if (pf_cached(pf, off, buf))
+		if (pf_cached(pf, off, buf)) {
+			pf->cold -= pf->cold > 0;
 			return 0;
-		if (!pf_engage(pf, off))
+		}
+		pf->cold += PF_COLD_MISS;
+		if (pf->cold < PF_COLD_ENGAGE || !pf_engage(pf, off))
 			return -1;
 	}
 	pthread_mutex_lock(&pf->mu);

@@ -31,8 +31,8 @@ struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
 			size_t len, unsigned int depth);
 /*
  * The record at @off into @buf (len bytes): 0, or -1 when the caller must
- * read it itself. Records in the page cache are read at once; the first
- * one that is not starts the threads, predicting @off, @off + stride, ...
+ * read it itself. Records in the page cache are read at once; when they
+ * keep not being there, the threads start, predicting @off, @off + stride...
  * A record other than the one predicted restarts the prediction after it;
  * after too many of them the read-ahead stops for good (bounded wasted
  * reads).
