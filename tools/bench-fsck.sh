@@ -86,7 +86,7 @@ measure() {
 	if [ "$mode" = cached ] || [ "${RAW_QD1:-0}" = 1 ]; then
 		r1=$(best "$mode" rawread 1)
 		line="$line, raw qd1 $(fmt "$r1")"
-		[ "${r1%% *}" \< "${r%% *}" ] && r=$r1
+		r=$(echo "$r1 $r" | awk '{ print $1 < $3 ? $1 " " $2 : $3 " " $4 }')
 	fi
 	[ -z "${BEFORE:-}" ] ||
 		line="$line, before $(fmt "$(best "$mode" run_fsck "$BEFORE/pcache-fsck")")"
