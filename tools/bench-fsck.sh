@@ -29,8 +29,7 @@ trap 'rm -rf "$dir"' EXIT
 
 make --no-print-directory -s "$build/pcache-fsck" "$build/pcache-format"
 raw=$build/bench-rawread
-[ "$raw" -nt tools/bench-rawread.c ] ||
-	${CC:-cc} -O2 -Wall -Wextra -pthread -o "$raw" tools/bench-rawread.c
+${CC:-cc} -O2 -Wall -Wextra -pthread -o "$raw" tools/bench-rawread.c
 # the checker's queue depth and the metadata bytes it reads per segment
 depth=$(sed -n 's/^#define PC_PF_DEPTH \([0-9]*\)$/\1/p' lib/dev/prefetch.h)
 meta_len=8224
