@@ -7,10 +7,10 @@
  * same writes: the cache is unchanged, so the plan is unchanged.
  *
  * Extents arrive sorted by backing offset. Those that follow each other on
- * the backing device are gathered into one buffer (one write however
- * scattered they are in the cache; reads of neighbours in the cache are
- * merged too). A writer thread drains a small ring of such buffers, so
- * reading the cache overlaps writing the backing device.
+ * the backing device become one write however scattered they are in the
+ * cache (reads of neighbours in the cache are merged too). Up to 4 MiB of
+ * such writes fill a buffer; a writer thread drains a small ring of
+ * buffers, so reading the cache overlaps writing the backing device.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,11 +21,20 @@
 
 #define CHUNK (4u << 20)	/* one buffer, the largest single write */
 #define NBUF 4			/* buffers in flight */
+#define NRUN 1024		/* writes per buffer */
 
+/* A run of bytes adjacent on the backing device: one write. */
+struct wb_run {
+	uint64_t dst;
+	size_t len;
+};
+
+/* Runs laid end to end in data[], in backing order. */
 struct wb_buf {
 	uint8_t *data;
-	uint64_t dst;		/* backing offset of data[0] */
 	size_t len;
+	struct wb_run run[NRUN];
+	unsigned int n_run;
 };
 
 struct wb_pipe {
@@ -38,6 +47,24 @@ struct wb_pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
+
+static int write_buf(struct wb_pipe *p, const struct wb_buf *b)
+{
+	const uint8_t *d = b->data;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < b->n_run && !ret; i++) {
+		ret = pc_dev_write(p->w->bdev, b->run[i].dst, d, b->run[i].len,
+				   &p->err);
+		d += b->run[i].len;
+	}
+	if (!ret) {
+		p->w->bytes_written += b->len;
+		cli_progress("writeback", p->w->bytes_written,
+			     p->w->bytes_total);
+	}
+	return ret;
+}
 
 static void *writer(void *arg)
 {
@@ -55,13 +82,7 @@ static void *writer(void *arg)
 		b = &p->buf[p->drained % NBUF];
 		if (!p->werr) {
 			pthread_mutex_unlock(&p->lock);
-			ret = pc_dev_write(p->w->bdev, b->dst, b->data, b->len,
-					   &p->err);
-			if (!ret) {
-				p->w->bytes_written += b->len;
-				cli_progress("writeback", p->w->bytes_written,
-					     p->w->bytes_total);
-			}
+			ret = write_buf(p, b);
 			pthread_mutex_lock(&p->lock);
 		}
 		if (ret)
@@ -89,6 +110,7 @@ static struct wb_buf *submit(struct wb_pipe *p, struct wb_buf *b)
 	if (!p->werr) {
 		next = &p->buf[p->filled % NBUF];
 		next->len = 0;
+		next->n_run = 0;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return next;
@@ -129,20 +151,24 @@ static int gather(struct wb_pipe *p, struct wb_buf **bp, struct wb_read *r,
 {
 	while (len) {
 		struct wb_buf *b = *bp;
+		struct wb_run *last = b->n_run ? &b->run[b->n_run - 1] : NULL;
+		bool join = last && last->dst + last->len == dst;
 		size_t n;
 		int ret;
 
-		if (b->len && (b->dst + b->len != dst || b->len == CHUNK)) {
+		if (b->len == CHUNK || (!join && b->n_run == NRUN)) {
 			ret = read_flush(p->w, r, err);
 			if (ret)
 				return ret;
 			*bp = b = submit(p, b);
 			if (!b)
 				return -EIO;
+			join = false;
 		}
-		if (!b->len)
-			b->dst = dst;
+		if (!join)
+			b->run[b->n_run++] = (struct wb_run){ dst, 0 };
 		n = CHUNK - b->len < len ? CHUNK - b->len : (size_t)len;
+		b->run[b->n_run - 1].len += n;
 		if (r->len && (r->src + r->len != src ||
 			       r->to + r->len != b->data + b->len)) {
 			ret = read_flush(p->w, r, err);
@@ -180,6 +206,21 @@ static void pipe_free(struct wb_pipe *p)
 		free(p->buf[i].data);
 }
 
+/* Keep only the first @len bytes of @b. */
+static void trim(struct wb_buf *b, size_t len)
+{
+	size_t at = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->n_run && at < len; i++) {
+		if (b->run[i].len > len - at)
+			b->run[i].len = len - at;
+		at += b->run[i].len;
+	}
+	b->n_run = i;
+	b->len = len;
+}
+
 /* Feed every extent to write through the pipe; the read error, if any. */
 static int produce(struct wb_pipe *p, struct pc_err *err)
 {
@@ -201,7 +242,7 @@ static int produce(struct wb_pipe *p, struct pc_err *err)
 		ret = read_flush(w, &r, err);
 	/* what was read before a failing read is still written */
 	if (ret && r.len)
-		b->len = (size_t)(r.to - b->data);
+		trim(b, (size_t)(r.to - b->data));
 	if (b->len)
 		submit(p, b);
 	return ret;
