@@ -28,7 +28,8 @@ DATA_CRC=${DATA_CRC:-1}
 RUNS=${RUNS:-3}
 OLD=${OLD:-}
 
-make -s "$BUILD/pcache-writeback" "$BUILD/testtools/pcache-genlog"
+make -s "$BUILD/pcache-writeback" "$BUILD/pcache-dump" \
+	"$BUILD/testtools/pcache-genlog"
 command -v fio >/dev/null && command -v jq >/dev/null ||
 	tools/install-deps.sh bench
 [ -x /usr/bin/time ] || { echo "bench-writeback: needs /usr/bin/time" >&2; exit 1; }
@@ -63,7 +64,9 @@ runs=$(jq -r '[.extents[] | select(.action == "would_write")] |
 	  if $e.off == .end then .end = $e.off + $e.len
 	  else {end: ($e.off + $e.len), n: (.n + 1)} end) | .n' \
 	"$cdir/plan.json")
-echo "plan: $n extents, $bytes bytes, $runs runs adjacent on the backing device"
+keys=$("$BUILD/pcache-dump" --json --superblock "$img" | jq .summary.keys)
+echo "plan: $keys keys in the log; $n extents, $bytes bytes, $runs runs" \
+	"adjacent on the backing device"
 
 # One timed run of "$@" on a fresh backing file: "WALL CPU" seconds.
 # The writeback changes the cache: it runs on a fresh copy (untimed).
