@@ -14,8 +14,9 @@
 #
 #   tools/bench-format.sh [BUILD]        (default BUILD=build)
 #
-# Environment: SIZES (image sizes, default "1T"; "16T" needs about 13 GiB
-# of real space in DIR for the metadata), DIR (scratch directory, default
+# Environment: SIZES (image sizes, default "1T"; "16383G" needs about 13
+# GiB of real space in DIR for the metadata; ext4 refuses files of 16 TiB,
+# tmpfs takes "16T" but keeps the 12 GiB in memory), DIR (scratch directory, default
 # /var/tmp, a disk; /dev/shm measures CPU cost), OLD (a second pcache-format
 # binary measured the same way, optional).
 set -eu
