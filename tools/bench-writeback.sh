@@ -11,7 +11,8 @@
 #
 # Environment: SIZE (cache image, default 2G), BACKING (logical range and
 # backing file size, default 1G), BS (write size, default 4096), FILL
-# (percent of the data space, default 80), DATA_CRC (1 = data CRCs, default
+# (percent of the data space, default 80), DATA (bytes to write instead of
+# FILL, e.g. 40M with BS=4096 for 10k keys), DATA_CRC (1 = data CRCs, default
 # 1), RUNS (best of, default 3), CACHE_DIR (the cache image; default
 # /dev/shm, standing in for pmem), BACKING_DIR (the backing file; default
 # /var/tmp, a disk; /dev/shm measures CPU cost), OLD (a second
@@ -24,6 +25,7 @@ SIZE=${SIZE:-2G}
 BACKING=${BACKING:-1G}
 BS=${BS:-4096}
 FILL=${FILL:-80}
+DATA=${DATA:-}
 DATA_CRC=${DATA_CRC:-1}
 RUNS=${RUNS:-3}
 OLD=${OLD:-}
@@ -42,11 +44,13 @@ bk=$bdir/backing.img
 
 crc=
 [ "$DATA_CRC" = 1 ] && crc=--data-crc
+amount=(--fill "$FILL")
+[ -n "$DATA" ] && amount=(--size "$DATA")
 echo "# cache $SIZE in ${CACHE_DIR:-/dev/shm}, backing $BACKING in" \
-	"${BACKING_DIR:-/var/tmp}; writes of $BS bytes, fill $FILL%," \
+	"${BACKING_DIR:-/var/tmp}; writes of $BS bytes, ${DATA:-fill $FILL%}," \
 	"data_crc $DATA_CRC; best of $RUNS"
 "$BUILD/testtools/pcache-genlog" --image-size "$SIZE" \
-	--backing-size "$BACKING" --bs "$BS" --fill "$FILL" $crc "$img" \
+	--backing-size "$BACKING" --bs "$BS" "${amount[@]}" $crc "$img" \
 	> /dev/null
 
 # The plan: the extents the writeback writes, as a fio iolog.
