@@ -14,7 +14,7 @@
 #include "wb.h"
 
 #define WINDOW (4u << 20)	/* largest read */
-#define GAP (64u << 10)		/* dead bytes read to join two keys */
+#define GAP (4u << 10)		/* dead bytes read to join two keys: a page */
 
 struct vkey {
 	uint64_t dev_off;	/* device offset of the key's data */
