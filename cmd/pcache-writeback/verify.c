@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Data CRCs of the keys that own dirty extents, checked before anything is
- * written. The keys are taken in cache order and their data is read in
- * windows of up to 4 MiB spanning neighbouring keys (the log writes data
- * sequentially, so neighbours in the cache are the rule): a few large
- * reads instead of one per key. The verdict of every key is the one
+ * written. The keys are taken in log order, and the data of keys that
+ * follow each other in the cache too (the log writes data sequentially, so
+ * that is the rule) is read in windows of up to 4 MiB: a few large reads
+ * instead of one per key, and no sort. The verdict of every key is the one
  * pc_key_check() gives; a window that cannot be read falls back to it key
  * by key, so an unreadable key is told apart from its readable neighbours.
  */
@@ -21,25 +21,16 @@ struct vkey {
 	uint64_t seq;		/* index in r.keys */
 };
 
-static int vkey_cmp(const void *a, const void *b)
-{
-	const struct vkey *x = a, *y = b;
-
-	if (x->dev_off != y->dev_off)
-		return x->dev_off < y->dev_off ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 static void set(uint8_t *memo, uint64_t seq, enum pc_key_err ke)
 {
 	memo[seq] = 1 + ke;
 }
 
-/* The checks that need no data; the keys left to read go to @v. */
-static size_t judge(struct wb *w, uint8_t *memo, struct vkey *v)
-{
-	size_t n = 0;
+#define QUEUED 0xff		/* memo: to be read */
 
+/* The checks that need no data; the keys left to read are QUEUED. */
+static void judge(struct wb *w, uint8_t *memo)
+{
 	for (size_t i = 0; i < w->r.n_ext; i++) {
 		const struct pc_extent *e = &w->r.ext[i];
 		const struct pcd_key *k;
@@ -63,10 +54,24 @@ static size_t judge(struct wb *w, uint8_t *memo, struct vkey *v)
 			set(memo, e->seq, ke);
 			continue;
 		}
-		memo[e->seq] = 0xff;	/* queued */
-		v[n++] = (struct vkey){
-			pcd_data_offset((uint32_t)phys, k->cache_seg_off),
-			e->seq };
+		memo[e->seq] = QUEUED;
+	}
+}
+
+/* The QUEUED keys in log order, with their data's device offset. */
+static size_t queued(struct wb *w, const uint8_t *memo, struct vkey *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->r.n_keys; i++) {
+		const struct pcd_key *k = &w->r.keys[i].k;
+
+		if (memo[i] != QUEUED)
+			continue;
+		/* judge() checked the segment and the range */
+		v[n++] = (struct vkey){ pcd_data_offset(
+			(uint32_t)pc_cache_phys(w->c, k->cache_seg_id),
+			k->cache_seg_off), i };
 	}
 	return n;
 }
@@ -96,7 +101,8 @@ static size_t window(struct wb *w, const struct vkey *v, size_t n,
 	for (; i < n; i++) {
 		uint64_t e = v[i].dev_off + w->r.keys[v[i].seq].k.len;
 
-		if (v[i].dev_off > *end + GAP || e - start > WINDOW)
+		if (v[i].dev_off < start || v[i].dev_off > *end + GAP ||
+		    e - start > WINDOW)
 			break;
 		if (e > *end)
 			*end = e;
@@ -119,8 +125,8 @@ int wb_verify(struct wb *w, uint8_t *memo)
 		free(buf);
 		return -ENOMEM;
 	}
-	n = judge(w, memo, v);
-	qsort(v, n, sizeof(*v), vkey_cmp);
+	judge(w, memo);
+	n = queued(w, memo, v);
 	for (size_t i = 0; i < n;) {
 		uint64_t end;
 		size_t m = window(w, v + i, n - i, &end);
