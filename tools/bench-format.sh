@@ -97,7 +97,7 @@ for size in $SIZES; do
 		row "$size" "fio, the same pages ($segs segments)" "$fw" "$fc" "$fa"
 	row "$size" "dd, as many bytes sequentially" "$dw" "$dc" "$da"
 	awk -v p="$pw" -v d="$dw" -v s="$size" -v b="$floor" 'BEGIN {
-		printf "%s: floor %d bytes (%.1f MiB)", s, b, b / 1048576
+		printf "%s: floor %.0f bytes (%.1f MiB)", s, b, b / 1048576
 		if (d > 0)
 			printf "; pcache-format takes %.2fx the floor'\''s " \
 			       "time (dd)", p / d
