@@ -7,6 +7,7 @@
  * holes of a sparse image.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcache.h"
@@ -59,55 +60,58 @@ static int zero_range(struct pc_dev *dev, uint64_t off, uint64_t len,
  * data bytes zeroed, generation slot 1 (seq 1, gen 0), segment_info slot 1
  * (seq 1, no next) and, but for the last segment, segment_info slot 0
  * (seq 2, next = the following physical segment).
+ *
+ * @area holds the segment's zeroed area with slot 1 and gen 1 filled in.
+ * Over a hole, only the pages holding records are written, in one write
+ * (the zeros between the records are already there).
  */
-static int write_segment(struct pc_dev *dev, uint32_t p, uint32_t seg_num,
-			 struct pc_err *err)
+static int write_segment(struct pc_dev *dev, uint8_t *area, uint32_t p,
+			 uint32_t seg_num, struct pc_err *err)
 {
 	uint64_t base = pcd_seg_offset(p);
-	static uint8_t area[PCD_SEG_INIT_ZERO];
-	struct pcd_seg_info si0, si1;
-	struct pcd_seg_gen gen1;
-	bool hole = pc_dev_is_hole(dev, base, sizeof(area));
-	bool has_next = p + 1 < seg_num;
-	int ret;
+	bool hole = pc_dev_is_hole(dev, base, PCD_SEG_INIT_ZERO);
+	struct pcd_seg_info si0;
+	uint64_t from = 0;
 
-	pc_encode_seg_info(&si1, 1, PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT, 0);
-	pc_encode_seg_info(&si0, 2, PCD_SEGI_F_HAS_NEXT |
-			   (PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT), p + 1);
-	pc_encode_gen(&gen1, 1, 0);
-	if (!hole) {
-		memset(area, 0, sizeof(area));
-		if (has_next)
-			memcpy(area, &si0, sizeof(si0));
-		memcpy(area + PCD_SEG_INFO_STRIDE, &si1, sizeof(si1));
-		memcpy(area + PCD_SEG_CTRL_OFF + PCD_SEG_GEN_STRIDE, &gen1,
-		       sizeof(gen1));
-		return pc_dev_write(dev, base, area, sizeof(area), err);
+	if (p + 1 < seg_num) {
+		pc_encode_seg_info(&si0, 2, PCD_SEGI_F_HAS_NEXT |
+				   (PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT),
+				   p + 1);
+		memcpy(area, &si0, sizeof(si0));
+	} else {
+		memset(area, 0, sizeof(si0));
+		from = hole ? PCD_SEG_INFO_STRIDE : 0;
 	}
-	ret = 0;
-	if (has_next)
-		ret = pc_dev_write(dev, base, &si0, sizeof(si0), err);
-	if (!ret)
-		ret = pc_dev_write(dev, base + PCD_SEG_INFO_STRIDE, &si1,
-				   sizeof(si1), err);
-	if (!ret)
-		ret = pc_dev_write(dev, base + PCD_SEG_CTRL_OFF +
-				   PCD_SEG_GEN_STRIDE, &gen1, sizeof(gen1), err);
-	return ret;
+	return pc_dev_write(dev, base + from, area + from,
+			    (hole ? PCD_SEG_DATA_OFF : PCD_SEG_INIT_ZERO) - from,
+			    err);
 }
 
 static int write_segments(struct pc_dev *dev, const struct pc_layout *l,
 			  const struct pc_format_opts *o, struct pc_err *err)
 {
-	for (uint32_t p = 0; p < l->seg_num; p++) {
-		int ret = write_segment(dev, p, l->seg_num, err);
+	uint8_t *area = calloc(1, PCD_SEG_INIT_ZERO);
+	struct pcd_seg_info si1;
+	struct pcd_seg_gen gen1;
+	int ret = 0;
 
-		if (ret)
-			return ret;
-		if (o->progress && (p % 4096 == 0 || p + 1 == l->seg_num))
+	if (!area) {
+		pc_err_set(err, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	pc_encode_seg_info(&si1, 1, PCD_SEG_TYPE_DATA << PCD_SEGI_TYPE_SHIFT, 0);
+	pc_encode_gen(&gen1, 1, 0);
+	memcpy(area + PCD_SEG_INFO_STRIDE, &si1, sizeof(si1));
+	memcpy(area + PCD_SEG_CTRL_OFF + PCD_SEG_GEN_STRIDE, &gen1,
+	       sizeof(gen1));
+	for (uint32_t p = 0; p < l->seg_num && !ret; p++) {
+		ret = write_segment(dev, area, p, l->seg_num, err);
+		if (!ret && o->progress &&
+		    (p % 4096 == 0 || p + 1 == l->seg_num))
 			o->progress(o->progress_ctx, p + 1, l->seg_num);
 	}
-	return 0;
+	free(area);
+	return ret;
 }
 
 static int write_control(struct pc_dev *dev, const struct pc_layout *l,

@@ -238,6 +238,32 @@ teardown() {
 		.summary.kernel_would_load'
 }
 
+@test "generated log: runs beyond one copy buffer, and buffers of many small runs" {
+	G=$PCACHE_BIN/testtools/pcache-genlog
+	[ -x "$G" ] || skip "no $G"
+	img=$WORK/g.img
+	bk=$WORK/g.backing
+	# writes of 512 bytes to 2 KiB: thousands of runs per 4 MiB buffer
+	"$G" --image-size 512M --backing-size 16M --bs 2K --random-len \
+		--size 24M --data-crc "$img"
+	truncate -s 16M "$bk"
+	"$D" --backing "$bk" --extract 0 16M "$img" > "$WORK/want"
+	run "$W" --json "$img" "$bk"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.result == "written" and .totals.extents > 5000'
+	cmp "$bk" "$WORK/want"
+	# writes of up to 4 MiB: runs that span buffers, neighbours in the
+	# cache read at once
+	"$G" --append --seed 3 --backing-size 16M --bs 4M --random-len \
+		--size 40M "$img"
+	"$D" --backing "$bk" --extract 0 16M "$img" > "$WORK/want"
+	run "$W" --json "$img" "$bk"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.result == "written" and
+		.totals.bytes_written == .totals.bytes_to_write'
+	cmp "$bk" "$WORK/want"
+}
+
 # Append a sealed kset (host order, little-endian) at data offset OFF of
 # cache segment 0 of IMAGE: "keys" with one key (off len seg), or "last N".
 put_kset() {

@@ -123,7 +123,7 @@ static int replay(struct wb *w)
 	return 0;
 }
 
-/* Data CRC of the key @e comes from; memoised per key. */
+/* Data CRC of the key @e comes from; memoised per key (wb_verify). */
 static enum pc_key_err key_crc(struct wb *w, uint8_t *memo,
 			       const struct pc_extent *e)
 {
@@ -201,7 +201,9 @@ int wb_plan(struct wb *w)
 	memo = calloc(w->r.n_keys ? w->r.n_keys : 1, 1);
 	if (!memo)
 		return -ENOMEM;
-	ret = collect(w, memo);
+	ret = wb_verify(w, memo);
+	if (!ret)
+		ret = collect(w, memo);
 	free(memo);
 	if (ret)
 		return ret;

@@ -66,6 +66,8 @@ struct wb {
 /* plan.c */
 int wb_open(struct wb *w);
 int wb_plan(struct wb *w);
+/* verify.c: fills the per-key memo of data CRC verdicts in cache order */
+int wb_verify(struct wb *w, uint8_t *memo);
 /* copy.c */
 int wb_copy(struct wb *w);
 int wb_finish(struct wb *w);
