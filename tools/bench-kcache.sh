@@ -44,7 +44,8 @@ vm_find_kernel || die
 KM=$PCT_ROOT$KD
 mkdir -p "$KM"
 cp "$top"/kernel/*.c "$top"/kernel/*.h "$top/kernel/Makefile" \
-	"$top/lib/layout/pcache_layout.h" "$top/lib/layout/pcache_rules.h" "$KM/"
+	"$top/lib/layout/pcache_layout.h" "$top/lib/layout/pcache_rules.h" \
+	"$top/VERSION" "$KM/"
 mountpoint -q "$PCT_ROOT/proc" || { mount -t proc proc "$PCT_ROOT/proc"; up=1; }
 chroot "$PCT_ROOT" make -C "$KD" KDIR=/usr/src/linux-headers-$KVER \
 	PCACHE_LAYOUT="$KD" >"$W/build.log" 2>&1 || vm_fail "build our module" "$W/build.log" || die

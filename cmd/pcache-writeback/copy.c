@@ -258,8 +258,11 @@ int wb_copy(struct wb *w)
 	if (!w->bytes_total)
 		return 0;
 	ret = pipe_init(&p, w);
-	if (ret)
+	if (ret) {
+		wb_refuse(w, "%s: cannot start the copy: %s", w->cache_path,
+			  strerror(-ret));
 		goto out;
+	}
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.cond, NULL);
 	ret = -pthread_create(&tid, NULL, writer, &p);
@@ -278,6 +281,9 @@ int wb_copy(struct wb *w)
 		wb_refuse(w, "%s", p.err.msg);
 	else if (ret && err.msg[0])
 		wb_refuse(w, "%s", err.msg);
+	else if (ret)	/* no writer thread: nothing was copied */
+		wb_refuse(w, "%s: cannot start the copy: %s", w->cache_path,
+			  strerror(-ret));
 	if (p.werr)
 		ret = p.werr;
 out:
