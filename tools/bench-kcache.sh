@@ -5,7 +5,11 @@
 # (tests/kernel/guest/kbench.sh). Prints a table of both, per boot and
 # the median over boots.
 #
-# Usage: tools/bench-kcache.sh [-n BOOTS] [-t SECONDS] [-p]
+# Usage: tools/bench-kcache.sh [-n BOOTS] [-t SECONDS] [-i] [-p]
+#   -i   count time in instructions (qemu -icount shift=0: one instruction
+#        is one nanosecond of guest time), so that what the guest's CPU
+#        does no longer depends on the host's load; waits for the backing
+#        file and idle time still run in host time (docs/bench.md)
 #   -p   profile instead (guest/kprof.sh): perf's top symbols during 4 KiB
 #        random writes and read misses, once per module
 # Needs a built tree (make), jq, and a chroot with a kernel that has the
@@ -18,14 +22,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 boots=2
 runtime=5
 scen=kbench
-while getopts n:t:p opt; do
+icount=
+while getopts n:t:ip opt; do
 	case $opt in
 	n) boots=$OPTARG ;;
 	t) runtime=$OPTARG ;;
+	i) icount="-icount shift=0" ;;
 	p) scen=kprof boots=1 ;;
-	*) echo "usage: $0 [-n BOOTS] [-t SECONDS] [-p]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-n BOOTS] [-t SECONDS] [-i] [-p]" >&2; exit 2 ;;
 	esac
 done
+VM_QEMU_ARGS="${VM_QEMU_ARGS:-}${icount:+ $icount}"
 PCT_ROOT=${PCT_ROOT:-/var/tmp/pcache-upstream/root}
 export PCT_ROOT
 for p in "$top/build/pcache-bench" "$(command -v jq)"; do
@@ -53,7 +60,7 @@ chroot "$PCT_ROOT" make -C "$KD" KDIR=/usr/src/linux-headers-$KVER \
 vm_build_tools || die
 mkdir -p "$W/extra/scen"
 echo "RUNTIME=$runtime" >"$W/extra/scen/kbench.conf"
-echo "# guest: Debian $KVER under qemu TCG, 2 vCPUs; $boots boots per module, ${runtime}s per workload"
+echo "# guest: Debian $KVER under qemu TCG${icount:+ ($icount)}, 2 vCPUs; $boots boots per module, ${runtime}s per workload"
 i=0
 while [ $i -lt "$boots" ]; do
 	for mod in ours upstream; do
