@@ -41,6 +41,17 @@ untouched() {
 	[ "$(stat -c %y "$1")" = "$2" ]
 }
 
+# Write IMAGE back onto BACKING (both of SIZE) and check that the backing
+# device then holds what pcache-dump --extract read before, and that the
+# JSON report satisfies the jq FILTER.
+wb_equals_extract() {	# IMAGE BACKING SIZE FILTER
+	"$D" --backing "$2" --extract 0 "$3" "$1" > "$WORK/want"
+	run "$W" --json "$1" "$2"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e "$4"
+	cmp "$2" "$WORK/want"
+}
+
 teardown() {
 	case ${WORK:-} in
 	/dev/shm/pcache-wb.*) rm -rf "$WORK" ;;
@@ -217,22 +228,15 @@ teardown() {
 	"$G" --image-size 512M --backing-size 64M --bs 64K --random-len --clean 20 \
 		--flush-every 5 --data-crc --fill 4 "$img"
 	truncate -s 64M "$bk"
-	"$D" --backing "$bk" --extract 0 64M "$img" > "$WORK/want"
-	run "$W" --json "$img" "$bk"
-	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.result == "written" and .totals.extents > 100'
-	cmp "$bk" "$WORK/want"
+	wb_equals_extract "$img" "$bk" 64M \
+		'.result == "written" and .totals.extents > 100'
 	# more writes: dirty_tail now lies in the middle of the log, and keys
 	# before it are already on the backing device
 	"$G" --append --seed 7 --backing-size 64M --bs 64K --random-len \
 		--flush-every 3 --fill 2 "$img"
-	"$D" --backing "$bk" --extract 0 64M "$img" > "$WORK/want"
-	run "$W" --json "$img" "$bk"
-	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.result == "written" and
+	wb_equals_extract "$img" "$bk" 64M '.result == "written" and
 		.dirty_tail_before != {"seg": 0, "off": 0} and
 		.dirty_tail_after == .key_head'
-	cmp "$bk" "$WORK/want"
 	run "$D" --json --superblock "$img"
 	echo "$output" | jq -e '.summary.dirty == false and
 		.summary.kernel_would_load'
@@ -247,21 +251,14 @@ teardown() {
 	"$G" --image-size 512M --backing-size 16M --bs 2K --random-len \
 		--size 24M --data-crc "$img"
 	truncate -s 16M "$bk"
-	"$D" --backing "$bk" --extract 0 16M "$img" > "$WORK/want"
-	run "$W" --json "$img" "$bk"
-	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.result == "written" and .totals.extents > 5000'
-	cmp "$bk" "$WORK/want"
+	wb_equals_extract "$img" "$bk" 16M \
+		'.result == "written" and .totals.extents > 5000'
 	# writes of up to 4 MiB: runs that span buffers, neighbours in the
 	# cache read at once
 	"$G" --append --seed 3 --backing-size 16M --bs 4M --random-len \
 		--size 40M "$img"
-	"$D" --backing "$bk" --extract 0 16M "$img" > "$WORK/want"
-	run "$W" --json "$img" "$bk"
-	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.result == "written" and
+	wb_equals_extract "$img" "$bk" 16M '.result == "written" and
 		.totals.bytes_written == .totals.bytes_to_write'
-	cmp "$bk" "$WORK/want"
 }
 
 # Append a sealed kset (host order, little-endian) at data offset OFF of
