@@ -66,6 +66,13 @@ known_reason() {
 	done <<<"$known"
 }
 
+# ORACLE=upstream (upstream.tap.sh): the module is the kernel's own. Once
+# in four runs its constructor did not return on a chain that ends early
+# (seginfo-zero, refused with -EFAULT in the other runs): a hang there is
+# its bug, listed as TODO, and the images after it are not run.
+UP_HANG="upstream's module did not answer (seen once in four runs on seginfo-zero, refused with -EFAULT otherwise): a hang in the kernel's own module, not a verdict of ours"
+hung=
+
 # ---- bases ----
 setup_bases() {
 	# (-o keeps the image sparse: the page-diff copy skips its holes)
@@ -177,7 +184,12 @@ run_case() {	# run_case INDEX BASE KIND SEED
 		echo "# control port: unexpected '$reply'"
 	done
 	if [ "${reply%% *}" != res ]; then
-		say notok "mutate: $base $kind seed $seed: the guest does not answer (hang?)"
+		hung="$base $kind seed $seed"
+		if [ "${ORACLE:-}" = upstream ]; then
+			say todo "mutate: $hung: the guest does not answer (hang?) # $UP_HANG"
+		else
+			say notok "mutate: $hung: the guest does not answer (hang?)"
+		fi
 		return 1
 	fi
 	# res ID create=RC remove=RC oops=N sums=... status=... msg=...
@@ -286,8 +298,13 @@ echo done >&5
 wait "$vmpid"
 cat "$D/boot.txt"
 echo "# mutate: $done_n of $images images in $(($(date +%s) - t0)) s"
-[ "$done_n" = "$images" ] && say ok "mutate: every image was activated and removed" ||
+if [ "$done_n" = "$images" ]; then
+	say ok "mutate: every image was activated and removed"
+elif [ -n "$hung" ] && [ "${ORACLE:-}" = upstream ]; then
+	say todo "mutate: every image was activated and removed ($done_n of $images) # $UP_HANG"
+else
 	say notok "mutate: every image was activated and removed ($done_n of $images)"
+fi
 if grep -Eq 'BUG:|WARNING:|Oops|Call Trace|general protection' "$W/mutate.log"; then
 	say notok "mutate: no kernel BUG/WARNING/oops on the console"
 	grep -E -m5 -A10 'BUG:|WARNING:|Oops' "$W/mutate.log" | sed 's/^/# /'

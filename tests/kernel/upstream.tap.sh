@@ -355,7 +355,7 @@ FIX=${PCACHE_FIXTURES:-$top/../shared/fixtures}
 if want mutate && [ -x "$top/build/testtools/pcache-mutate" ] &&
    [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 	cp "$W/initrd-up.gz" "$W/initrd.gz"
-	top=$top W=$W FIX=$FIX KVER=$KVER bash "$here/mutations.sh" \
+	ORACLE=upstream top=$top W=$W FIX=$FIX KVER=$KVER bash "$here/mutations.sh" \
 		>"$W/mutate.res" 2>&1
 	while IFS="$(printf '\t')" read -r r t; do
 		case $r in
