@@ -129,6 +129,10 @@ static int pcm_alloc_state(struct pcache *pc)
 	if (!pc->gc_buf || !pc->gc_exts)
 		return -ENOMEM;
 	ret = bioset_init(&pc->bs, 64, 0, BIOSET_NEED_BVECS);
+	if (!ret)
+		ret = bioset_init(&pc->fill_bs, 64,
+				  offsetof(struct pcm_fill, bio),
+				  BIOSET_NEED_BVECS);
 	if (ret)
 		return ret;
 	pc->wq = alloc_workqueue("pcache", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
@@ -198,6 +202,7 @@ static void pcm_destroy(struct pcache *pc)
 {
 	pcm_stop_workers(pc);
 	pcm_unclaim(pc);
+	bioset_exit(&pc->fill_bs);
 	bioset_exit(&pc->bs);
 	kfree(pc->gc_buf);
 	kfree(pc->gc_exts);

@@ -368,17 +368,17 @@ static int pcm_index_gaps(struct pcache *pc, struct pcm_shard *sh, u64 off,
 }
 
 /*
- * Completion of a read that went to the backing device (req.c). Unless an
- * extent was purged from the shard since @purges was read (-EAGAIN), copy
- * the cached bytes over @bio when @overlay, and list in @gaps the pieces
- * of [off, off + len) that are still uncached (their count is returned).
+ * Completion of a read at @pos that went to the backing device (req.c).
+ * Unless an extent was purged from the shard since @purges was read
+ * (-EAGAIN), copy the cached bytes over @overlay when given, and list in
+ * @gaps the pieces of [off, off + len) that are still uncached (their
+ * count is returned).
  */
-int pcm_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
-		     bool overlay, u64 off, u32 len, struct pcm_ext *gaps,
+int pcm_index_settle(struct pcache *pc, u64 pos, struct bio *overlay,
+		     u32 purges, u64 off, u32 len, struct pcm_ext *gaps,
 		     int max)
 {
-	struct pcm_shard *sh = pcm_shard(pc, (u64)bio->bi_iter.bi_sector <<
-					 SECTOR_SHIFT);
+	struct pcm_shard *sh = pcm_shard(pc, pos);
 	int n = 0;
 
 	spin_lock(&sh->lock);
@@ -387,7 +387,7 @@ int pcm_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
 		return -EAGAIN;
 	}
 	if (overlay)
-		pcm_index_copy_locked(sh, pc, bio);
+		pcm_index_copy_locked(sh, pc, overlay);
 	if (len)
 		n = pcm_index_gaps(pc, sh, off, len, gaps, max);
 	spin_unlock(&sh->lock);

@@ -183,8 +183,9 @@ static int pcm_fill_piece(struct pcache *pc, struct pcm_kset *ks,
 }
 
 /*
- * Settle a read miss (req.c): overlay the cached bytes on @bio when
- * @overlay, and for the @nf contiguous fills (data already stored and
+ * Settle a read miss at @pos (req.c): lay the cached bytes over the
+ * reader's bio @overlay when given (NULL: nothing was cached at map time,
+ * and the reader may be gone already), and for the @nf contiguous fills (data already stored and
  * fenced, one segment reference held by each) index and log CLEAN keys
  * for the parts that are still uncached. Both happen under the kset mutex
  * of the region, which every write to the region also holds while it
@@ -194,7 +195,7 @@ static int pcm_fill_piece(struct pcache *pc, struct pcm_kset *ks,
  * purged while a read that needs the overlay was in flight, so the read
  * must be repeated. The fills' references are used or dropped here.
  */
-int pcm_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+int pcm_kset_fill(struct pcache *pc, u64 pos, struct bio *overlay, u32 purges,
 		  struct pcm_ext *fills, int nf)
 {
 	struct pcm_ext gaps[PCM_FILL_PIECES];
@@ -213,7 +214,7 @@ int pcm_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
 	}
 	end = nf ? fills[nf - 1].off + fills[nf - 1].len : 0;
 	if (overlay || ks)
-		n = pcm_index_settle(pc, bio, purges, overlay,
+		n = pcm_index_settle(pc, pos, overlay, purges,
 				     ks ? fills[0].off : 0,
 				     ks ? (u32)(end - fills[0].off) : 0,
 				     gaps, PCM_FILL_PIECES);

@@ -33,6 +33,7 @@
 #define PCM_SWEEP_RECLAIMS	8	/* reclaims between index sweeps */
 #define PCM_FILL_MAX		(1U << 20)	/* largest read cached at once */
 #define PCM_FILL_PIECES		8	/* CLEAN keys one read miss may add */
+#define PCM_FILL_IRQ_COPY	(64U << 10)	/* larger misses end in the worker */
 
 /* A log position: cache segment id and data offset. */
 struct pcm_pos {
@@ -93,6 +94,19 @@ struct pcm_kset {
 	struct pcm_ext *pool[PCM_POOL];	/* spare index nodes, under lock */
 };
 
+/*
+ * A bounce read's pages and what its fill needs, allocated with the bounce
+ * bio (front pad of pc->fill_bs): the fill may outlive the reader's bio.
+ */
+struct pcm_fill {
+	struct work_struct work;
+	struct pcache *pc;
+	u64 off;		/* the reader's range on the backing device */
+	u32 len;
+	u32 purges;		/* the shard's purge count before the read */
+	struct bio bio;		/* last: the bounce bio itself */
+};
+
 /* Per-bio state (dm per_io_data). */
 struct pcm_bio {
 	struct work_struct work;
@@ -101,7 +115,7 @@ struct pcm_bio {
 	bool close_only;	/* FUA keys are in, only the kset close is due */
 	/* a read that goes to the backing device */
 	bool overlay;		/* part of the range was cached at map time */
-	bool bounce;		/* @clone reads into our pages: cache them */
+	bool bounce;		/* @clone is a pcm_fill's bio: cache it */
 	u32 purges;		/* the shard's purge count before the read */
 	blk_status_t status;
 	struct bio *clone;
@@ -174,6 +188,7 @@ struct pcache {
 	struct pcm_ext *gc_exts;
 	struct dm_io_client *io_client;
 	struct bio_set bs;
+	struct bio_set fill_bs;		/* bounce bios, in a struct pcm_fill */
 };
 
 /* crc.c */
@@ -240,15 +255,15 @@ void pcm_index_purge_end(struct pcache *pc);
 void pcm_index_sweep(struct pcache *pc);
 u32 pcm_index_read(struct pcache *pc, struct bio *bio, u32 *purges);
 u32 pcm_index_purges(struct pcache *pc, struct bio *bio);
-int pcm_index_settle(struct pcache *pc, struct bio *bio, u32 purges,
-		     bool overlay, u64 off, u32 len, struct pcm_ext *gaps,
+int pcm_index_settle(struct pcache *pc, u64 pos, struct bio *overlay,
+		     u32 purges, u64 off, u32 len, struct pcm_ext *gaps,
 		     int max);
 
 /* kset.c */
 int pcm_ksets_init(struct pcache *pc);
 void pcm_ksets_exit(struct pcache *pc);
 int pcm_kset_add(struct pcache *pc, struct pcm_ext *exts, int n, bool fua);
-int pcm_kset_fill(struct pcache *pc, struct bio *bio, u32 purges, bool overlay,
+int pcm_kset_fill(struct pcache *pc, u64 pos, struct bio *overlay, u32 purges,
 		  struct pcm_ext *fills, int nf);
 int pcm_ksets_close_all(struct pcache *pc);
 int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf);

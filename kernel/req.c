@@ -93,6 +93,12 @@ static int pcm_write(struct pcache *pc, struct bio *bio)
 	return ret;
 }
 
+/* A bounce bio and its fill context go together (front pad of fill_bs). */
+static struct pcm_fill *pcm_fill_of(struct bio *b)
+{
+	return container_of(b, struct pcm_fill, bio);
+}
+
 /* Our own pages for a backing read of @bio's range, page by page. */
 static void pcm_bounce_free(struct bio *b)
 {
@@ -107,14 +113,19 @@ static struct bio *pcm_bounce_alloc(struct pcache *pc, struct bio *bio)
 {
 	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	u32 len = bio->bi_iter.bi_size, n;
+	struct pcm_fill *f;
 	struct page *pg;
 	struct bio *b;
 
 	b = bio_alloc_bioset(pc->backing_dev->bdev, DIV_ROUND_UP(len, PAGE_SIZE),
-			     REQ_OP_READ, gfp, &pc->bs);
+			     REQ_OP_READ, gfp, &pc->fill_bs);
 	if (!b)
 		return NULL;
 	b->bi_iter.bi_sector = bio->bi_iter.bi_sector;
+	f = pcm_fill_of(b);
+	f->pc = pc;
+	f->off = (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT;
+	f->len = len;
 	for (; len; len -= n) {
 		n = min_t(u32, len, PAGE_SIZE);
 		pg = alloc_page(gfp);
@@ -167,31 +178,72 @@ static void pcm_bounce_to_dax(struct pcache *pc, struct bio *b, u32 from,
  * Space for the fill of a bounce read: a data segment's end may cut the
  * first piece, then the rest goes at the start of the next segment.
  */
-static int pcm_fill_store(struct pcache *pc, struct pcm_bio *pb,
-			  struct pcm_ext *fills)
+static int pcm_fill_store(struct pcm_fill *f, struct pcm_ext *fills)
 {
-	u32 len = pb->bio->bi_iter.bi_size, done = 0;
+	struct pcache *pc = f->pc;
+	u32 done = 0;
 	int n = 0;
 
 	if (READ_ONCE(pc->stopping))
 		return 0;
-	while (n < 2 && done < len &&
-	       !pcm_data_alloc(pc, len - done, &fills[n], true)) {
-		fills[n].off = ((u64)pb->bio->bi_iter.bi_sector << SECTOR_SHIFT) +
-			       done;
-		pcm_bounce_to_dax(pc, pb->clone, done, &fills[n]);
+	while (n < 2 && done < f->len &&
+	       !pcm_data_alloc(pc, f->len - done, &fills[n], true)) {
+		fills[n].off = f->off + done;
+		pcm_bounce_to_dax(pc, &f->bio, done, &fills[n]);
 		done += fills[n++].len;
 	}
 	return n;
 }
 
+/*
+ * Cache a bounce read whose reader was served already (nothing was
+ * cached at map time, so there is no overlay to lay and no read to
+ * repeat); the bounce bio and @f are freed here.
+ */
+static void pcm_fill_fn(struct work_struct *work)
+{
+	struct pcm_fill *f = container_of(work, struct pcm_fill, work);
+	struct pcm_ext fills[2];
+	int nf;
+
+	nf = pcm_fill_store(f, fills);
+	pcm_kset_fill(f->pc, f->off, NULL, f->purges, fills, nf);
+	pcm_bounce_free(&f->bio);
+}
+
+/*
+ * A bounce read with nothing to lay over it ends the reader's bio at
+ * once; storing, indexing and logging the fill follow in the worker.
+ * The fill is queued before the reader ends, so a table that is being
+ * destroyed (it waits for the reader) flushes the fill too. Nothing of
+ * @pb may be touched after bio_endio(): it lives in the reader's bio.
+ */
+static void pcm_miss_early(struct pcm_bio *pb)
+{
+	struct pcm_fill *f = pcm_fill_of(pb->clone);
+	struct bio *bio = pb->bio;
+
+	pcm_bounce_to_bio(&f->bio, bio);
+	f->purges = pb->purges;
+	INIT_WORK(&f->work, pcm_fill_fn);
+	queue_work(pb->pc->wq, &f->work);
+	bio->bi_status = BLK_STS_OK;
+	bio_endio(bio);
+}
+
 static void pcm_miss_done(struct work_struct *work);
 
+/* Small misses end in the completion context, without a trip to a worker. */
 static void pcm_miss_endio(struct bio *c)
 {
 	struct pcm_bio *pb = c->bi_private;
 
 	pb->status = c->bi_status;
+	if (!pb->status && pb->bounce && !pb->overlay &&
+	    pcm_fill_of(c)->len <= PCM_FILL_IRQ_COPY) {
+		pcm_miss_early(pb);
+		return;
+	}
 	INIT_WORK(&pb->work, pcm_miss_done);
 	queue_work(pb->pc->wq, &pb->work);
 }
@@ -241,12 +293,16 @@ static void pcm_miss_done(struct work_struct *work)
 
 	if (pb->status)
 		goto out;
+	if (pb->bounce && !pb->overlay) {
+		pcm_miss_early(pb);
+		return;
+	}
 	if (pb->bounce) {
 		pcm_bounce_to_bio(pb->clone, bio);
-		nf = pcm_fill_store(pc, pb, fills);
+		nf = pcm_fill_store(pcm_fill_of(pb->clone), fills);
 	}
-	if (pcm_kset_fill(pc, bio, pb->purges, pb->overlay, fills, nf) ==
-	    -EAGAIN) {
+	if (pcm_kset_fill(pc, (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT, bio,
+			  pb->purges, fills, nf) == -EAGAIN) {
 		pcm_miss_retry(pb);
 		return;
 	}
