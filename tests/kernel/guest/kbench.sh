@@ -1,13 +1,15 @@
 # Side-by-side figures for tools/bench-kcache.sh (not a test): the same
 # pcache-bench io workloads on whichever module the guest loaded. Settings
-# come from /scen/kbench.conf (RUNTIME). Every result line is printed as
-# "PCB: NAME VALUE" for the host. 1 GiB cache in front of a 2 GiB disk.
+# come from /scen/kbench.conf (RUNTIME; ONLY, a regex of the workloads to
+# run). Every result line is printed as "PCB: NAME VALUE" for the host.
+# 1 GiB cache in front of a 2 GiB disk.
 . /scen/kbench.conf
 J=$(nproc)
 R=/tmp/r.json
 pb() {		# pb NAME JQ DEVICE OPTION...
 	n=$1 q=$2 d=$3
 	shift 3
+	[ -z "${ONLY:-}" ] || echo "$n" | grep -Eq "$ONLY" || return 0
 	if pcache-bench io --direct --quiet --json --force "$@" "$d" >$R; then
 		echo "PCB: $n $(jq -r "$q" $R)"
 	else
