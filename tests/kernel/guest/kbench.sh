@@ -27,6 +27,9 @@ pb randwrite-4k-j1 $W $DEV --rw randwrite --bs 4k --size 256m $T
 pb randwrite-4k-j$J $W $DEV --rw randwrite --bs 4k --size 256m --jobs $J $T
 pb cached-randread-4k-j1 $RD $DEV --rw randread --bs 4k --size 256m $T
 pb cached-randread-4k-j$J $RD $DEV --rw randread --bs 4k --size 256m --jobs $J $T
+# Misses start once the writes above are written back: otherwise they
+# compete with a backlog that grows with the module's write rate.
+wait_clean 2400
 pb miss-randread-4k-j1 $RD $HI --rw randread --bs 4k --seed 2 $T
 pb miss-randread-4k-j$J $RD $HI --rw randread --bs 4k --seed 3 --jobs $J $T
 wait_clean 2400
