@@ -185,6 +185,9 @@ run_case() {	# run_case INDEX BASE KIND SEED
 	done
 	if [ "${reply%% *}" != res ]; then
 		hung="$base $kind seed $seed"
+		# the guest's watchdog dump (guest/mutate.sh), if it got that far
+		tr -d '\r' <"$W/mutate.log" | sed -n '/mutate-watchdog:/,$p' |
+			head -n 120 | sed 's/^/# /'
 		if [ "${ORACLE:-}" = upstream ]; then
 			say todo "mutate: $hung: the guest does not answer (hang?) # $UP_HANG"
 		else
@@ -305,7 +308,10 @@ elif [ -n "$hung" ] && [ "${ORACLE:-}" = upstream ]; then
 else
 	say notok "mutate: every image was activated and removed ($done_n of $images)"
 fi
-if grep -Eq 'BUG:|WARNING:|Oops|Call Trace|general protection' "$W/mutate.log"; then
+# (a "Call Trace" after the watchdog's marker is its dump of a hung guest,
+# reported above)
+if grep -Eq 'BUG:|WARNING:|Oops|general protection' "$W/mutate.log" ||
+	sed '/mutate-watchdog:/,$d' "$W/mutate.log" | grep -q 'Call Trace'; then
 	say notok "mutate: no kernel BUG/WARNING/oops on the console"
 	grep -E -m5 -A10 'BUG:|WARNING:|Oops' "$W/mutate.log" | sed 's/^/# /'
 else

@@ -12,4 +12,12 @@ check "resume the backing device" dmsetup resume back
 check "raced ranges read back as written" vf $DEV 63 33554432 19660800
 check "data read through reads back" vf $DEV 61 134217728 16777216
 check "writeback completes" wait_clean 600
+# A miss ends before its fill is stored: a remove right behind a burst of
+# 64 KiB misses (ended in the completion context) must wait for the fills
+# still queued, or drop them, and leave a consistent cache.
+check "16 MiB of 64 KiB read misses, then remove at once" sh -c \
+	"dd if=$DEV of=/dev/null iflag=direct bs=64k skip=15360 count=256 2>/dev/null &&
+	 dmsetup remove pc0"
+check "create again" mkcache true
+check "the range read before the remove reads back" vf $DEV 61 1006632960 16777216
 check "remove" dmsetup remove pc0
