@@ -294,6 +294,7 @@ case_check() {
 @test "C34 PC-DLOG-WALK" { case_check dlog-walk PC-DLOG-WALK 4 4; }
 @test "C35 PC-LOG-NEXT" { case_check log-next PC-LOG-NEXT 4 4; }
 @test "C35 PC-LOG-LOOP" { case_check log-loop PC-LOG-LOOP 4 4; }
+@test "C35 PC-LOG-REENTER" { case_check log-reenter PC-LOG-REENTER 4 4; }
 @test "C36 PC-KEY-LEN-ZERO" { case_check key-len0 PC-KEY-LEN-ZERO 4 4; }
 @test "C36 PC-KEY-BACKING" { case_check key-backing PC-KEY-BACKING 4 4; }
 @test "C36 PC-KEY-SEG-ID" { case_check key-seg-id PC-KEY-SEG-ID 4 4; }
@@ -317,6 +318,51 @@ case_check() {
 @test "C49 PC-KEY-IN-KEY-SEG" { case_check key-in-key-seg PC-KEY-IN-KEY-SEG 4 4; }
 @test "C50 PC-KEY-OVERLAP" { case_check key-overlap PC-KEY-OVERLAP 4 4; }
 @test "C51 PC-KEY-RESERVED" { case_check key-reserved PC-KEY-RESERVED 0 0; }
+
+# accepts IMAGE MODULE: kernel_accepts of --module=MODULE (-n; a subshell:
+# the exit status is not kept)
+accepts() {
+	fsck_json "$W/m.json" -n --backing-size $BACK --module="$2" "$W/$1.img"
+	jq -r .summary.kernel_accepts "$W/m.json"
+}
+
+@test "--module=ours: our module's own refusals; upstream's verdict by default" {
+	for c in chain-dup key-empty key-align key-subtree key-in-key-seg \
+		 dtail-off log-reenter; do
+		"$MK" "$W/$c.img" "$c"
+		fsck_json "$W/m0.json" -n --backing-size $BACK "$W/$c.img"
+		[ "$(jq -r .summary.kernel_accepts "$W/m0.json")" = true ] ||
+			{ echo "$c: default"; return 1; }
+		[ "$(accepts "$c" upstream)" = true ] || { echo "$c: upstream"; return 1; }
+		[ "$(accepts "$c" ours)" = false ] || { echo "$c: ours"; return 1; }
+		jq -r .summary.verdict "$W/m.json" | grep -qx "the kernel would refuse this cache"
+		# the same findings and exit status either way
+		fsck_json "$W/m1.json" -n --backing-size $BACK --module=ours "$W/$c.img"
+		[ "$rc" -eq 4 ]
+		[ "$(jq -c .findings "$W/m0.json")" = "$(jq -c .findings "$W/m1.json")" ]
+	done
+	"$MK" "$W/clean.img" clean
+	fsck_json "$W/c0.json" -n --backing-size $BACK "$W/clean.img"
+	fsck_json "$W/c1.json" -n --backing-size $BACK --module=ours "$W/clean.img"
+	[ "$rc" -eq 0 ]
+	cmp "$W/c0.json" "$W/c1.json"
+	"$MK" "$W/log-loop.img" log-loop
+	[ "$(accepts log-loop upstream)" = false ]
+	[ "$(accepts log-loop ours)" = false ]
+}
+
+@test "--module=ours: a refusal repaired is no refusal" {
+	"$MK" "$W/db.img" dtail-behind
+	fsck_json "$W/db.json" -y --backing-size $BACK --module=ours "$W/db.img"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r .summary.kernel_accepts "$W/db.json")" = true ]
+}
+
+@test "--module: anything but upstream or ours is a usage error" {
+	run "$FSCK" -n --module=mine "$W/kfresh.pmem"
+	[ "$status" -eq 16 ]
+	[[ "$output" == *"--module: 'mine' is neither upstream nor ours"* ]]
+}
 
 @test "C37 dirty_tail off the log: repair refused, affected ranges listed" {
 	"$MK" "$W/d.img" dtail-off

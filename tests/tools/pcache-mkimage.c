@@ -557,6 +557,17 @@ static void c_dlog_walk(struct img *im)
 static void c_log_next(struct img *im) { base(im); append_last(im, 200); }
 static void c_log_loop(struct img *im) { base(im); append_last(im, 0); }
 
+/* The log starts at kset B and its LAST kset leads back to offset 0 of
+ * the same segment, where the log ends (kset A's header zeroed). */
+static void c_log_reenter(struct img *im)
+{
+	base(im);
+	append_last(im, 0);
+	zero(im, pcd_data_offset(0, 0), PCD_KSET_HDR_SIZE);
+	put_pos(im, 0, 1, 2, im->kset_b.seg, im->kset_b.off);
+	put_pos(im, 1, 1, 2, im->kset_b.seg, im->kset_b.off);
+}
+
 static void c_dtail_behind(struct img *im)
 {
 	base(im);
@@ -764,6 +775,7 @@ static const struct mkcase {
 	{ "tail-align", c_tail_align }, { "tail-drift", c_tail_drift },
 	{ "tail-stale", c_tail_stale }, { "dlog-walk", c_dlog_walk },
 	{ "log-next", c_log_next }, { "log-loop", c_log_loop },
+	{ "log-reenter", c_log_reenter },
 	{ "dtail-behind", c_dtail_behind }, { "dtail-off", c_dtail_off },
 	{ "log-nofit", c_log_nofit }, { "log-overrun", c_log_overrun },
 	{ "log-torn", c_log_torn },
