@@ -389,6 +389,8 @@ static int pcm_replay_key(struct pcache *pc, const struct pcd_key *k,
 	ret = pcm_key_decode(pc, k, &ext, true);
 	if (ret || pcm_key_stale(pc, &ext))
 		return ret;
+	/* a key ahead of its segment (C48) is served until the next reclaim */
+	ext.gen = pcd_key_live_gen(ext.gen, pc->segs[ext.seg].gen);
 	pcm_seg_mark_used(pc, ext.seg);
 	pcm_index_insert(pc, &ext, pool);
 	atomic_inc(&pc->segs[ext.seg].refs);

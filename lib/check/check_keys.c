@@ -192,7 +192,7 @@ static void gen_finding(struct pc_check *ck, uint32_t s, const struct seg_gens *
 			  "needs more", seg->phys, s);
 		return;
 	}
-	if (!g->n || g->hi <= seg->gen)
+	if (!g->n || !pcd_key_gen_ahead(g->hi, seg->gen))
 		return;
 	idx = pc_ck_add(ck, none ? PCK_GEN_NONE_USED : PCK_KEY_GEN_AHEAD,
 			"generation", seg->gen_slots.chosen, s, (int64_t)off,

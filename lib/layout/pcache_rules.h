@@ -428,4 +428,23 @@ static inline int pcd_key_stale(__u64 key_gen, __u64 seg_gen)
 	return key_gen < seg_gen;
 }
 
+/* C48: a key ahead of its segment's generation (a generation record lost
+ * or rolled back). Replay takes it like any live key (9.5 step 5). */
+static inline int pcd_key_gen_ahead(__u64 key_gen, __u64 seg_gen)
+{
+	return key_gen > seg_gen;
+}
+
+/*
+ * The generation a live key's extent is served under: the segment's own
+ * at replay. A key ahead of it stays live (as upstream, whose extents count
+ * while seg_gen >= gen) until the segment is next reclaimed, and no longer:
+ * an extent kept at the key's own generation would either not be served
+ * (an index that wants equality) or outlive the bump (one that wants >=).
+ */
+static inline __u64 pcd_key_live_gen(__u64 key_gen, __u64 seg_gen)
+{
+	return pcd_key_gen_ahead(key_gen, seg_gen) ? seg_gen : key_gen;
+}
+
 #endif /* PCACHE_RULES_H */

@@ -276,6 +276,12 @@ static void keys(void)
 	   "C44: a whole region is one; more than 4 MiB crosses; len 0 none");
 	ok(pcd_key_stale(0, 1) && !pcd_key_stale(1, 1) && !pcd_key_stale(2, 1),
 	   "9.5.5: stale iff seg_gen < gen");
+	ok(pcd_key_gen_ahead(2, 1) && !pcd_key_gen_ahead(1, 1) &&
+	   !pcd_key_gen_ahead(0, 1), "C48: ahead iff seg_gen > gen");
+	ok(pcd_key_live_gen(1, 1) == 1 && pcd_key_live_gen(5, 1) == 1,
+	   "C48: a key ahead is served as of its segment's generation");
+	ok(pcd_key_stale(pcd_key_live_gen(5, 1), 2),
+	   "... and is stale once the segment is reclaimed (gen + 1)");
 }
 
 int main(void)
