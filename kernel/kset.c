@@ -315,7 +315,7 @@ int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf)
 	h.key_num = buf->key_num;
 	h.magic = buf->magic;
 	h.flags = buf->flags;
-	v = pcd_kset_judge_hdr(&h, pos.off, PCD_KSET_OWN_BYTES);
+	v = pcd_kset_judge_hdr(&h, pos.off, pcd_kset_model_of(PCD_STRICT_OURS));
 	if (v != PCD_KSET_NEED_CRC)
 		return -ENODATA;
 	len = pcd_kset_crc_len(&h);

@@ -303,6 +303,9 @@ case_check() {
 @test "C37 PC-DTAIL-OFF-LOG behind key_tail (repaired)" { case_check dtail-behind PC-DTAIL-OFF-LOG 4 1; }
 @test "C38 PC-LOG-NOFIT (repaired)" { case_check log-nofit PC-LOG-NOFIT 0 1; }
 @test "C38 PC-LOG-OVERRUN (repaired)" { case_check log-overrun PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN past key_tail, over an earlier kset's bytes (repaired)" { case_check log-overrun-mid PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN with 16 bytes left, over an earlier kset's header (repaired)" { case_check log-hdr-overrun-mid PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN with 0 bytes left: nothing to zero, not repaired" { case_check log-end-exact PC-LOG-OVERRUN 4 4; }
 @test "C39 PC-LOG-TORN (repaired)" { case_check log-torn PC-LOG-TORN 0 1; }
 @test "C39 PC-LOG-TRUNCATED" { case_check log-truncated PC-LOG-TRUNCATED 4 4; }
 @test "C40 PC-KSET-EMPTY" { case_check kset-empty PC-KSET-EMPTY 0 0; }
@@ -349,6 +352,12 @@ accepts() {
 	"$MK" "$W/log-loop.img" log-loop
 	[ "$(accepts log-loop upstream)" = false ]
 	[ "$(accepts log-loop ours)" = false ]
+	# E1: upstream refuses, ours ends the log at the kset that does not fit
+	for c in log-overrun log-overrun-mid log-hdr-overrun-mid log-end-exact; do
+		"$MK" "$W/$c.img" "$c"
+		[ "$(accepts "$c" upstream)" = false ] || { echo "$c: upstream"; return 1; }
+		[ "$(accepts "$c" ours)" = true ] || { echo "$c: ours"; return 1; }
+	done
 }
 
 @test "--module=ours: a refusal repaired is no refusal" {

@@ -165,6 +165,8 @@ struct pc_finding {
 	/* PCD_* strictness flags (pcache_rules.h) under which a module
 	 * refuses the cache for this finding, whatever its severity */
 	unsigned int reject_if;
+	/* ... and under which one takes it although the finding is a REJECT */
+	unsigned int accept_if;
 	char msg[400];
 	struct pc_range ranges[PC_RANGES_MAX];	/* affected backing ranges */
 	unsigned int n_ranges;

@@ -329,8 +329,8 @@ bool pc_check_accepts(const struct pc_check *ck, unsigned int strict)
 
 		if (f->repaired)
 			continue;
-		if (pc_problem(f->code).sev == PC_SEV_REJECT ||
-		    (f->reject_if & strict))
+		if ((pc_problem(f->code).sev == PC_SEV_REJECT &&
+		     !(f->accept_if & strict)) || (f->reject_if & strict))
 			return false;
 	}
 	return true;
@@ -347,6 +347,14 @@ void pc_ck_strict(struct pc_check *ck, long idx, unsigned int flags)
 
 	if (f)
 		f->reject_if |= flags;
+}
+
+void pc_ck_lenient(struct pc_check *ck, long idx, unsigned int flags)
+{
+	struct pc_finding *f = pc_ck_get(ck, idx);
+
+	if (f)
+		f->accept_if |= flags;
 }
 
 int pc_check_exit_code(const struct pc_check *ck, int run_ret)

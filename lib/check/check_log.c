@@ -109,6 +109,17 @@ static bool nofit(const struct pc_kset_view *v, uint32_t remain)
 	       pcd_kset_size(v->key_num) > remain;
 }
 
+/* Judged from its own bytes (PCD_KSET_OWN), the kset ends the log. */
+static bool own_bytes_end(const struct pc_kset_view *v)
+{
+	struct pcd_kset_hdr h = { .crc = v->crc, .key_num = v->key_num,
+				  .magic = PCD_KSET_MAGIC, .flags = v->flags };
+
+	return pcd_kset_judge_hdr(&h, v->pos.off,
+				  pcd_kset_model_of(PCD_KSET_OWN)) !=
+	       PCD_KSET_NEED_CRC;
+}
+
 static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		    const struct pc_kset_view *v)
 {
@@ -151,10 +162,16 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 				"fit in the %u bytes left in its segment (%s)",
 				v->pos.seg, v->pos.off, remain,
 				pc_walk_end_name(lw->w.end));
+		if (lw->w.end == PC_ERR_TOO_BIG && own_bytes_end(v))
+			pc_ck_lenient(ck, idx, PCD_KSET_OWN);
 		rp.dev_off = (uint64_t)off;
 		rp.value = remain < PCD_KSET_HDR_SIZE ? remain :
 							PCD_KSET_HDR_SIZE;
-		if (off >= 0 && !trunc)
+		/* at the data area's end there is nothing to zero: upstream
+		 * judges the kset before again (E1) */
+		if (!rp.value && pc_ck_get(ck, idx))
+			pc_ck_get(ck, idx)->no_fix = true;
+		else if (off >= 0 && !trunc)
 			pc_ck_plan(ck, idx, &rp);
 		return;
 	case PC_END_READ:

@@ -28,7 +28,8 @@ typedef __u32 (*pcd_crc_fn)(const void *buf, __u32 len);
 #define PCD_LOG_ONCE		0x4U	/* pcd_log_enter(): a key segment twice */
 #define PCD_LOG_DIRTY_ON_WALK	0x8U	/* pcd_replay_judge(): C37 */
 #define PCD_LOG_KEYS_OFF_LOG	0x10U	/* pcd_replay_judge(): C49 */
-#define PCD_STRICT_OURS		0x1fU
+#define PCD_KSET_OWN		0x20U	/* pcd_kset_model_of(): E1 */
+#define PCD_STRICT_OURS		0x3fU
 
 /* ---- The cache device (3.4, 8.1) ------------------------------------- */
 
@@ -187,6 +188,11 @@ enum pcd_kset_model {
 	PCD_KSET_UPSTREAM,	/* the reused buffer, as upstream 7.2 */
 	PCD_KSET_OWN_BYTES,	/* own bytes only; no fit = end of log */
 };
+
+static inline enum pcd_kset_model pcd_kset_model_of(unsigned int strict)
+{
+	return strict & PCD_KSET_OWN ? PCD_KSET_OWN_BYTES : PCD_KSET_UPSTREAM;
+}
 
 /* The kset header fields, host order. */
 struct pcd_kset_hdr {
