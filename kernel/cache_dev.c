@@ -177,7 +177,7 @@ int pcm_dev_start(struct pcache *pc)
 	int ret;
 
 	pc->dev_size = bdev_nr_bytes(pc->cache_dev->bdev);
-	if (pc->dev_size < PCD_DEV_SIZE_MIN) {
+	if (!pcd_dev_size_ok(pc->dev_size)) {
 		DMERR("cache device smaller than 512 MiB");
 		return -ENOSPC;
 	}

@@ -316,7 +316,7 @@ int pcm_kset_read(struct pcache *pc, struct pcm_pos pos, struct pcd_kset *buf)
 	h.key_num = buf->key_num;
 	h.magic = buf->magic;
 	h.flags = buf->flags;
-	v = pcd_kset_judge_hdr(&h, pos.off, PCD_KSET_OWN_BYTES);
+	v = pcd_kset_judge_hdr(&h, pos.off, pcd_kset_model_of(PCD_STRICT_OURS));
 	if (v != PCD_KSET_NEED_CRC)
 		return -ENODATA;
 	len = pcd_kset_crc_len(&h);
@@ -335,14 +335,14 @@ bool pcm_key_stale(struct pcache *pc, const struct pcm_ext *ext)
 
 /*
  * Bound every field of an on-media key before it is used: upstream's
- * checks (9.7) and our own stricter ones (18.3), PCD_KEY_STRICT.
+ * checks (9.7) and our own stricter ones (18.3), PCD_STRICT_OURS.
  */
 int pcm_key_decode(struct pcache *pc, const struct pcd_key *k,
 		   struct pcm_ext *ext, bool check_crc)
 {
 	switch (pcd_key_judge(k->off, k->len, k->cache_seg_id,
 			      k->cache_seg_off, k->flags, pc->backing_size,
-			      pc->n_segs, PCD_KEY_STRICT)) {
+			      pc->n_segs, PCD_STRICT_OURS)) {
 	case PCD_KEY_OK:
 		break;
 	case PCD_KEY_LEN_ZERO:
@@ -357,7 +357,8 @@ int pcm_key_decode(struct pcache *pc, const struct pcd_key *k,
 	case PCD_KEY_EMPTY:
 		DMERR("corrupt log: EMPTY key %llu+%u on media", k->off, k->len);
 		return -EIO;
-	case PCD_KEY_SHAPE:
+	case PCD_KEY_ALIGN:
+	case PCD_KEY_CROSS:
 		DMERR("corrupt log: misaligned or region-crossing key %llu+%u",
 		      k->off, k->len);
 		return -EIO;
@@ -389,6 +390,8 @@ static int pcm_replay_key(struct pcache *pc, const struct pcd_key *k,
 	ret = pcm_key_decode(pc, k, &ext, true);
 	if (ret || pcm_key_stale(pc, &ext))
 		return ret;
+	/* a key ahead of its segment (C48) is served until the next reclaim */
+	ext.gen = pcd_key_live_gen(ext.gen, pc->segs[ext.seg].gen);
 	pcm_seg_mark_used(pc, ext.seg);
 	pcm_index_insert(pc, &ext, pool);
 	atomic_inc(&pc->segs[ext.seg].refs);
@@ -397,7 +400,8 @@ static int pcm_replay_key(struct pcache *pc, const struct pcd_key *k,
 
 static int pcm_replay_enter(struct pcache *pc, u32 seg)
 {
-	if (test_and_set_bit(seg, pc->keyseg_map)) {
+	if (pcd_log_enter(test_and_set_bit(seg, pc->keyseg_map),
+			  PCD_STRICT_OURS) != PCD_LOG_OK) {
 		DMERR("corrupt log: key segment %u visited twice", seg);
 		return -EIO;
 	}
@@ -405,24 +409,38 @@ static int pcm_replay_enter(struct pcache *pc, u32 seg)
 	return 0;
 }
 
-static int pcm_replay_check(struct pcache *pc, bool seen_dirty)
+/* A live key into a segment the walk entered (C49); the first such id. */
+static bool pcm_keys_in_log(struct pcache *pc, u32 *seg)
 {
 	u32 i;
 
-	if (!seen_dirty) {
+	for (i = 0; i < pc->n_segs; i++) {
+		if (atomic_read(&pc->segs[i].refs) &&
+		    test_bit(i, pc->keyseg_map)) {
+			*seg = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int pcm_replay_check(struct pcache *pc, bool seen_dirty)
+{
+	u32 seg = 0;
+
+	switch (pcd_replay_judge(seen_dirty, pcm_keys_in_log(pc, &seg),
+				 PCD_STRICT_OURS)) {
+	case PCD_LOG_OK:
+		return 0;
+	case PCD_LOG_DIRTY_OFF:
 		DMERR("corrupt log: dirty_tail %u:%u is not on the log from key_tail %u:%u",
 		      pc->dirty_tail.seg, pc->dirty_tail.off,
 		      pc->key_tail.seg, pc->key_tail.off);
 		return -EIO;
+	default:
+		DMERR("corrupt log: keys point into key segment %u", seg);
+		return -EIO;
 	}
-	for (i = 0; i < pc->n_segs; i++) {
-		if (atomic_read(&pc->segs[i].refs) &&
-		    test_bit(i, pc->keyseg_map)) {
-			DMERR("corrupt log: keys point into key segment %u", i);
-			return -EIO;
-		}
-	}
-	return 0;
 }
 
 static int pcm_replay_walk(struct pcache *pc, struct pcd_kset *buf,

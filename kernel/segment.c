@@ -102,11 +102,6 @@ static int pcm_seg_load_one(struct pcache *pc, u32 i, u32 phys)
 	struct pcd_seg_gen g;
 	int ret;
 
-	if (phys >= pc->seg_num) {
-		DMERR("chain segment %u: physical id %u >= seg_num %u",
-		      i, phys, pc->seg_num);
-		return -EIO;
-	}
 	s->phys = phys;
 	ret = pcm_meta_read(pc, pcm_seg_info_off(pc, i), PCD_SEG_INFO_STRIDE,
 			    sizeof(s->info), &s->info, &s->info_slot);
@@ -123,29 +118,43 @@ static int pcm_seg_load_one(struct pcache *pc, u32 i, u32 phys)
 	return 0;
 }
 
+/* The physical id of chain segment @i (pcd_chain_link(), FORMAT.md 7). */
+static int pcm_seg_link(struct pcache *pc, u32 i, u32 *phys)
+{
+	const struct pcd_seg_info *prev = i ? &pc->segs[i - 1].info : NULL;
+
+	switch (pcd_chain_link(i, pc->info.seg_id, prev ? prev->flags : 0,
+			       prev ? prev->next_seg : 0, pc->seg_num, phys)) {
+	case PCD_LINK_OK:
+		return 0;
+	case PCD_LINK_NO_NEXT:
+		DMERR("chain ends early at segment %u", i - 1);
+		return -EFAULT;
+	default:
+		DMERR("chain segment %u: physical id %u >= seg_num %u",
+		      i, *phys, pc->seg_num);
+		return -EIO;
+	}
+}
+
 /* Existing cache: follow the chain, refusing duplicates (check C23). */
 int pcm_segs_load(struct pcache *pc)
 {
 	unsigned long *seen;
-	u32 i, phys = pc->info.seg_id;
+	u32 i, phys = 0;
 	int ret = 0;
 
 	seen = bitmap_zalloc(pc->seg_num, GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
 	for (i = 0; i < pc->n_segs; i++) {
-		if (i > 0) {
-			if (!(pc->segs[i - 1].info.flags & PCD_SEGI_F_HAS_NEXT)) {
-				DMERR("chain ends early at segment %u", i - 1);
-				ret = -EFAULT;
-				break;
-			}
-			phys = pc->segs[i - 1].info.next_seg;
-		}
-		ret = pcm_seg_load_one(pc, i, phys);
+		ret = pcm_seg_link(pc, i, &phys);
+		if (!ret)
+			ret = pcm_seg_load_one(pc, i, phys);
 		if (ret)
 			break;
-		if (test_and_set_bit(phys, seen)) {
+		if (pcd_chain_revisit(test_and_set_bit(phys, seen),
+				      PCD_STRICT_OURS) != PCD_LINK_OK) {
 			DMERR("corrupt chain: physical segment %u appears twice",
 			      phys);
 			ret = -EIO;

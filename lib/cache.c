@@ -38,7 +38,7 @@ static int open_sb(struct pc_cache *c, struct pc_err *err)
 	const char *path = pc_dev_path(c->dev);
 	int ret;
 
-	if (c->dev_size < PCD_DEV_SIZE_MIN) {
+	if (!pcd_dev_size_ok(c->dev_size)) {
 		pc_err_set(err, -ENOSPC, "%s: device size %llu bytes is below "
 			   "the minimum of %llu bytes", path,
 			   (unsigned long long)c->dev_size, PCD_DEV_SIZE_MIN);
@@ -151,30 +151,29 @@ static int load_seg(struct pc_cache *c, struct pc_seg *s, uint32_t idx,
 static int open_chain(struct pc_cache *c, struct pc_err *err)
 {
 	const char *path = pc_dev_path(c->dev);
-	uint32_t phys = c->info.seg_id;
 	int ret;
 
 	c->segs = calloc(c->info.n_segs, sizeof(*c->segs));
 	if (!c->segs)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < c->info.n_segs; i++) {
+		const struct pc_seg *prev = i ? &c->segs[i - 1] : NULL;
 		struct pc_seg *s = &c->segs[i];
+		uint32_t phys = 0;
 
-		if (i > 0) {
-			struct pc_seg *prev = &c->segs[i - 1];
-
-			if (!(prev->flags & PCD_SEGI_F_HAS_NEXT)) {
-				pc_err_set(err, -EFAULT, "%s: segment %u (cache "
-					   "segment %u): segment_info slot %d "
-					   "has no next segment, but the chain "
-					   "needs %u segments", path,
-					   prev->phys, i - 1, prev->info.chosen,
-					   c->info.n_segs);
-				return -EFAULT;
-			}
-			phys = prev->next;
-		}
-		if (phys >= c->sb.seg_num) {
+		switch (pcd_chain_link(i, c->info.seg_id, prev ? prev->flags : 0,
+				       prev ? prev->next : 0, c->sb.seg_num,
+				       &phys)) {
+		case PCD_LINK_OK:
+			break;
+		case PCD_LINK_NO_NEXT:
+			pc_err_set(err, -EFAULT, "%s: segment %u (cache "
+				   "segment %u): segment_info slot %d has no "
+				   "next segment, but the chain needs %u "
+				   "segments", path, prev->phys, i - 1,
+				   prev->info.chosen, c->info.n_segs);
+			return -EFAULT;
+		default:
 			pc_err_set(err, -EIO, "%s: %s: segment id %u out of "
 				   "range (seg_num %u)", path,
 				   i ? "segment_info next_seg" :

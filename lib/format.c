@@ -19,7 +19,7 @@ int pc_format_plan(uint64_t size, const struct pc_format_opts *o,
 
 	memset(l, 0, sizeof(*l));
 	l->dev_size = size;
-	if (size < PCD_DEV_SIZE_MIN) {
+	if (!pcd_dev_size_ok(size)) {
 		pc_err_set(err, -ENOSPC, "device size %llu bytes is below the "
 			   "minimum of %llu bytes (512 MiB)",
 			   (unsigned long long)size, PCD_DEV_SIZE_MIN);

@@ -294,6 +294,7 @@ case_check() {
 @test "C34 PC-DLOG-WALK" { case_check dlog-walk PC-DLOG-WALK 4 4; }
 @test "C35 PC-LOG-NEXT" { case_check log-next PC-LOG-NEXT 4 4; }
 @test "C35 PC-LOG-LOOP" { case_check log-loop PC-LOG-LOOP 4 4; }
+@test "C35 PC-LOG-REENTER" { case_check log-reenter PC-LOG-REENTER 4 4; }
 @test "C36 PC-KEY-LEN-ZERO" { case_check key-len0 PC-KEY-LEN-ZERO 4 4; }
 @test "C36 PC-KEY-BACKING" { case_check key-backing PC-KEY-BACKING 4 4; }
 @test "C36 PC-KEY-SEG-ID" { case_check key-seg-id PC-KEY-SEG-ID 4 4; }
@@ -302,6 +303,9 @@ case_check() {
 @test "C37 PC-DTAIL-OFF-LOG behind key_tail (repaired)" { case_check dtail-behind PC-DTAIL-OFF-LOG 4 1; }
 @test "C38 PC-LOG-NOFIT (repaired)" { case_check log-nofit PC-LOG-NOFIT 0 1; }
 @test "C38 PC-LOG-OVERRUN (repaired)" { case_check log-overrun PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN past key_tail, over an earlier kset's bytes (repaired)" { case_check log-overrun-mid PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN with 16 bytes left, over an earlier kset's header (repaired)" { case_check log-hdr-overrun-mid PC-LOG-OVERRUN 4 1; }
+@test "C38 PC-LOG-OVERRUN with 0 bytes left: nothing to zero, not repaired" { case_check log-end-exact PC-LOG-OVERRUN 4 4; }
 @test "C39 PC-LOG-TORN (repaired)" { case_check log-torn PC-LOG-TORN 0 1; }
 @test "C39 PC-LOG-TRUNCATED" { case_check log-truncated PC-LOG-TRUNCATED 4 4; }
 @test "C40 PC-KSET-EMPTY" { case_check kset-empty PC-KSET-EMPTY 0 0; }
@@ -317,6 +321,57 @@ case_check() {
 @test "C49 PC-KEY-IN-KEY-SEG" { case_check key-in-key-seg PC-KEY-IN-KEY-SEG 4 4; }
 @test "C50 PC-KEY-OVERLAP" { case_check key-overlap PC-KEY-OVERLAP 4 4; }
 @test "C51 PC-KEY-RESERVED" { case_check key-reserved PC-KEY-RESERVED 0 0; }
+
+# accepts IMAGE MODULE: kernel_accepts of --module=MODULE (-n; a subshell:
+# the exit status is not kept)
+accepts() {
+	fsck_json "$W/m.json" -n --backing-size $BACK --module="$2" "$W/$1.img"
+	jq -r .summary.kernel_accepts "$W/m.json"
+}
+
+@test "--module=ours: our module's own refusals; upstream's verdict by default" {
+	for c in chain-dup key-empty key-align key-subtree key-in-key-seg \
+		 dtail-off log-reenter; do
+		"$MK" "$W/$c.img" "$c"
+		fsck_json "$W/m0.json" -n --backing-size $BACK "$W/$c.img"
+		[ "$(jq -r .summary.kernel_accepts "$W/m0.json")" = true ] ||
+			{ echo "$c: default"; return 1; }
+		[ "$(accepts "$c" upstream)" = true ] || { echo "$c: upstream"; return 1; }
+		[ "$(accepts "$c" ours)" = false ] || { echo "$c: ours"; return 1; }
+		jq -r .summary.verdict "$W/m.json" | grep -qx "the kernel would refuse this cache"
+		# the same findings and exit status either way
+		fsck_json "$W/m1.json" -n --backing-size $BACK --module=ours "$W/$c.img"
+		[ "$rc" -eq 4 ]
+		[ "$(jq -c .findings "$W/m0.json")" = "$(jq -c .findings "$W/m1.json")" ]
+	done
+	"$MK" "$W/clean.img" clean
+	fsck_json "$W/c0.json" -n --backing-size $BACK "$W/clean.img"
+	fsck_json "$W/c1.json" -n --backing-size $BACK --module=ours "$W/clean.img"
+	[ "$rc" -eq 0 ]
+	cmp "$W/c0.json" "$W/c1.json"
+	"$MK" "$W/log-loop.img" log-loop
+	[ "$(accepts log-loop upstream)" = false ]
+	[ "$(accepts log-loop ours)" = false ]
+	# E1: upstream refuses, ours ends the log at the kset that does not fit
+	for c in log-overrun log-overrun-mid log-hdr-overrun-mid log-end-exact; do
+		"$MK" "$W/$c.img" "$c"
+		[ "$(accepts "$c" upstream)" = false ] || { echo "$c: upstream"; return 1; }
+		[ "$(accepts "$c" ours)" = true ] || { echo "$c: ours"; return 1; }
+	done
+}
+
+@test "--module=ours: a refusal repaired is no refusal" {
+	"$MK" "$W/db.img" dtail-behind
+	fsck_json "$W/db.json" -y --backing-size $BACK --module=ours "$W/db.img"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r .summary.kernel_accepts "$W/db.json")" = true ]
+}
+
+@test "--module: anything but upstream or ours is a usage error" {
+	run "$FSCK" -n --module=mine "$W/kfresh.pmem"
+	[ "$status" -eq 16 ]
+	[[ "$output" == *"--module: 'mine' is neither upstream nor ours"* ]]
+}
 
 @test "C37 dirty_tail off the log: repair refused, affected ranges listed" {
 	"$MK" "$W/d.img" dtail-off

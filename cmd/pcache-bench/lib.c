@@ -60,10 +60,10 @@ static int lib_handle(int rc, struct lb_opts *o)
 	int bad = 0;
 
 	switch (rc) {
-	case L_SIZE: bad = parse_size(larg, &o->size) || o->size < PCD_DEV_SIZE_MIN;
+	case L_SIZE: bad = parse_size(larg, &o->size) || !pcd_dev_size_ok(o->size);
 		what = "--size"; break;
 	case L_FSIZE: bad = parse_size(larg, &o->format_size) ||
-		(o->format_size && (o->format_size < PCD_DEV_SIZE_MIN ||
+		(o->format_size && (!pcd_dev_size_ok(o->format_size) ||
 				    o->format_size > LB_MAX_DEV_SIZE));
 		what = "--format-size"; break;
 	case L_CRC: bad = parse_size(larg, &o->crc_size) || o->crc_size < 65536;

@@ -24,6 +24,7 @@ static struct {
 	char *backing;
 	char *data_crc;
 	char *progress_fd;
+	char *module;
 	int data_crc_val;		/* parsed --data-crc, -1 without */
 	uint64_t backing_size_val;	/* parsed --backing-size, 0 without */
 } opt;
@@ -71,6 +72,9 @@ static struct poptOption options[] = {
 	{ "data-crc", 0, POPT_ARG_STRING, &opt.data_crc, 0,
 	  "the data_crc option of the table line that will be used",
 	  "true|false" },
+	{ "module", 0, POPT_ARG_STRING, &opt.module, 0,
+	  "whose verdict to give: upstream's kernel module (the default) or "
+	  "ours (stricter)", "upstream|ours" },
 	{ "list-findings", 0, POPT_ARG_NONE, &opt.list, 0,
 	  "print the table of finding codes and exit", NULL },
 	CLI_OPT_VERSION,
@@ -85,6 +89,16 @@ static int parse_bool(const char *s)
 	if (!strcmp(s, "false"))
 		return 0;
 	cli_usage("--data-crc: '%s' is neither true nor false", s);
+}
+
+/* --module: the strictness word of that module (pcache_rules.h). */
+static unsigned int parse_module(const char *s)
+{
+	if (!s || !strcmp(s, "upstream"))
+		return 0;
+	if (!strcmp(s, "ours"))
+		return PCD_STRICT_OURS;
+	cli_usage("--module: '%s' is neither upstream nor ours", s);
 }
 
 static void progress(void *ctx, const char *phase, uint64_t done,
@@ -159,6 +173,7 @@ static struct pc_check_opts make_opts(void)
 	};
 
 	o.data_crc = opt.data_crc_val;
+	o.strict = parse_module(opt.module);
 	o.backing_size = opt.backing_size_val;
 	return o;
 }
@@ -184,6 +199,7 @@ static char *parse_args(int argc, const char **argv)
 	cli_args(pc, &dev, 1, "DEVICE");
 	/* every value is checked before anything is allocated */
 	opt.data_crc_val = opt.data_crc ? parse_bool(opt.data_crc) : -1;
+	parse_module(opt.module);
 	if (opt.backing_size)
 		opt.backing_size_val = cli_size_arg("--backing-size",
 						    opt.backing_size);

@@ -119,7 +119,8 @@ enum pc_fix {
 	X(FIX_LOG_END, "-", INFO, NEVER)				\
 	X(FIX_DIRTY_TAIL, "-", INFO, NEVER)				\
 	X(FIX_GEN, "-", INFO, NEVER)					\
-	X(FIX_REFUSED, "-", INFO, NEVER)
+	X(FIX_REFUSED, "-", INFO, NEVER)				\
+	X(LOG_REENTER, "C35", LOSS, NEVER)
 
 enum pc_code {
 #define PC_X_ENUM(name, c, sev, fix) PCK_##name,
@@ -161,6 +162,11 @@ struct pc_finding {
 	bool repaired;		/* a FIX_* finding follows for it */
 	bool refused;		/* repair refused (would lose dirty data) */
 	bool no_fix;		/* this instance cannot be repaired */
+	/* PCD_* strictness flags (pcache_rules.h) under which a module
+	 * refuses the cache for this finding, whatever its severity */
+	unsigned int reject_if;
+	/* ... and under which one takes it although the finding is a REJECT */
+	unsigned int accept_if;
 	char msg[400];
 	struct pc_range ranges[PC_RANGES_MAX];	/* affected backing ranges */
 	unsigned int n_ranges;
@@ -183,6 +189,11 @@ struct pc_check_opts {
 	 */
 	struct pc_dev *backing;
 	enum pc_repair_mode repair;
+	/*
+	 * The module whose verdict pc_check_kernel_accepts() gives: 0 for
+	 * upstream's, PCD_STRICT_OURS for ours (stricter, kernel/DESIGN.md).
+	 */
+	unsigned int strict;
 	/* phase name, done, total; may be NULL */
 	void (*progress)(void *ctx, const char *phase, uint64_t done,
 			 uint64_t total);
@@ -257,8 +268,11 @@ uint64_t pc_check_count(const struct pc_check *ck, enum pc_code code);
 /* Repairs made; errors (severity >= INCONSISTENT) left unrepaired. */
 unsigned int pc_check_repairs(const struct pc_check *ck);
 unsigned int pc_check_unrepaired(const struct pc_check *ck);
-/* True when the kernel would accept the cache as it is now. */
+/* True when the kernel would accept the cache as it is now: the module
+ * of the options' strict word. */
 bool pc_check_kernel_accepts(const struct pc_check *ck);
+/* The same for the module of @strict (0: upstream's, PCD_STRICT_OURS). */
+bool pc_check_accepts(const struct pc_check *ck, unsigned int strict);
 
 /*
  * 1 when @dev has no valid superblock but the metadata of a cache lies

@@ -272,14 +272,18 @@ int pc_ck_chain(struct pc_check *ck)
 				  (long long)phys, i, seg_num);
 			goto out;
 		}
-		if (seen[phys / 8] & (1 << (phys % 8))) {
-			if (!dup)
-				pc_ck_add(ck, PCK_CHAIN_DUP, "segment_info", -1,
-					  i, (int64_t)pcd_seg_offset((uint32_t)phys),
-					  "the chain visits physical segment "
-					  "%lld again as cache segment %u: two "
-					  "cache segment ids alias one segment",
-					  (long long)phys, i);
+		if (seen[phys / 8] & (1 << (phys % 8)) && !dup) {
+			long idx = pc_ck_add(ck, PCK_CHAIN_DUP, "segment_info",
+					     -1, i,
+					     (int64_t)pcd_seg_offset((uint32_t)phys),
+					     "the chain visits physical segment "
+					     "%lld again as cache segment %u: "
+					     "two cache segment ids alias one "
+					     "segment", (long long)phys, i);
+
+			if (pcd_chain_revisit(1, PCD_CHAIN_DISTINCT) !=
+			    PCD_LINK_OK)
+				pc_ck_strict(ck, idx, PCD_CHAIN_DISTINCT);
 			dup = true;
 		}
 		seen[phys / 8] |= 1 << (phys % 8);

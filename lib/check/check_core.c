@@ -322,13 +322,39 @@ unsigned int pc_check_unrepaired(const struct pc_check *ck)
 	return n;
 }
 
+bool pc_check_accepts(const struct pc_check *ck, unsigned int strict)
+{
+	for (size_t i = 0; i < ck->n_f; i++) {
+		const struct pc_finding *f = &ck->f[i];
+
+		if (f->repaired)
+			continue;
+		if ((pc_problem(f->code).sev == PC_SEV_REJECT &&
+		     !(f->accept_if & strict)) || (f->reject_if & strict))
+			return false;
+	}
+	return true;
+}
+
 bool pc_check_kernel_accepts(const struct pc_check *ck)
 {
-	for (size_t i = 0; i < ck->n_f; i++)
-		if (pc_problem(ck->f[i].code).sev == PC_SEV_REJECT &&
-		    !ck->f[i].repaired)
-			return false;
-	return true;
+	return pc_check_accepts(ck, ck->o.strict);
+}
+
+void pc_ck_strict(struct pc_check *ck, long idx, unsigned int flags)
+{
+	struct pc_finding *f = pc_ck_get(ck, idx);
+
+	if (f)
+		f->reject_if |= flags;
+}
+
+void pc_ck_lenient(struct pc_check *ck, long idx, unsigned int flags)
+{
+	struct pc_finding *f = pc_ck_get(ck, idx);
+
+	if (f)
+		f->accept_if |= flags;
 }
 
 int pc_check_exit_code(const struct pc_check *ck, int run_ret)

@@ -67,6 +67,11 @@ long pc_ck_add(struct pc_check *ck, enum pc_code code, const char *structure,
 	       int slot, int64_t cache_seg, int64_t dev_off,
 	       const char *fmt, ...);
 struct pc_finding *pc_ck_get(struct pc_check *ck, long idx);
+/* Finding @idx makes a module refuse the cache under the PCD_* @flags
+ * (the shared rule said so when judged with them). */
+void pc_ck_strict(struct pc_check *ck, long idx, unsigned int flags);
+/* A REJECT finding @idx that a module takes under the PCD_* @flags. */
+void pc_ck_lenient(struct pc_check *ck, long idx, unsigned int flags);
 /* Plan a repair for finding @idx if the mode allows it. */
 bool pc_ck_plan(struct pc_check *ck, long idx, const struct pc_repair *rp);
 bool pc_ck_cancelled(struct pc_check *ck);

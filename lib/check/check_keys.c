@@ -52,23 +52,39 @@ static void key_data(struct kctx *x, const struct pcd_key *k)
 		     "0x%08x", x->where, crc, k->data_crc);
 }
 
-static void key_shape(struct kctx *x, const struct pcd_key *k)
+/*
+ * C41, C43, C44 (and the harmless C42, C45, C51). @ours: the key rule's
+ * verdict with our module's strictness; the finding it names is the one
+ * our module refuses the cache for.
+ */
+static void key_shape(struct kctx *x, const struct pcd_key *k,
+		      enum pcd_key_verdict ours)
 {
 	bool dcrc = pc_cache_data_crc(&x->ck->c);
+	long idx;
 
-	if (k->flags & PCD_KEY_F_EMPTY)
-		KADD(x, PCK_KEY_EMPTY, "%s: flags 0x%x include EMPTY; replaying "
-		     "it can crash the kernel", x->where, k->flags);
+	if (k->flags & PCD_KEY_F_EMPTY) {
+		idx = KADD(x, PCK_KEY_EMPTY, "%s: flags 0x%x include EMPTY; "
+			   "replaying it can crash the kernel", x->where,
+			   k->flags);
+		if (ours == PCD_KEY_EMPTY)
+			pc_ck_strict(x->ck, idx, PCD_KEY_STRICT);
+	}
 	if (k->flags & PCD_KEY_F_UNKNOWN)
 		KADD(x, PCK_KEY_FLAGS, "%s: unknown flag bits 0x%x", x->where,
 		     k->flags & PCD_KEY_F_UNKNOWN);
-	if (k->off % PCD_SECTOR_SIZE || k->len % PCD_SECTOR_SIZE)
-		KADD(x, PCK_KEY_ALIGN, "%s: offset or length not a multiple "
-		     "of 512", x->where);
-	if (k->len > PCD_KEY_LEN_MAX || (k->len && pcd_subtree(k->off) !=
-	    pcd_subtree(k->off + k->len - 1)))
-		KADD(x, PCK_KEY_SUBTREE, "%s: longer than 4 MiB or crosses a "
-		     "4 MiB boundary", x->where);
+	if (!pcd_key_aligned(k->off, k->len)) {
+		idx = KADD(x, PCK_KEY_ALIGN, "%s: offset or length not a "
+			   "multiple of 512", x->where);
+		if (ours == PCD_KEY_ALIGN)
+			pc_ck_strict(x->ck, idx, PCD_KEY_STRICT);
+	}
+	if (pcd_key_crosses(k->off, k->len)) {
+		idx = KADD(x, PCK_KEY_SUBTREE, "%s: longer than 4 MiB or "
+			   "crosses a 4 MiB boundary", x->where);
+		if (ours == PCD_KEY_CROSS)
+			pc_ck_strict(x->ck, idx, PCD_KEY_STRICT);
+	}
 	if (k->cache_seg_off % PCD_SECTOR_SIZE)
 		KADD(x, PCK_KEY_SEG_OFF_ALIGN, "%s: cache_seg_off %u not a "
 		     "multiple of 512", x->where, k->cache_seg_off);
@@ -102,7 +118,10 @@ static int one_key(struct kctx *x, bool after, bool at_tail)
 		     ck->c.info.n_segs, k->cache_seg_off);
 	else if (ck->o.verify_data && pc_cache_data_crc(&ck->c))
 		key_data(x, k);
-	key_shape(x, k);
+	key_shape(x, k, pcd_key_judge(k->off, k->len, k->cache_seg_id,
+				      k->cache_seg_off, k->flags,
+				      ck->o.backing_size, ck->c.info.n_segs,
+				      PCD_STRICT_OURS));
 	/* pc_key_check() stops at the first failed bound: a key beyond the
 	 * backing device may also name a segment that does not exist */
 	if (k->cache_seg_id >= ck->c.info.n_segs ||
@@ -173,7 +192,7 @@ static void gen_finding(struct pc_check *ck, uint32_t s, const struct seg_gens *
 			  "needs more", seg->phys, s);
 		return;
 	}
-	if (!g->n || g->hi <= seg->gen)
+	if (!g->n || !pcd_key_gen_ahead(g->hi, seg->gen))
 		return;
 	idx = pc_ck_add(ck, none ? PCK_GEN_NONE_USED : PCK_KEY_GEN_AHEAD,
 			"generation", seg->gen_slots.chosen, s, (int64_t)off,
@@ -243,14 +262,20 @@ static int placement(struct pc_check *ck, const uint8_t *keyseg)
 		if (rk->stale || !rk->k.len)
 			continue;
 		idx[n++] = i;
-		if (keyseg[rk->k.cache_seg_id])
-			pc_ck_add(ck, PCK_KEY_IN_KEY_SEG, "key", -1,
-				  rk->k.cache_seg_id, -1, "a live key of kset "
-				  "%u:%u (off %llu len %u) points into cache "
-				  "segment %u, which holds part of the log",
-				  rk->kset.seg, rk->kset.off,
-				  (unsigned long long)rk->k.off, rk->k.len,
-				  rk->k.cache_seg_id);
+		if (keyseg[rk->k.cache_seg_id]) {
+			long f = pc_ck_add(ck, PCK_KEY_IN_KEY_SEG, "key", -1,
+					   rk->k.cache_seg_id, -1, "a live key "
+					   "of kset %u:%u (off %llu len %u) "
+					   "points into cache segment %u, which "
+					   "holds part of the log",
+					   rk->kset.seg, rk->kset.off,
+					   (unsigned long long)rk->k.off,
+					   rk->k.len, rk->k.cache_seg_id);
+
+			if (pcd_replay_judge(1, 1, PCD_LOG_KEYS_OFF_LOG) !=
+			    PCD_LOG_OK)
+				pc_ck_strict(ck, f, PCD_LOG_KEYS_OFF_LOG);
+		}
 	}
 	sort_keys = ck->r.keys;
 	qsort(idx, n, sizeof(*idx), by_place);

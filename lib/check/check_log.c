@@ -109,6 +109,17 @@ static bool nofit(const struct pc_kset_view *v, uint32_t remain)
 	       pcd_kset_size(v->key_num) > remain;
 }
 
+/* Judged from its own bytes (PCD_KSET_OWN), the kset ends the log. */
+static bool own_bytes_end(const struct pc_kset_view *v)
+{
+	struct pcd_kset_hdr h = { .crc = v->crc, .key_num = v->key_num,
+				  .magic = PCD_KSET_MAGIC, .flags = v->flags };
+
+	return pcd_kset_judge_hdr(&h, v->pos.off,
+				  pcd_kset_model_of(PCD_KSET_OWN)) !=
+	       PCD_KSET_NEED_CRC;
+}
+
 static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 		    const struct pc_kset_view *v)
 {
@@ -151,10 +162,16 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 				"fit in the %u bytes left in its segment (%s)",
 				v->pos.seg, v->pos.off, remain,
 				pc_walk_end_name(lw->w.end));
+		if (lw->w.end == PC_ERR_TOO_BIG && own_bytes_end(v))
+			pc_ck_lenient(ck, idx, PCD_KSET_OWN);
 		rp.dev_off = (uint64_t)off;
 		rp.value = remain < PCD_KSET_HDR_SIZE ? remain :
 							PCD_KSET_HDR_SIZE;
-		if (off >= 0 && !trunc)
+		/* at the data area's end there is nothing to zero: upstream
+		 * judges the kset before again (E1) */
+		if (!rp.value && pc_ck_get(ck, idx))
+			pc_ck_get(ck, idx)->no_fix = true;
+		else if (off >= 0 && !trunc)
 			pc_ck_plan(ck, idx, &rp);
 		return;
 	case PC_END_READ:
@@ -241,12 +258,31 @@ static void stale_step(struct pc_check *ck, struct stale_probe *sp,
 	}
 }
 
+/*
+ * A LAST kset leads back to offset 0 of key_tail's segment: upstream's
+ * replay reads on over the ksets before key_tail (and loses those after
+ * the LAST kset); ours refuses a key segment entered twice.
+ */
+static void reenter(struct pc_check *ck, const struct pc_kset_view *v)
+{
+	long idx = pc_ck_add(ck, PCK_LOG_REENTER, "kset", -1, v->pos.seg,
+			     pos_dev(ck, v->pos), "the LAST kset at %u:%u "
+			     "leads back to cache segment %u, where the log "
+			     "starts at key_tail %u:%u; the ksets after it "
+			     "are lost", v->pos.seg,
+			     v->pos.off, v->key_num, ck->c.key_tail.seg,
+			     ck->c.key_tail.off);
+
+	if (pcd_log_enter(1, PCD_LOG_ONCE) != PCD_LOG_OK)
+		pc_ck_strict(ck, idx, PCD_LOG_ONCE);
+}
+
 static int walk_keys(struct pc_check *ck, bool *dirty_seen)
 {
 	struct stale_probe sp = { 0 };
 	struct pc_kset_view v;
 	struct pc_lwalk lw;
-	bool after = false, first = true;
+	bool after = false, first = true, second;
 	int ret;
 
 	for (int t = 0; t < 2; t++)
@@ -263,11 +299,14 @@ static int walk_keys(struct pc_check *ck, bool *dirty_seen)
 			after = *dirty_seen = true;
 		stale_step(ck, &sp, lw.w.pos, first);
 		first = false;
+		second = lw.second;
 		kind = pc_lw_next(&lw, &v);
 		if (kind == PC_KSET_END || kind == PC_KSET_ERROR)
 			break;
 		kset_flags(ck, &v);
 		if (kind == PC_KSET_LAST) {
+			if (lw.second && !second)
+				reenter(ck, &v);
 			ck->u.last_ksets++;
 			ret = push_key_seg(ck, v.key_num);
 			continue;
@@ -352,6 +391,8 @@ static int dirty_off_log(struct pc_check *ck)
 			reaches ? "; it lies behind key_tail" :
 				  "; dirty keys on the log may never be "
 				  "written back");
+	if (pcd_replay_judge(0, 0, PCD_LOG_DIRTY_ON_WALK) != PCD_LOG_OK)
+		pc_ck_strict(ck, idx, PCD_LOG_DIRTY_ON_WALK);
 	f = pc_ck_get(ck, idx);
 	if (reaches) {
 		pc_ck_plan(ck, idx, &rp);

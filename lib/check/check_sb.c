@@ -92,7 +92,7 @@ int pc_ck_sb(struct pc_check *ck)
 	int ret;
 
 	ck->u.dev_size = size;
-	if (size < PCD_DEV_SIZE_MIN)
+	if (!pcd_dev_size_ok(size))
 		pc_ck_add(ck, PCK_DEV_SMALL, "device", -1, -1, -1, "the device "
 			  "is %llu bytes; the kernel needs at least %llu",
 			  (unsigned long long)size, PCD_DEV_SIZE_MIN);

@@ -42,7 +42,7 @@ int pc_ck_sb_rebuild(struct pc_check *ck, struct pc_sb *sb, char *why,
 	struct pcd_superblock raw;
 	bool swap;
 
-	if (ck->c.dev_size < PCD_DEV_SIZE_MIN || !fit) {
+	if (!pcd_dev_size_ok(ck->c.dev_size) || !fit) {
 		snprintf(why, len, "the device is too small for a cache");
 		return -1;
 	}

@@ -17,6 +17,28 @@
 /* CRC32C seeded with PCD_CRC_SEED over @len bytes (no inversion). */
 typedef __u32 (*pcd_crc_fn)(const void *buf, __u32 len);
 
+/*
+ * Where our target is deliberately stricter than upstream's, each rule
+ * concerned takes a @strict word: 0 judges as upstream's module, a flag
+ * below adds one of our refusals. PCD_STRICT_OURS is our target's word, so
+ * a reader can ask either question of the same rule.
+ */
+#define PCD_KEY_STRICT		0x1U	/* pcd_key_judge(): C41, C43, C44 */
+#define PCD_CHAIN_DISTINCT	0x2U	/* pcd_chain_revisit(): C23 */
+#define PCD_LOG_ONCE		0x4U	/* pcd_log_enter(): a key segment twice */
+#define PCD_LOG_DIRTY_ON_WALK	0x8U	/* pcd_replay_judge(): C37 */
+#define PCD_LOG_KEYS_OFF_LOG	0x10U	/* pcd_replay_judge(): C49 */
+#define PCD_KSET_OWN		0x20U	/* pcd_kset_model_of(): E1 */
+#define PCD_STRICT_OURS		0x3fU
+
+/* ---- The cache device (3.4, 8.1) ------------------------------------- */
+
+/* 8.1 step 1: below 512 MiB the kernel refuses (-ENOSPC) before reading. */
+static inline int pcd_dev_size_ok(__u64 dev_size)
+{
+	return dev_size >= PCD_DEV_SIZE_MIN;
+}
+
 /* ---- Superblock (8.2, H1) --------------------------------------------- */
 
 enum pcd_sb_verdict {
@@ -67,6 +89,46 @@ static inline int pcd_info_n_segs_ok(__u32 n_segs, __u32 seg_num)
 static inline int pcd_pos_ok(__u32 seg, __u32 off, __u32 n_segs)
 {
 	return seg < n_segs && off < PCD_SEG_DATA_SIZE;
+}
+
+/* ---- The segment chain (7, H3) ---------------------------------------- */
+
+enum pcd_link_verdict {
+	PCD_LINK_OK,
+	PCD_LINK_NO_NEXT,	/* REJECT -EFAULT: the chain ends early (C22) */
+	PCD_LINK_RANGE,		/* REJECT -EIO: id >= seg_num (H3, C20) */
+	/* PCD_CHAIN_DISTINCT only */
+	PCD_LINK_TWICE = 16,	/* REJECT -EIO: a physical id again (C23) */
+};
+
+/*
+ * The physical id of cache segment @i into *@phys: cache_info's @seg_id
+ * for the first, else the link in the chosen segment_info of cache segment
+ * i - 1 (@prev_flags, @prev_next), which must have HAS_NEXT. The last
+ * segment's link is never looked at.
+ */
+static inline enum pcd_link_verdict
+pcd_chain_link(__u32 i, __u32 seg_id, __u32 prev_flags, __u32 prev_next,
+	       __u32 seg_num, __u32 *phys)
+{
+	if (i > 0 && !(prev_flags & PCD_SEGI_F_HAS_NEXT))
+		return PCD_LINK_NO_NEXT;
+	*phys = i > 0 ? prev_next : seg_id;
+	if (*phys >= seg_num)
+		return PCD_LINK_RANGE;
+	return PCD_LINK_OK;
+}
+
+/*
+ * A physical id the chain already holds (@seen): upstream takes it, and
+ * two cache segment ids alias one segment (17.16); PCD_CHAIN_DISTINCT
+ * refuses it once that segment's segment_info is read.
+ */
+static inline enum pcd_link_verdict pcd_chain_revisit(int seen,
+						      unsigned int strict)
+{
+	return seen && (strict & PCD_CHAIN_DISTINCT) ? PCD_LINK_TWICE :
+						       PCD_LINK_OK;
 }
 
 /* ---- The backing device (8.3.1) --------------------------------------- */
@@ -126,6 +188,11 @@ enum pcd_kset_model {
 	PCD_KSET_UPSTREAM,	/* the reused buffer, as upstream 7.2 */
 	PCD_KSET_OWN_BYTES,	/* own bytes only; no fit = end of log */
 };
+
+static inline enum pcd_kset_model pcd_kset_model_of(unsigned int strict)
+{
+	return strict & PCD_KSET_OWN ? PCD_KSET_OWN_BYTES : PCD_KSET_UPSTREAM;
+}
 
 /* The kset header fields, host order. */
 struct pcd_kset_hdr {
@@ -269,6 +336,45 @@ static inline int pcd_kset_room(__u32 off, __u32 size)
 	return pcd_kset_remain(off) >= size + PCD_KSET_HDR_SIZE;
 }
 
+/* ---- Replay's walk over the log (9.5) --------------------------------- */
+
+enum pcd_log_verdict {
+	PCD_LOG_OK,
+	/* our refusals, each under its flag */
+	PCD_LOG_REENTER = 16,	/* PCD_LOG_ONCE: a key segment entered twice */
+	PCD_LOG_DIRTY_OFF,	/* PCD_LOG_DIRTY_ON_WALK: C37 */
+	PCD_LOG_KEYS_IN_LOG,	/* PCD_LOG_KEYS_OFF_LOG: C49 */
+};
+
+/*
+ * Replay enters the segment of key_tail, then each segment a LAST kset
+ * names; @entered: that segment was entered before on this walk. Upstream
+ * reads on (into the older ksets before key_tail, and the ksets after the
+ * LAST kset are lost); PCD_LOG_ONCE refuses.
+ */
+static inline enum pcd_log_verdict pcd_log_enter(int entered,
+						 unsigned int strict)
+{
+	return entered && (strict & PCD_LOG_ONCE) ? PCD_LOG_REENTER :
+						    PCD_LOG_OK;
+}
+
+/*
+ * After a walk that ended at the end of the log: @dirty_on_walk, dirty_tail
+ * was one of the walk's positions (key_tail, after each kset, the end);
+ * @keys_in_log, a live key points into a segment the walk entered.
+ * Upstream checks neither (17.17, C49).
+ */
+static inline enum pcd_log_verdict
+pcd_replay_judge(int dirty_on_walk, int keys_in_log, unsigned int strict)
+{
+	if (!dirty_on_walk && (strict & PCD_LOG_DIRTY_ON_WALK))
+		return PCD_LOG_DIRTY_OFF;
+	if (keys_in_log && (strict & PCD_LOG_KEYS_OFF_LOG))
+		return PCD_LOG_KEYS_IN_LOG;
+	return PCD_LOG_OK;
+}
+
 /* ---- Keys (9.7, H6, H7) and staleness (9.5 step 5) -------------------- */
 
 enum pcd_key_verdict {
@@ -278,16 +384,27 @@ enum pcd_key_verdict {
 	PCD_KEY_SEG_RANGE,
 	PCD_KEY_SEG_OVERFLOW,
 	/* PCD_KEY_STRICT only (our target's own refusals, 18.3) */
-	PCD_KEY_EMPTY = 16,	/* EMPTY on media (17.13) */
-	PCD_KEY_SHAPE,		/* not 512-aligned, or crosses a 4 MiB region */
+	PCD_KEY_EMPTY = 16,	/* EMPTY on media (17.13, C41) */
+	PCD_KEY_ALIGN,		/* off or len not 512-aligned (C43) */
+	PCD_KEY_CROSS,		/* crosses a 4 MiB region (C44) */
 };
 
-/* Our target also refuses what upstream would crash on or misplace. */
-#define PCD_KEY_STRICT	0x1U
+/* C43: whole sectors. */
+static inline int pcd_key_aligned(__u64 off, __u32 len)
+{
+	return !((off | len) & (PCD_SECTOR_SIZE - 1));
+}
+
+/* C44: more than 4 MiB, or across a 4 MiB boundary (len 0 crosses none). */
+static inline int pcd_key_crosses(__u64 off, __u32 len)
+{
+	return len > PCD_KEY_LEN_MAX ||
+	       (len && pcd_subtree(off) != pcd_subtree(off + len - 1));
+}
 
 /* The decode checks in the kernel's order. @backing: bytes as the kernel
  * sees them (pcd_backing_bytes()); 0 skips that bound (a reader that does
- * not know the backing device). @strict: 0 as upstream, or PCD_KEY_STRICT. */
+ * not know the backing device). @strict: PCD_KEY_STRICT adds our refusals. */
 static inline enum pcd_key_verdict
 pcd_key_judge(__u64 off, __u32 len, __u32 seg_id, __u32 seg_off, __u32 flags,
 	      __u64 backing, __u32 n_segs, unsigned int strict)
@@ -304,9 +421,10 @@ pcd_key_judge(__u64 off, __u32 len, __u32 seg_id, __u32 seg_off, __u32 flags,
 		return PCD_KEY_OK;
 	if (flags & PCD_KEY_F_EMPTY)
 		return PCD_KEY_EMPTY;
-	if ((off | len) & (PCD_SECTOR_SIZE - 1) ||
-	    pcd_subtree(off) != pcd_subtree(off + len - 1))
-		return PCD_KEY_SHAPE;
+	if (!pcd_key_aligned(off, len))
+		return PCD_KEY_ALIGN;
+	if (pcd_key_crosses(off, len))
+		return PCD_KEY_CROSS;
 	return PCD_KEY_OK;
 }
 
@@ -314,6 +432,25 @@ pcd_key_judge(__u64 off, __u32 len, __u32 seg_id, __u32 seg_off, __u32 flags,
 static inline int pcd_key_stale(__u64 key_gen, __u64 seg_gen)
 {
 	return key_gen < seg_gen;
+}
+
+/* C48: a key ahead of its segment's generation (a generation record lost
+ * or rolled back). Replay takes it like any live key (9.5 step 5). */
+static inline int pcd_key_gen_ahead(__u64 key_gen, __u64 seg_gen)
+{
+	return key_gen > seg_gen;
+}
+
+/*
+ * The generation a live key's extent is served under: the segment's own
+ * at replay. A key ahead of it stays live (as upstream, whose extents count
+ * while seg_gen >= gen) until the segment is next reclaimed, and no longer:
+ * an extent kept at the key's own generation would either not be served
+ * (an index that wants equality) or outlive the bump (one that wants >=).
+ */
+static inline __u64 pcd_key_live_gen(__u64 key_gen, __u64 seg_gen)
+{
+	return pcd_key_gen_ahead(key_gen, seg_gen) ? seg_gen : key_gen;
 }
 
 #endif /* PCACHE_RULES_H */

@@ -175,6 +175,38 @@ if want corrupt; then
 	run_vm corrupt "$W/back.img" '1G!1G' 300
 fi
 
+# 4b. a key ahead of its segment's generation (C48) is served from the
+# cache before writeback (a dirty extent the index ignored read the backing
+# device's old data until writeback wrote it)
+MUT=$top/build/testtools/pcache-mutate
+if want genahead && [ -x "$MUT" ]; then
+	G=$W/ga
+	mkdir -p "$G" "$W/extra/scen"
+	"$MUT" --make-base "$G/base.pmem" >/dev/null &&
+		line=$("$MUT" "$G/base.pmem" "$G/m.pmem" key-gen-ahead 1) ||
+		bail "genahead: pcache-mutate key-gen-ahead"
+	# "... off:OFF->OFF len:LEN->LEN ...": the forged key's range
+	off=$(echo "$line" | sed -n 's/.* off:\([0-9]*\)->.*/\1/p')
+	len=$(echo "$line" | sed -n 's/.* len:\([0-9]*\)->.*/\1/p')
+	truncate -s 256M "$G/zero.img"
+	sum=$("$top/build/pcache-dump" --backing "$G/zero.img" --extract "$off" \
+		"$len" "$G/base.pmem" | sha256sum | cut -c1-64)
+	zsum=$(head -c "$len" /dev/zero | sha256sum | cut -c1-64)
+	printf 'GA_OFF=%s\nGA_LEN=%s\nGA_SUM=%s\nGA_ZERO=%s\n' "$off" "$len" \
+		"$sum" "$zsum" >"$W/extra/scen/genahead.env"
+	echo "# genahead: $line"
+	[ "$sum" != "$zsum" ] ||
+		tap notok "genahead: the forged key's range holds data (not zeros)"
+	ram_zero
+	"$MUT" --apply "$G/m.pmem" "$RAM" $((1 << 30)) >/dev/null
+	rm -rf "$G" "$W/back.img"
+	truncate -s 256M "$W/back.img"
+	vm_extra_modules lib/dmdelay dm_delay &&
+		vm_initramfs "$top/build/pcache-bench" "$(command -v jq)" \
+			"$top/build/pcache" || bail "$VM_ERR"
+	run_vm genahead "$W/back.img" '1G!1G' 300
+fi
+
 # 5. fixtures written by the upstream kernel
 if want fixtures && [ -f "$FIX/kcrc-crash.pmem.zst" ]; then
 	for f in kfresh kcrc-clean kcrc-crash; do

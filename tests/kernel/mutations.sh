@@ -15,7 +15,8 @@
 #   kernel: refuses (activation fails), or accepts and serves the base's data
 #           ("same") or different data ("diff"); also oops/BUG/WARN, a hang
 #           (no answer), a failed remove.
-#   fsck:   -n --json (--verify-data on data_crc caches): kernel_accepts and
+#   fsck:   -n --json (--verify-data on data_crc caches) --module=ours (or
+#           upstream under ORACLE=upstream): kernel_accepts and
 #           findings of severity loss.
 # Mismatch classes: kernel refuses / fsck says it accepts; kernel accepts /
 # fsck says it refuses; kernel serves different data / fsck reports no loss;
@@ -26,11 +27,15 @@
 # and "# comments". Environment: top W FIX KVER (from kernel.tap.sh);
 # MUTATIONS = number of images (default 40, about 100 s under TCG; "all":
 # every kind on both bases); MUT_KINDS = the kinds to use (default:
-# pcache-mutate --list).
+# pcache-mutate --list); MK_IMAGES = images of pcache-mkimage run after them
+# (default: the docs/format-errata.md E1 variants, where upstream's module
+# refuses and ours ends the log; their data is not compared, only the
+# verdict).
 set -u
 . "$top/tests/kernel/vm.sh"
 B=$top/build
 MUT=$B/testtools/pcache-mutate
+MK=$B/testtools/pcache-mkimage
 FSCK=$B/pcache-fsck
 DUMP=$B/pcache-dump
 BACKSZ=268435456
@@ -45,13 +50,6 @@ say() { printf '%s\t%s\n' "$1" "$2"; }
 # fsck refuses), silent (different data, no loss found), false (same data,
 # loss reported).
 known=$(cat <<'EOF'
-refuse * *PC-DTAIL-OFF-LOG* our module refuses dirty_tail off the key_tail walk (C37), upstream and fsck accept: module stricter by design (kernel/DESIGN.md), issue 18 strictness parameter
-refuse * *PC-CHAIN-DUP* our module refuses a chain that revisits a segment (C23), upstream and fsck accept: module stricter by design, issue 18
-refuse * *PC-KEY-EMPTY* our module refuses EMPTY keys (C41), upstream and fsck accept: module stricter by design, issue 18
-refuse * *PC-KEY-SUBTREE* our module refuses 4 MiB-crossing keys (C44): module stricter by design, issue 18
-refuse * *PC-KEY-ALIGN* our module refuses misaligned keys (C43): module stricter by design, issue 18
-refuse * *PC-KEY-IN-KEY-SEG* our module refuses keys into key segments (C49): module stricter by design, issue 18
-refuse kset-last-self * our module refuses a log that visits a key segment twice (kernel/DESIGN.md); upstream and fsck accept, and then the ksets after the LAST kset are lost silently (issue 16 item 3, helper trunc)
 silent kset-zero * a kset header zeroed mid-log reads as the kernel's own end-of-log terminator (24 zero bytes); the salvage scan does not look past one (docs/salvage.md), so fsck cannot tell it from a healthy end
 EOF
 )
@@ -92,9 +90,14 @@ setup_bases() {
 	done
 }
 
-base_crc() { [ "$1" = kcrc-crash ] && echo true || echo false; }
-base_ranges() { [ "$1" = kcrc-crash ] && echo "$kcrc_ranges" || echo "$gen_ranges"; }
-base_sums() { [ "$1" = kcrc-crash ] && echo "$kcrc_sums" || echo "$gen_sums"; }
+# (base "mk": an image of pcache-mkimage, data_crc, no range compared)
+base_crc() { [ "$1" = gen ] && echo false || echo true; }
+base_ranges() {
+	case $1 in kcrc-crash) echo "$kcrc_ranges" ;; gen) echo "$gen_ranges" ;; esac
+}
+base_sums() {
+	case $1 in kcrc-crash) echo "$kcrc_sums" ;; gen) echo "$gen_sums" ;; esac
+}
 
 # The kinds interleaved by structure (sb-flip info-flip ... sb-zero
 # info-zero ...), so that the first N images reach every structure.
@@ -117,14 +120,21 @@ plan() {
 		seed=$((i + 1))
 		echo "$i $([ $b = 0 ] && echo kcrc-crash || echo gen) $k $seed"
 	done
+	for k in ${MK_IMAGES-log-nofit log-overrun log-overrun-mid log-hdr-overrun-mid log-end-exact}; do
+		echo "$i mk $k 0"
+		i=$((i + 1))
+	done
 }
 
 # fsck_verdict IMAGE DATA_CRC: "ACCEPTS LOSS CODES" (codes comma-separated),
-# or "crash EXIT -" when pcache-fsck gives no report
+# or "crash EXIT -" when pcache-fsck gives no report. ACCEPTS is the verdict
+# for the module under test: ours refuses more (pcache-fsck --module=ours).
 fsck_verdict() {
-	local v= rc=0
+	local v= rc=0 mod=ours
 	[ "$2" = true ] && v=--verify-data
-	"$FSCK" -n --json --backing-size "$BACKSZ" --data-crc="$2" $v "$1" \
+	[ "${ORACLE:-}" = upstream ] && mod=upstream
+	"$FSCK" -n --json --backing-size "$BACKSZ" --data-crc="$2" $v \
+		--module="$mod" "$1" \
 		>"$D/fsck.json" 2>/dev/null || rc=$?
 	if [ $rc -ge 8 ] || ! jq -e .summary >/dev/null 2>&1 <"$D/fsck.json"; then
 		echo "crash $rc -"
@@ -157,8 +167,15 @@ mismatch=()
 run_case() {	# run_case INDEX BASE KIND SEED
 	local i=$1 base=$2 kind=$3 seed=$4 dc line rc other fv reply k cls=
 	local img=$D/m.pmem
-	line=$("$MUT" "$D/$base.pmem" "$img" "$kind" "$seed")
-	rc=$?
+	if [ "$base" = mk ]; then
+		line="pcache-mkimage $kind"
+		rm -f "$img"
+		"$MK" "$img" "$kind" || { say notok "mutate: $line"; return 0; }
+		rc=0
+	else
+		line=$("$MUT" "$D/$base.pmem" "$img" "$kind" "$seed")
+		rc=$?
+	fi
 	if [ $rc = 2 ]; then
 		other=gen
 		[ "$base" = gen ] && other=kcrc-crash

@@ -557,6 +557,17 @@ static void c_dlog_walk(struct img *im)
 static void c_log_next(struct img *im) { base(im); append_last(im, 200); }
 static void c_log_loop(struct img *im) { base(im); append_last(im, 0); }
 
+/* The log starts at kset B and its LAST kset leads back to offset 0 of
+ * the same segment, where the log ends (kset A's header zeroed). */
+static void c_log_reenter(struct img *im)
+{
+	base(im);
+	append_last(im, 0);
+	zero(im, pcd_data_offset(0, 0), PCD_KSET_HDR_SIZE);
+	put_pos(im, 0, 1, 2, im->kset_b.seg, im->kset_b.off);
+	put_pos(im, 1, 1, 2, im->kset_b.seg, im->kset_b.off);
+}
+
 static void c_dtail_behind(struct img *im)
 {
 	base(im);
@@ -592,6 +603,52 @@ static void c_log_overrun(struct img *im)
 	put_pos(im, 0, 1, 2, FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104);
 	put_pos(im, 1, 1, 2, FREE_SEG + 2, PCD_SEG_DATA_SIZE - 104);
 }
+
+/*
+ * docs/format-errata.md E1 past key_tail: kset P (3 keys) at key_tail, then
+ * kset X at @x_end bytes before the data area's end. Upstream's buffer
+ * still holds P's bytes past X's own, so X's header and CRC are made over
+ * X's own bytes followed by P's (X's keys are P's keys): upstream
+ * refuses the cache (H9), a reader of X's own bytes ends the log at X.
+ */
+static void overrun_after(struct img *im, uint32_t x_end)
+{
+	static uint8_t buf[PCD_KSET_HDR_SIZE + 3 * PCD_KEY_SIZE];
+	uint32_t seg = FREE_SEG + 2, size = sizeof(buf);
+	uint32_t p_off = PCD_SEG_DATA_SIZE - x_end - size;
+	struct pcd_kset *ks = (void *)buf;
+	struct pc_err err = { 0 };
+	struct pcd_key k[3];
+
+	base(im);
+	for (uint32_t i = 0; i < 3; i++)
+		k[i] = data_key(im, (32 << 20) + i * 4096, 4096, FREE_SEG,
+				i * 4096);
+	im->head = (struct pc_pos){ seg, p_off };
+	append(im, k, 3, 0);
+	/* the buffer upstream judges X from: P's bytes, X's own over them */
+	check(pc_dev_read(im->dev, pcd_data_offset(seg, p_off), buf, size,
+			  &err), &err, "read");
+	if (x_end >= PCD_KSET_HDR_SIZE) {
+		pc_encode_kset(buf, 3, false);
+	} else {
+		ks->key_num = 3;
+		ks->magic = PCD_KSET_MAGIC;
+		ks->crc = pc_meta_crc(buf, size);
+	}
+	wr(im, pcd_data_offset(seg, im->head.off), buf, x_end);
+	put_pos(im, 0, 1, 2, seg, p_off);
+	put_pos(im, 1, 1, 2, seg, p_off);
+}
+
+/* X's keys do not fit (104 bytes left). */
+static void c_log_overrun_mid(struct img *im) { overrun_after(im, 104); }
+/* X's header does not fit (16 bytes left): its flags are P's (0). */
+static void c_log_hdr_overrun_mid(struct img *im) { overrun_after(im, 16); }
+
+/* P ends exactly at the data area's end: with 0 bytes left upstream judges
+ * P's bytes again at the next position, and refuses. */
+static void c_log_end_exact(struct img *im) { overrun_after(im, 0); }
 
 static void c_log_torn(struct img *im)
 {
@@ -764,6 +821,10 @@ static const struct mkcase {
 	{ "tail-align", c_tail_align }, { "tail-drift", c_tail_drift },
 	{ "tail-stale", c_tail_stale }, { "dlog-walk", c_dlog_walk },
 	{ "log-next", c_log_next }, { "log-loop", c_log_loop },
+	{ "log-reenter", c_log_reenter },
+	{ "log-overrun-mid", c_log_overrun_mid },
+	{ "log-hdr-overrun-mid", c_log_hdr_overrun_mid },
+	{ "log-end-exact", c_log_end_exact },
 	{ "dtail-behind", c_dtail_behind }, { "dtail-off", c_dtail_off },
 	{ "log-nofit", c_log_nofit }, { "log-overrun", c_log_overrun },
 	{ "log-torn", c_log_torn },

@@ -170,6 +170,57 @@ static void links(void)
 	   "9.6: the dirty_tail walk checks the id first");
 }
 
+static void device(void)
+{
+	ok(pcd_dev_size_ok(536870912) && pcd_dev_size_ok(GIB),
+	   "3.4, 8.1: 512 MiB is enough (B.2)");
+	ok(!pcd_dev_size_ok(536870911) && !pcd_dev_size_ok(0),
+	   "8.1.1: one byte less is refused (-ENOSPC)");
+}
+
+static void chain(void)
+{
+	uint32_t phys = 99;
+
+	ok(pcd_chain_link(0, 5, 0, 0, 63, &phys) == PCD_LINK_OK && phys == 5,
+	   "7: cache segment 0 is cache_info's seg_id");
+	ok(pcd_chain_link(0, 63, 0, 0, 63, &phys) == PCD_LINK_RANGE,
+	   "H3: seg_id seg_num refused (-EIO)");
+	ok(pcd_chain_link(3, 0, PCD_SEGI_F_HAS_NEXT, 7, 63, &phys) ==
+	   PCD_LINK_OK && phys == 7, "7: then the previous next_seg");
+	ok(pcd_chain_link(3, 0, PCD_SEGI_F_HAS_NEXT | 0x2, 62, 63, &phys) ==
+	   PCD_LINK_OK && phys == 62, "7: the type bits do not matter");
+	ok(pcd_chain_link(3, 0, PCD_SEGI_F_HAS_NEXT, 63, 63, &phys) ==
+	   PCD_LINK_RANGE, "H3: next_seg seg_num refused (-EIO)");
+	ok(pcd_chain_link(3, 0, 0x2, 63, 63, &phys) == PCD_LINK_NO_NEXT,
+	   "7: no HAS_NEXT before the last: -EFAULT, before the range");
+	ok(pcd_chain_revisit(1, 0) == PCD_LINK_OK,
+	   "17.16: upstream takes a chain that revisits a segment");
+	ok(pcd_chain_revisit(1, PCD_CHAIN_DISTINCT) == PCD_LINK_TWICE &&
+	   pcd_chain_revisit(1, PCD_STRICT_OURS) == PCD_LINK_TWICE,
+	   "C23: ours refuses it");
+	ok(pcd_chain_revisit(0, PCD_STRICT_OURS) == PCD_LINK_OK,
+	   "a new segment is taken by both");
+}
+
+static void replay(void)
+{
+	ok(pcd_log_enter(1, 0) == PCD_LOG_OK &&
+	   pcd_log_enter(1, PCD_LOG_ONCE) == PCD_LOG_REENTER &&
+	   pcd_log_enter(0, PCD_STRICT_OURS) == PCD_LOG_OK,
+	   "a key segment entered twice: upstream reads on, ours refuses");
+	ok(pcd_replay_judge(0, 1, 0) == PCD_LOG_OK,
+	   "17.17, C49: upstream checks neither");
+	ok(pcd_replay_judge(0, 1, PCD_STRICT_OURS) == PCD_LOG_DIRTY_OFF,
+	   "C37: dirty_tail off the walk refused, first");
+	ok(pcd_replay_judge(1, 1, PCD_STRICT_OURS) == PCD_LOG_KEYS_IN_LOG,
+	   "C49: a live key into a log segment refused");
+	ok(pcd_replay_judge(0, 1, PCD_LOG_KEYS_OFF_LOG) ==
+	   PCD_LOG_KEYS_IN_LOG, "each refusal under its own flag");
+	ok(pcd_replay_judge(1, 0, PCD_STRICT_OURS) == PCD_LOG_OK,
+	   "a healthy log passes both");
+}
+
 static void room(void)
 {
 	ok(pcd_kset_room(PCD_SEG_DATA_SIZE - 48, 24),
@@ -208,22 +259,42 @@ static void keys(void)
 	ok(pcd_key_judge(512, 4096, 0, 0, 0, b, 63, PCD_KEY_STRICT) ==
 	   PCD_KEY_OK, "strict: aligned, inside one 4 MiB region");
 	ok(pcd_key_judge(100, 4096, 0, 0, 0, b, 63, PCD_KEY_STRICT) ==
-	   PCD_KEY_SHAPE, "strict: not 512-aligned");
+	   PCD_KEY_ALIGN, "strict: not 512-aligned (C43)");
+	ok(pcd_key_judge(0, 4000, 0, 0, 0, b, 63, PCD_KEY_STRICT) ==
+	   PCD_KEY_ALIGN, "strict: a length not 512-aligned (C43)");
 	ok(pcd_key_judge(PCD_SUBTREE_SIZE - 512, 1024, 0, 0, 0, b, 63,
-			 PCD_KEY_STRICT) == PCD_KEY_SHAPE,
-	   "strict: crosses a 4 MiB region");
+			 PCD_KEY_STRICT) == PCD_KEY_CROSS,
+	   "strict: crosses a 4 MiB region (C44)");
+	ok(pcd_key_judge(PCD_SUBTREE_SIZE - 512, 1024, 0, 0, 0, b, 63, 0) ==
+	   PCD_KEY_OK, "upstream takes a region-crossing key");
+	ok(pcd_key_judge(0, 4096, 0, 0, PCD_KEY_F_EMPTY, b, 63,
+			 PCD_STRICT_OURS) == PCD_KEY_EMPTY,
+	   "our module's word includes PCD_KEY_STRICT");
+	ok(!pcd_key_crosses(PCD_SUBTREE_SIZE, (uint32_t)PCD_SUBTREE_SIZE) &&
+	   pcd_key_crosses(0, (uint32_t)PCD_SUBTREE_SIZE + 512) &&
+	   !pcd_key_crosses(12345, 0),
+	   "C44: a whole region is one; more than 4 MiB crosses; len 0 none");
 	ok(pcd_key_stale(0, 1) && !pcd_key_stale(1, 1) && !pcd_key_stale(2, 1),
 	   "9.5.5: stale iff seg_gen < gen");
+	ok(pcd_key_gen_ahead(2, 1) && !pcd_key_gen_ahead(1, 1) &&
+	   !pcd_key_gen_ahead(0, 1), "C48: ahead iff seg_gen > gen");
+	ok(pcd_key_live_gen(1, 1) == 1 && pcd_key_live_gen(5, 1) == 1,
+	   "C48: a key ahead is served as of its segment's generation");
+	ok(pcd_key_stale(pcd_key_live_gen(5, 1), 2),
+	   "... and is stale once the segment is reclaimed (gen + 1)");
 }
 
 int main(void)
 {
 	superblock();
+	device();
+	chain();
 	backing();
 	slots();
 	ksets();
 	links();
 	room();
+	replay();
 	keys();
 	return tap_done();
 }
