@@ -262,7 +262,7 @@ static int produce(struct wb_pipe *p, struct pc_err *err)
 struct mcopy {
 	struct wb *w;
 	struct iovec *iov;	/* the current write's sources */
-	int n_iov;
+	int n_iov, cap;
 	uint64_t dst;		/* the current write, on the backing device */
 	size_t len;
 	size_t buf_len;		/* bytes in the pipe's buffer it would fill */
@@ -270,7 +270,22 @@ struct mcopy {
 	int ret;
 };
 
-#define MIOV (CHUNK / 512)	/* the most pieces in one write */
+#define MIOV (CHUNK / 512)	/* pieces in one write, at first */
+
+/* Room for one more piece: unaligned keys can make a write of many. */
+static int mroom(struct mcopy *m)
+{
+	struct iovec *p;
+
+	if (m->n_iov < m->cap)
+		return 0;
+	p = realloc(m->iov, 2 * (size_t)m->cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	m->iov = p;
+	m->cap *= 2;
+	return 0;
+}
 
 static int mflush(struct mcopy *m, struct pc_err *err)
 {
@@ -320,10 +335,14 @@ static int mgather(struct mcopy *m, const uint8_t *src, uint64_t dst,
 		}
 		n = CHUNK - m->buf_len < len ? CHUNK - m->buf_len : (size_t)len;
 		if (m->n_iov && (uint8_t *)m->iov[m->n_iov - 1].iov_base +
-		    m->iov[m->n_iov - 1].iov_len == src)
+		    m->iov[m->n_iov - 1].iov_len == src) {
 			m->iov[m->n_iov - 1].iov_len += n;
-		else
+		} else {
+			ret = mroom(m);
+			if (ret)
+				return ret;
 			m->iov[m->n_iov++] = (struct iovec){ (void *)src, n };
+		}
 		m->len += n;
 		m->buf_len += n;
 		src += n;
@@ -345,17 +364,23 @@ static int copy_mapped(struct wb *w)
 	m.iov = malloc(MIOV * sizeof(*m.iov));
 	if (!m.iov)
 		return 1;
+	m.cap = MIOV;
 	for (size_t i = 0; i < w->n_items && !ret; i++) {
 		const struct pc_extent *e = w->items[i].e;
+		const uint8_t *src;
 
-		if (w->items[i].action == WB_WRITE)
-			ret = mgather(&m, w->map.addr + cache_off(w, e), e->off,
-				      e->len, &err);
+		if (w->items[i].action != WB_WRITE)
+			continue;
+		/* beyond the device: the pipe meets it as it always did */
+		src = wb_map_get(w, cache_off(w, e), e->len);
+		ret = src ? mgather(&m, src, e->off, e->len, &err) : -EFAULT;
 	}
 	if (!ret && m.buf_len)
 		ret = mbuffer_end(&m, &err);
 	free(m.iov);
-	if (ret == -EFAULT) {	/* a source faulted: the pipe does it all */
+	/* a source faulted, or no memory for the vectors: the pipe does
+	 * it all */
+	if (ret == -EFAULT || ret == -ENOMEM) {
 		w->bytes_written = 0;
 		return 1;
 	}
