@@ -81,6 +81,15 @@ int pc_dev_write(struct pc_dev *dev, uint64_t off, const void *buf,
 		 size_t len, struct pc_err *err);
 int pc_dev_zero(struct pc_dev *dev, uint64_t off, uint64_t len,
 		struct pc_err *err);
+struct iovec;
+/* pc_dev_write() of the @cnt buffers of @iov laid end to end at @off. */
+int pc_dev_writev(struct pc_dev *dev, uint64_t off, const struct iovec *iov,
+		  int cnt, struct pc_err *err);
+/*
+ * The descriptor a file or block device is read and written through, for a
+ * caller that maps it; -1 for devices behind libpmem2 or an overlay.
+ */
+int pc_dev_fd(const struct pc_dev *dev);
 /* Make every write so far durable. */
 int pc_dev_flush(struct pc_dev *dev, struct pc_err *err);
 uint64_t pc_dev_size(const struct pc_dev *dev);

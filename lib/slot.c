@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pcache.h"
+#include "slot.h"
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -64,6 +64,24 @@ int pc_dual_read(struct pc_dev *dev, bool swap, uint64_t off, uint64_t stride,
 				  d->slot[1].state == PC_SLOT_VALID,
 				  d->slot[1].seq);
 	return ret;
+}
+
+void pc_dual_parse(bool swap, struct pc_dual *d, const uint8_t *buf,
+		   uint64_t dev_off, uint64_t stride, unsigned int size)
+{
+	memset(d, 0, sizeof(*d));
+	d->size = size;
+	for (int i = 0; i < PCD_SLOTS; i++) {
+		struct pc_slot *s = &d->slot[i];
+
+		s->dev_off = dev_off + (uint64_t)i * stride;
+		memcpy(s->raw, buf + (uint64_t)i * stride, size);
+		slot_classify(s, swap, size);
+	}
+	d->chosen = pcd_pick_slot(d->slot[0].state == PC_SLOT_VALID,
+				  d->slot[0].seq,
+				  d->slot[1].state == PC_SLOT_VALID,
+				  d->slot[1].seq);
 }
 
 const void *pc_dual_rec(const struct pc_dual *d)

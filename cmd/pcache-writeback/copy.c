@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "wb.h"
 
@@ -248,6 +249,147 @@ static int produce(struct wb_pipe *p, struct pc_err *err)
 	return ret;
 }
 
+/*
+ * The copy from a mapped cache (map.c): the same writes as the pipe's,
+ * cut at the same buffer boundaries (so an error names the same write),
+ * each one pwritev() from the page cache of the cache device: no read and
+ * no copy into a buffer. A source that faults in the kernel's copy (EFAULT:
+ * a read error, a file shrunk) leaves it all to the pipe, which writes the
+ * same bytes again from the start and meets the read error where it always
+ * did; the backing device may then hold more of the right bytes than
+ * before, beyond the failing read, never other bytes.
+ */
+struct mcopy {
+	struct wb *w;
+	struct iovec *iov;	/* the current write's sources */
+	int n_iov, cap;
+	uint64_t dst;		/* the current write, on the backing device */
+	size_t len;
+	size_t buf_len;		/* bytes in the pipe's buffer it would fill */
+	unsigned int n_run;	/* writes in that buffer */
+	int ret;
+};
+
+#define MIOV (CHUNK / 512)	/* pieces in one write, at first */
+
+/* Room for one more piece: unaligned keys can make a write of many. */
+static int mroom(struct mcopy *m)
+{
+	struct iovec *p;
+
+	if (m->n_iov < m->cap)
+		return 0;
+	p = realloc(m->iov, 2 * (size_t)m->cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	m->iov = p;
+	m->cap *= 2;
+	return 0;
+}
+
+static int mflush(struct mcopy *m, struct pc_err *err)
+{
+	int ret = 0;
+
+	if (m->len)
+		ret = pc_dev_writev(m->w->bdev, m->dst, m->iov, m->n_iov, err);
+	m->len = 0;
+	m->n_iov = 0;
+	return ret;
+}
+
+/* A buffer of the pipe would be full here: it is written. */
+static int mbuffer_end(struct mcopy *m, struct pc_err *err)
+{
+	int ret = mflush(m, err);
+
+	if (ret)
+		return ret;
+	m->w->bytes_written += m->buf_len;
+	cli_progress("writeback", m->w->bytes_written, m->w->bytes_total);
+	m->buf_len = 0;
+	m->n_run = 0;
+	return 0;
+}
+
+static int mgather(struct mcopy *m, const uint8_t *src, uint64_t dst,
+		   uint64_t len, struct pc_err *err)
+{
+	while (len) {
+		bool join = m->n_run && m->dst + m->len == dst;
+		size_t n;
+		int ret;
+
+		if (m->buf_len == CHUNK || (!join && m->n_run == NRUN)) {
+			ret = mbuffer_end(m, err);
+			if (ret)
+				return ret;
+			join = false;
+		}
+		if (!join) {
+			ret = mflush(m, err);
+			if (ret)
+				return ret;
+			m->dst = dst;
+			m->n_run++;
+		}
+		n = CHUNK - m->buf_len < len ? CHUNK - m->buf_len : (size_t)len;
+		if (m->n_iov && (uint8_t *)m->iov[m->n_iov - 1].iov_base +
+		    m->iov[m->n_iov - 1].iov_len == src) {
+			m->iov[m->n_iov - 1].iov_len += n;
+		} else {
+			ret = mroom(m);
+			if (ret)
+				return ret;
+			m->iov[m->n_iov++] = (struct iovec){ (void *)src, n };
+		}
+		m->len += n;
+		m->buf_len += n;
+		src += n;
+		dst += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* 1: not done (use the pipe); 0 or the write error, reported. */
+static int copy_mapped(struct wb *w)
+{
+	struct mcopy m = { .w = w };
+	struct pc_err err = { 0 };
+	int ret = 0;
+
+	if (!w->map.addr || pc_dev_fd(w->bdev) < 0)
+		return 1;
+	m.iov = malloc(MIOV * sizeof(*m.iov));
+	if (!m.iov)
+		return 1;
+	m.cap = MIOV;
+	for (size_t i = 0; i < w->n_items && !ret; i++) {
+		const struct pc_extent *e = w->items[i].e;
+		const uint8_t *src;
+
+		if (w->items[i].action != WB_WRITE)
+			continue;
+		/* beyond the device: the pipe meets it as it always did */
+		src = wb_map_get(w, cache_off(w, e), e->len);
+		ret = src ? mgather(&m, src, e->off, e->len, &err) : -EFAULT;
+	}
+	if (!ret && m.buf_len)
+		ret = mbuffer_end(&m, &err);
+	free(m.iov);
+	/* a source faulted, or no memory for the vectors: the pipe does
+	 * it all */
+	if (ret == -EFAULT || ret == -ENOMEM) {
+		w->bytes_written = 0;
+		return 1;
+	}
+	if (ret)
+		wb_refuse(w, "%s", err.msg);
+	cli_progress_done();
+	return ret;
+}
+
 int wb_copy(struct wb *w)
 {
 	struct pc_err err = { 0 };
@@ -257,6 +399,9 @@ int wb_copy(struct wb *w)
 
 	if (!w->bytes_total)
 		return 0;
+	ret = copy_mapped(w);
+	if (ret != 1)
+		return ret;
 	ret = pipe_init(&p, w);
 	if (ret) {
 		wb_refuse(w, "%s: cannot start the copy: %s", w->cache_path,

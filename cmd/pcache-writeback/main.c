@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 	wb_report(&w);
 	if (fflush(stdout) && errno != EPIPE && !ret)
 		ret = -EIO;
+	wb_map_close(&w);
 	free(w.items);
 	if (w.replayed)
 		pc_replay_free(&w.r);

@@ -201,6 +201,7 @@ int wb_plan(struct wb *w)
 	memo = calloc(w->r.n_keys ? w->r.n_keys : 1, 1);
 	if (!memo)
 		return -ENOMEM;
+	wb_map_open(w);
 	ret = wb_verify(w, memo);
 	if (!ret)
 		ret = collect(w, memo);

@@ -21,6 +21,12 @@ struct wb_item {
 	const char *why;	/* for bad ones */
 };
 
+/* The cache mapped read-only (map.c); addr NULL when it is not. */
+struct wb_map {
+	const uint8_t *addr;
+	uint64_t size;
+};
+
 struct wb {
 	/* options */
 	const char *cache_path;
@@ -39,6 +45,7 @@ struct wb {
 	struct pc_dev *bdev;
 	uint64_t backing_size;
 	struct pc_cache *c;
+	struct wb_map map;
 	struct pc_replay r;
 	bool replayed;
 	struct pc_salvage past;	/* valid ksets past the kernel's end */
@@ -68,6 +75,11 @@ int wb_open(struct wb *w);
 int wb_plan(struct wb *w);
 /* verify.c: fills the per-key memo of data CRC verdicts in cache order */
 int wb_verify(struct wb *w, uint8_t *memo);
+/* map.c */
+void wb_map_open(struct wb *w);
+void wb_map_close(struct wb *w);
+const uint8_t *wb_map_get(struct wb *w, uint64_t off, uint64_t len);
+bool wb_map_guard(void (*fn)(void *), void *arg);
 /* copy.c */
 int wb_copy(struct wb *w);
 int wb_finish(struct wb *w);

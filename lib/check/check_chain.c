@@ -6,44 +6,10 @@
 
 #include "check_int.h"
 #include "prefetch.h"
+#include "slot.h"
 
 /* The segment's metadata, slot 0 of segment_info to the generations. */
-#define META_LEN (PCD_SEG_CTRL_OFF + 2 * PCD_SEG_GEN_STRIDE)
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
-/* Both copies of a record from a buffer already read (as pc_dual_read). */
-static void dual_from(struct pc_check *ck, struct pc_dual *d, const uint8_t *buf,
-		      uint64_t dev_off, uint64_t stride, unsigned int size)
-{
-	memset(d, 0, sizeof(*d));
-	d->size = size;
-	for (int i = 0; i < PCD_SLOTS; i++) {
-		struct pc_slot *sl = &d->slot[i];
-		const struct pcd_meta_hdr *h = (const void *)sl->raw;
-
-		sl->dev_off = dev_off + i * stride;
-		memcpy(sl->raw, buf + i * stride, size);
-		sl->crc_stored = pcd_n32(ck->c.swap, h->crc);
-		sl->crc_calc = pc_meta_crc(sl->raw, size);
-		sl->seq = h->seq;
-		sl->version = h->version;
-		sl->res = pcd_n16(ck->c.swap, h->res);
-		sl->state = sl->crc_stored == sl->crc_calc ? PC_SLOT_VALID :
-			    all_zero(sl->raw, size) ? PC_SLOT_ZERO :
-						      PC_SLOT_BAD_CRC;
-	}
-	d->chosen = pcd_pick_slot(d->slot[0].state == PC_SLOT_VALID,
-				  d->slot[0].seq,
-				  d->slot[1].state == PC_SLOT_VALID,
-				  d->slot[1].seq);
-}
+#define META_LEN PC_SEG_META_LEN
 
 /*
  * One read per segment: its three metadata pages come in one request,
@@ -72,11 +38,11 @@ static int read_meta(struct pc_check *ck, struct pc_seg *s, uint32_t i,
 				     PCK_SEGINFO_STRIDE, "segment_info", i);
 		return ret;
 	}
-	dual_from(ck, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
-		  sizeof(struct pcd_seg_info));
-	dual_from(ck, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
-		  base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
-		  sizeof(struct pcd_seg_gen));
+	pc_dual_parse(ck->c.swap, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
+		      sizeof(struct pcd_seg_info));
+	pc_dual_parse(ck->c.swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
+		      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
+		      sizeof(struct pcd_seg_gen));
 	pc_ck_stride_rec(ck, buf + sizeof(struct pcd_seg_info),
 			 base + sizeof(struct pcd_seg_info),
 			 sizeof(struct pcd_seg_info), PCK_SEGINFO_STRIDE,

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "device.h"
@@ -285,6 +287,81 @@ int pc_dev_write(struct pc_dev *dev, uint64_t off, const void *buf,
 			   "failed: %s", dev->path, len,
 			   (unsigned long long)off, strerror(-ret));
 	return ret;
+}
+
+/*
+ * Write @iov to @fd at @off, IOV_MAX buffers per call. A short write ends
+ * inside some buffer: its rest is written on its own, then the next ones
+ * together again.
+ */
+static int fd_writev(int fd, uint64_t off, const struct iovec *iov, int cnt)
+{
+	while (cnt) {
+		int n_iov = cnt < IOV_MAX ? cnt : IOV_MAX;
+		ssize_t n = pwritev(fd, iov, n_iov, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		off += (uint64_t)n;
+		for (; cnt && (size_t)n >= iov->iov_len; iov++, cnt--)
+			n -= (ssize_t)iov->iov_len;
+		if (n) {	/* inside *iov */
+			struct iovec rest = {
+				(uint8_t *)iov->iov_base + n,
+				iov->iov_len - (size_t)n,
+			};
+			int ret = fd_writev(fd, off, &rest, 1);
+
+			if (ret)
+				return ret;
+			off += rest.iov_len;
+			iov++;
+			cnt--;
+		}
+	}
+	return 0;
+}
+
+int pc_dev_writev(struct pc_dev *dev, uint64_t off, const struct iovec *iov,
+		  int cnt, struct pc_err *err)
+{
+	uint64_t len = 0;
+	int ret = 0;
+
+	for (int i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
+	if (!dev->writable) {
+		pc_err_set(err, -EROFS, "%s: opened read-only", dev->path);
+		return -EROFS;
+	}
+	ret = check_range(dev, off, len, "write", err);
+	if (ret)
+		return ret;
+	if (dev->ops == &pc_dev_fd_ops) {
+		ret = fd_writev(dev->fd, off, iov, cnt);
+	} else {
+		uint64_t at = off;
+
+		for (int i = 0; i < cnt && !ret; i++) {
+			ret = dev->ops->write(dev, at, iov[i].iov_base,
+					      iov[i].iov_len);
+			at += iov[i].iov_len;
+		}
+	}
+	if (dev->next_data_valid && off < dev->next_data)
+		dev->next_data = off;
+	if (ret)
+		pc_err_set(err, ret, "%s: write of %llu bytes at offset %llu "
+			   "failed: %s", dev->path, (unsigned long long)len,
+			   (unsigned long long)off, strerror(-ret));
+	return ret;
+}
+
+int pc_dev_fd(const struct pc_dev *dev)
+{
+	return dev->ops == &pc_dev_fd_ops ? dev->fd : -1;
 }
 
 int pc_dev_zero(struct pc_dev *dev, uint64_t off, uint64_t len,

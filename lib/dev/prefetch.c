@@ -22,7 +22,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 
 #include "device.h"
 #include "prefetch.h"
@@ -229,6 +231,19 @@ static void pf_destroy(struct pc_pf *pf)
 	free(pf);
 }
 
+/*
+ * A file of tmpfs or ramfs is memory: nothing to read ahead, and they
+ * refuse RWF_NOWAIT, which looked like records never cached and started
+ * the threads on every run (4 TiB: 1.6 s against 1.0 s without them).
+ */
+static bool in_memory(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && (st.f_type == TMPFS_MAGIC ||
+				     st.f_type == RAMFS_MAGIC);
+}
+
 struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
 			size_t len, unsigned int depth)
 {
@@ -236,7 +251,7 @@ struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
 
 	/* mapped devices are read by memcpy, overlays hold writes */
 	if (dev->ops != &pc_dev_fd_ops || !depth || !stride || !len ||
-	    len > stride)
+	    len > stride || in_memory(dev->fd))
 		return NULL;
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "img.h"
@@ -205,8 +206,38 @@ static void small_and_foreign(void)
 	pc_dev_close(dev);
 }
 
+/* pc_dev_writev(): more buffers than one pwritev() takes, odd sizes. */
+static void writev_many(void)
+{
+	enum { N = 3000 };
+	static struct iovec iov[N];
+	static uint8_t src[N * 7], back[N * 7];
+	struct pc_dev *dev = fresh();
+	struct pc_err err;
+	size_t at = 0;
+
+	for (int i = 0; i < N; i++) {
+		size_t len = 1 + i % 7;
+
+		for (size_t j = 0; j < len; j++)
+			src[at + j] = (uint8_t)(i * 31 + j);
+		iov[i] = (struct iovec){ src + at, len };
+		at += len;
+	}
+	ok(pc_dev_fd(dev) >= 0, "a file is read through a descriptor");
+	ok(pc_dev_writev(dev, 12345, iov, N, &err) == 0, "%d buffers written",
+	   N);
+	ok(pc_dev_read(dev, 12345, back, at, &err) == 0 &&
+	   !memcmp(src, back, at), "they read back laid end to end");
+	ok(pc_dev_writev(dev, GIB - 2, iov, 2, &err) == -ERANGE &&
+	   strstr(err.msg, "write of 3 bytes at offset 1073741822 is beyond"),
+	   "a write past the end names the whole write");
+	pc_dev_close(dev);
+}
+
 int main(void)
 {
+	writev_many();
 	round_trip();
 	torn_and_wrap();
 	hostile_values();
