@@ -267,16 +267,23 @@ int pc_dev_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len,
 	return ret;
 }
 
+/* What every write must pass: a device opened to write, a range inside it. */
+static int check_write(struct pc_dev *dev, uint64_t off, uint64_t len,
+		       struct pc_err *err)
+{
+	if (!dev->writable) {
+		pc_err_set(err, -EROFS, "%s: opened read-only", dev->path);
+		return -EROFS;
+	}
+	return check_range(dev, off, len, "write", err);
+}
+
 int pc_dev_write(struct pc_dev *dev, uint64_t off, const void *buf,
 		 size_t len, struct pc_err *err)
 {
 	int ret;
 
-	if (!dev->writable) {
-		pc_err_set(err, -EROFS, "%s: opened read-only", dev->path);
-		return -EROFS;
-	}
-	ret = check_range(dev, off, len, "write", err);
+	ret = check_write(dev, off, len, err);
 	if (ret)
 		return ret;
 	ret = dev->ops->write(dev, off, buf, len);
@@ -332,11 +339,7 @@ int pc_dev_writev(struct pc_dev *dev, uint64_t off, const struct iovec *iov,
 
 	for (int i = 0; i < cnt; i++)
 		len += iov[i].iov_len;
-	if (!dev->writable) {
-		pc_err_set(err, -EROFS, "%s: opened read-only", dev->path);
-		return -EROFS;
-	}
-	ret = check_range(dev, off, len, "write", err);
+	ret = check_write(dev, off, len, err);
 	if (ret)
 		return ret;
 	if (dev->ops == &pc_dev_fd_ops) {
