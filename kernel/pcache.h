@@ -34,6 +34,7 @@
 #define PCM_FILL_MAX		(1U << 20)	/* largest read cached at once */
 #define PCM_FILL_PIECES		8	/* CLEAN keys one read miss may add */
 #define PCM_FILL_IRQ_COPY	(64U << 10)	/* larger misses end in the worker */
+#define PCM_FILL_LAG_MAX	(8U << 20)	/* fill bytes queued behind readers */
 
 /* A log position: cache segment id and data offset. */
 struct pcm_pos {
@@ -183,6 +184,7 @@ struct pcache {
 	bool wb_stopped;
 	bool gc_stopped;
 	atomic_t reclaims;		/* since the last pcm_index_sweep() */
+	atomic_t fill_lag;		/* bytes of fills whose readers ended */
 	struct pcm_wb *wb;
 	struct pcd_kset *gc_buf;
 	struct pcm_ext *gc_exts;

@@ -206,17 +206,40 @@ static void pcm_fill_fn(struct work_struct *work)
 	struct pcm_ext fills[2];
 	int nf;
 
+	struct pcache *pc = f->pc;
+	u32 len = f->len;
+
 	nf = pcm_fill_store(f, fills);
-	pcm_kset_fill(f->pc, f->off, NULL, f->purges, fills, nf);
+	pcm_kset_fill(pc, f->off, NULL, f->purges, fills, nf);
 	pcm_bounce_free(&f->bio);
+	atomic_sub(len, &pc->fill_lag);
 }
 
 /*
- * A bounce read with nothing to lay over it ends the reader's bio at
- * once; storing, indexing and logging the fill follow in the worker.
- * The fill is queued before the reader ends, so a table that is being
- * destroyed (it waits for the reader) flushes the fill too. Nothing of
- * @pb may be touched after bio_endio(): it lives in the reader's bio.
+ * May the reader of a bounce read with nothing to lay over it end before
+ * its fill is stored? Only while the fills queued that way stay under
+ * PCM_FILL_LAG_MAX: beyond, readers wait for their fill again, so a fast
+ * reader neither piles up bounce pages nor runs ahead of the cache.
+ */
+static bool pcm_fill_may_lag(struct pcm_bio *pb)
+{
+	atomic_t *lag = &pb->pc->fill_lag;
+	u32 len = pcm_fill_of(pb->clone)->len;
+
+	if (pb->status || !pb->bounce || pb->overlay)
+		return false;
+	if (atomic_add_return(len, lag) <= PCM_FILL_LAG_MAX)
+		return true;
+	atomic_sub(len, lag);
+	return false;
+}
+
+/*
+ * End the reader's bio at once (pcm_fill_may_lag() said so); storing,
+ * indexing and logging the fill follow in the worker. The fill is queued
+ * before the reader ends, so a table that is being destroyed (it waits
+ * for the reader) flushes the fill too. Nothing of @pb may be touched
+ * after bio_endio(): it lives in the reader's bio.
  */
 static void pcm_miss_early(struct pcm_bio *pb)
 {
@@ -239,8 +262,8 @@ static void pcm_miss_endio(struct bio *c)
 	struct pcm_bio *pb = c->bi_private;
 
 	pb->status = c->bi_status;
-	if (!pb->status && pb->bounce && !pb->overlay &&
-	    pcm_fill_of(c)->len <= PCM_FILL_IRQ_COPY) {
+	if (pb->bounce && pcm_fill_of(c)->len <= PCM_FILL_IRQ_COPY &&
+	    pcm_fill_may_lag(pb)) {
 		pcm_miss_early(pb);
 		return;
 	}
@@ -293,7 +316,8 @@ static void pcm_miss_done(struct work_struct *work)
 
 	if (pb->status)
 		goto out;
-	if (pb->bounce && !pb->overlay) {
+	if (pb->bounce && pcm_fill_of(pb->clone)->len > PCM_FILL_IRQ_COPY &&
+	    pcm_fill_may_lag(pb)) {
 		pcm_miss_early(pb);
 		return;
 	}
@@ -301,8 +325,9 @@ static void pcm_miss_done(struct work_struct *work)
 		pcm_bounce_to_bio(pb->clone, bio);
 		nf = pcm_fill_store(pcm_fill_of(pb->clone), fills);
 	}
-	if (pcm_kset_fill(pc, (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT, bio,
-			  pb->purges, fills, nf) == -EAGAIN) {
+	if (pcm_kset_fill(pc, (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT,
+			  pb->overlay ? bio : NULL, pb->purges, fills, nf) ==
+	    -EAGAIN) {
 		pcm_miss_retry(pb);
 		return;
 	}
