@@ -233,6 +233,7 @@ static struct pcache *pcm_alloc(struct dm_target *ti)
 	spin_lock_init(&pc->seg_lock);
 	spin_lock_init(&pc->pos_lock);
 	spin_lock_init(&pc->defer_lock);
+	init_waitqueue_head(&pc->fill_wait);
 	bio_list_init(&pc->deferred);
 	INIT_DELAYED_WORK(&pc->wb_work, pcm_wb_fn);
 	INIT_DELAYED_WORK(&pc->gc_work, pcm_gc_fn);
@@ -369,6 +370,15 @@ static int pcm_iterate_devices(struct dm_target *ti,
 	return fn(ti, pc->backing_dev, 0, ti->len, data);
 }
 
+/*
+ * Every reader has ended by now, but fills may still be queued behind
+ * them (req.c): a suspended table leaves the cache device alone.
+ */
+static void pcm_postsuspend(struct dm_target *ti)
+{
+	pcm_fills_drain(ti->private);
+}
+
 static struct target_type pcm_target = {
 	.name = PCM_TARGET_NAME,
 	.version = { 0, 1, 0 },
@@ -377,6 +387,7 @@ static struct target_type pcm_target = {
 	.ctr = pcm_ctr,
 	.dtr = pcm_dtr,
 	.map = pcm_map,
+	.postsuspend = pcm_postsuspend,
 	.status = pcm_status,
 	.message = pcm_message,
 	.iterate_devices = pcm_iterate_devices,

@@ -185,15 +185,16 @@ static int pcm_fill_piece(struct pcache *pc, struct pcm_kset *ks,
 /*
  * Settle a read miss at @pos (req.c): lay the cached bytes over the
  * reader's bio @overlay when given (NULL: nothing was cached at map time,
- * and the reader may be gone already), and for the @nf contiguous fills (data already stored and
- * fenced, one segment reference held by each) index and log CLEAN keys
- * for the parts that are still uncached. Both happen under the kset mutex
- * of the region, which every write to the region also holds while it
- * indexes and logs its keys, so a write racing the fill is either already
- * in the index (its range is not filled) or comes after the fill in the
- * index and in the log (newest wins). -EAGAIN: an extent of the shard was
- * purged while a read that needs the overlay was in flight, so the read
- * must be repeated. The fills' references are used or dropped here.
+ * and the reader may be gone already), and for the @nf contiguous fills
+ * (data already stored and fenced, one segment reference held by each)
+ * index and log CLEAN keys for the parts that are still uncached. Both
+ * happen under the kset mutex of the region, which every write to the
+ * region also holds while it indexes and logs its keys, so a write racing
+ * the fill is either already in the index (its range is not filled) or
+ * comes after the fill in the index and in the log (newest wins).
+ * -EAGAIN: an extent of the shard was purged while a read that needs the
+ * overlay was in flight, so the read must be repeated. The fills'
+ * references are used or dropped here.
  */
 int pcm_kset_fill(struct pcache *pc, u64 pos, struct bio *overlay, u32 purges,
 		  struct pcm_ext *fills, int nf)

@@ -185,6 +185,7 @@ struct pcache {
 	bool gc_stopped;
 	atomic_t reclaims;		/* since the last pcm_index_sweep() */
 	atomic_t fill_lag;		/* bytes of fills whose readers ended */
+	wait_queue_head_t fill_wait;	/* woken when fill_lag drops to 0 */
 	struct pcm_wb *wb;
 	struct pcd_kset *gc_buf;
 	struct pcm_ext *gc_exts;
@@ -279,6 +280,7 @@ int pcm_map(struct dm_target *ti, struct bio *bio);
 void pcm_defer_bio(struct pcache *pc, struct bio *bio);
 void pcm_retry_fn(struct work_struct *work);
 void pcm_fail_deferred(struct pcache *pc);
+void pcm_fills_drain(struct pcache *pc);
 void pcm_kick_retry(struct pcache *pc);
 
 /* writeback.c */

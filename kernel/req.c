@@ -99,7 +99,10 @@ static struct pcm_fill *pcm_fill_of(struct bio *b)
 	return container_of(b, struct pcm_fill, bio);
 }
 
-/* Our own pages for a backing read of @bio's range, page by page. */
+/*
+ * Our own pages for a backing read of @bio's range, page by page (never
+ * highmem: page_address() reaches them from any context).
+ */
 static void pcm_bounce_free(struct bio *b)
 {
 	unsigned short i;
@@ -203,16 +206,22 @@ static int pcm_fill_store(struct pcm_fill *f, struct pcm_ext *fills)
 static void pcm_fill_fn(struct work_struct *work)
 {
 	struct pcm_fill *f = container_of(work, struct pcm_fill, work);
-	struct pcm_ext fills[2];
-	int nf;
-
 	struct pcache *pc = f->pc;
+	struct pcm_ext fills[2];
 	u32 len = f->len;
+	int nf;
 
 	nf = pcm_fill_store(f, fills);
 	pcm_kset_fill(pc, f->off, NULL, f->purges, fills, nf);
 	pcm_bounce_free(&f->bio);
-	atomic_sub(len, &pc->fill_lag);
+	if (!atomic_sub_return(len, &pc->fill_lag))
+		wake_up_all(&pc->fill_wait);
+}
+
+/* Suspend: no fill may store, index or log anything once it returns. */
+void pcm_fills_drain(struct pcache *pc)
+{
+	wait_event(pc->fill_wait, !atomic_read(&pc->fill_lag));
 }
 
 /*
@@ -224,13 +233,15 @@ static void pcm_fill_fn(struct work_struct *work)
 static bool pcm_fill_may_lag(struct pcm_bio *pb)
 {
 	atomic_t *lag = &pb->pc->fill_lag;
-	u32 len = pcm_fill_of(pb->clone)->len;
+	u32 len;
 
 	if (pb->status || !pb->bounce || pb->overlay)
 		return false;
+	len = pcm_fill_of(pb->clone)->len;
 	if (atomic_add_return(len, lag) <= PCM_FILL_LAG_MAX)
 		return true;
-	atomic_sub(len, lag);
+	if (!atomic_sub_return(len, lag))
+		wake_up_all(&pb->pc->fill_wait);
 	return false;
 }
 
