@@ -22,6 +22,8 @@ static int read_meta(struct pc_check *ck, struct pc_seg *s, uint32_t i,
 	static __thread uint8_t buf[META_LEN];
 	int ret;
 
+	if (pc_ahead_take(ck->ahead, i, s->phys))
+		return 0;	/* a helper read and parsed it (chain_ahead.c) */
 	if (base + META_LEN > ck->c.dev_size ||
 	    ((!ck->pf || pc_pf_read(ck->pf, base, buf)) &&
 	     pc_dev_read(ck->dev, base, buf, META_LEN, NULL))) {
@@ -223,8 +225,12 @@ int pc_ck_chain(struct pc_check *ck)
 		return -ENOMEM;
 	}
 	chain_readahead(ck, n);
+	ck->ahead = pc_ahead_start(ck, n);
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t phys = next_phys(ck, i);
+		int64_t phys;
+
+		pc_ahead_sync(ck->ahead, i);
+		phys = next_phys(ck, i);
 
 		if (phys < 0)
 			goto out;
@@ -276,6 +282,8 @@ int pc_ck_chain(struct pc_check *ck)
 	ck->chain_ok = true;
 	ck->c.stage = PC_STAGE_CHAIN;
 out:
+	pc_ahead_stop(ck->ahead, ck->c.segs_loaded);
+	ck->ahead = NULL;
 	pc_pf_free(ck->pf);
 	ck->pf = NULL;
 	free(seen);

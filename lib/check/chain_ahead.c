@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The chain's metadata read on the other CPUs while the check walks it.
+ *
+ * On a cached image the chain stage costs the kernel's copy of each
+ * segment's 8224 bytes, one after another on one CPU, where reading the
+ * same bytes from several threads uses them all (16 TiB: 3.8 s against
+ * 2.5 s). So the chain as the kernel writes it (physical id = seg_id +
+ * index) is cut into parts: the checker walks the first and a helper
+ * thread reads and parses each other part straight into c.segs[], the
+ * array the check keeps anyway. Before the walk touches an entry of part
+ * p it joins helper p; from then on the entry is the checker's alone.
+ *
+ * The walk takes a helper's entry only where its own read would have
+ * given the same: the same physical segment, a whole read, and no valid
+ * record between the segment_info slots (the one finding of the read
+ * itself). Anything else, and every segment of a chain that goes
+ * elsewhere, it reads and judges itself as before, so the findings and
+ * their order do not change. A helper reads only what the page cache
+ * holds (RWF_NOWAIT; tmpfs, which refuses it, is memory) and gives up
+ * after a few reads that would wait: an uncached image is the read-
+ * ahead's (prefetch.c) to read, in the walk's order.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
+
+#include "check_int.h"
+#include "prefetch.h"
+#include "slot.h"
+
+#define AHEAD_MAX_HELPERS 3
+/* below this many segments a thread is not worth starting */
+#define AHEAD_MIN_SEGS 1024
+/* reads that would wait before a helper leaves its part to the walk */
+#define AHEAD_COLD_MAX 16
+
+struct ahead_part {
+	struct pc_ahead *a;
+	uint32_t first, end;	/* chain indexes [first, end) */
+	pthread_t th;
+	bool started, joined;
+};
+
+struct pc_ahead {
+	int fd;
+	bool swap, nowait;
+	uint32_t seg_id, seg_num;
+	uint64_t dev_size;
+	struct pc_seg *segs;
+	uint8_t *ready;		/* per chain index: parsed by a helper */
+	int stop;		/* set by the walk, read by helpers */
+	unsigned int n_parts;	/* part 0 is the walk's own */
+	struct ahead_part part[AHEAD_MAX_HELPERS + 1];
+};
+
+/* Read @len bytes at @off if the page cache has them: 0, 1 (would
+ * wait) or -1 (failed or short). */
+static int ahead_read(struct pc_ahead *a, uint64_t off, uint8_t *buf,
+		      size_t len)
+{
+	struct iovec iov = { buf, len };
+	ssize_t n;
+
+	do
+		n = preadv2(a->fd, &iov, 1, (off_t)off,
+			    a->nowait ? RWF_NOWAIT : 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 && errno == EAGAIN ? 1 : -1;
+}
+
+/* Parse segment @i's records into c.segs[i]; false: leave it to the walk. */
+static bool ahead_one(struct pc_ahead *a, uint32_t i, uint8_t *buf)
+{
+	uint64_t base = pcd_seg_offset(a->seg_id + i);
+	struct pc_seg *s = &a->segs[i];
+	uint32_t stored;
+
+	memcpy(&stored, buf + sizeof(struct pcd_seg_info), 4);
+	if (pcd_n32(a->swap, stored) ==
+	    pc_meta_crc(buf + sizeof(struct pcd_seg_info),
+			sizeof(struct pcd_seg_info)))
+		return false;	/* a record between the slots: a finding */
+	pc_dual_parse(a->swap, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
+		      sizeof(struct pcd_seg_info));
+	pc_dual_parse(a->swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
+		      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
+		      sizeof(struct pcd_seg_gen));
+	return true;
+}
+
+static void *ahead_worker(void *arg)
+{
+	struct ahead_part *p = arg;
+	struct pc_ahead *a = p->a;
+	uint8_t buf[PC_SEG_META_LEN];
+	unsigned int cold = 0;
+
+	for (uint32_t i = p->first;
+	     i < p->end && !__atomic_load_n(&a->stop, __ATOMIC_RELAXED); i++) {
+		uint64_t base = pcd_seg_offset(a->seg_id + i);
+		int r;
+
+		if (base + sizeof(buf) > a->dev_size)
+			break;
+		r = ahead_read(a, base, buf, sizeof(buf));
+		if (r > 0 && ++cold >= AHEAD_COLD_MAX)
+			break;
+		if (!r)
+			a->ready[i] = ahead_one(a, i, buf);
+	}
+	return NULL;
+}
+
+static bool in_memory(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && (st.f_type == TMPFS_MAGIC ||
+				     st.f_type == RAMFS_MAGIC);
+}
+
+/*
+ * How many helpers: one per other CPU, at most AHEAD_MAX_HELPERS. Tests
+ * set PCACHE_CHAIN_AHEAD_MIN, a lower size limit, and get one helper even
+ * on a single CPU.
+ */
+static unsigned int ahead_helpers(uint32_t n)
+{
+	const char *env = getenv("PCACHE_CHAIN_AHEAD_MIN");
+	unsigned long min = env ? strtoul(env, NULL, 0) : AHEAD_MIN_SEGS;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (env && cpus < 2)
+		cpus = 2;
+	if (n < min || n < 2 || cpus < 2)
+		return 0;
+	return cpus - 1 < AHEAD_MAX_HELPERS ? (unsigned int)cpus - 1 :
+					      AHEAD_MAX_HELPERS;
+}
+
+/*
+ * The walk also judges every segment: its own part is the smaller one
+ * (two fifths of the chain with one helper).
+ */
+static void ahead_cut(struct pc_ahead *a, uint32_t n, unsigned int helpers)
+{
+	uint32_t first = (uint32_t)((uint64_t)n * 2 / (2 * helpers + 3));
+	uint32_t rest = n - first;
+
+	a->n_parts = helpers + 1;
+	a->part[0] = (struct ahead_part){ a, 0, first, 0, true, true };
+	for (unsigned int k = 1; k <= helpers; k++) {
+		uint32_t end = first + (uint32_t)((uint64_t)rest * k / helpers);
+
+		a->part[k] = (struct ahead_part){ .a = a, .first =
+			a->part[k - 1].end, .end = end };
+	}
+}
+
+/* Helpers never take signals: the caller's handlers stay on its thread. */
+static void ahead_spawn(struct pc_ahead *a)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned int k = 1; k < a->n_parts; k++)
+		a->part[k].started = !pthread_create(&a->part[k].th, NULL,
+						     ahead_worker, &a->part[k]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+struct pc_ahead *pc_ahead_start(struct pc_check *ck, uint32_t n)
+{
+	int fd = pc_dev_fd(ck->dev);
+	unsigned int helpers = fd < 0 ? 0 : ahead_helpers(n);
+	struct pc_ahead *a;
+
+	if (!helpers || ck->c.info.seg_id >= ck->c.sb.seg_num ||
+	    ck->c.info.seg_id > ck->c.sb.seg_num - n)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->ready = calloc(n, 1);
+	if (!a->ready) {
+		free(a);
+		return NULL;
+	}
+	a->fd = fd;
+	a->nowait = !in_memory(fd);
+	a->swap = ck->c.swap;
+	a->seg_id = ck->c.info.seg_id;
+	a->seg_num = ck->c.sb.seg_num;
+	a->dev_size = ck->c.dev_size;
+	a->segs = ck->c.segs;
+	ahead_cut(a, n, helpers);
+	ahead_spawn(a);
+	return a;
+}
+
+/* Before the walk touches c.segs[i]: the helper of its part is done. */
+void pc_ahead_sync(struct pc_ahead *a, uint32_t i)
+{
+	if (!a)
+		return;
+	for (unsigned int k = 1; k < a->n_parts; k++) {
+		struct ahead_part *p = &a->part[k];
+
+		if (p->first > i)
+			break;
+		if (p->started && !p->joined)
+			pthread_join(p->th, NULL);
+		p->joined = true;
+	}
+}
+
+/* c.segs[i] holds what the walk's own read of segment @phys would give. */
+bool pc_ahead_take(const struct pc_ahead *a, uint32_t i, uint32_t phys)
+{
+	return a && a->ready[i] && phys == a->seg_id + i;
+}
+
+/* End the helpers; entries from @walked on that the walk never reached
+ * are cleared (a chain cut short leaves them unloaded). */
+void pc_ahead_stop(struct pc_ahead *a, uint32_t walked)
+{
+	if (!a)
+		return;
+	__atomic_store_n(&a->stop, 1, __ATOMIC_RELAXED);
+	pc_ahead_sync(a, UINT32_MAX);
+	for (uint32_t i = walked; i < a->part[a->n_parts - 1].end; i++)
+		if (a->ready[i])
+			memset(&a->segs[i], 0, sizeof(a->segs[i]));
+	free(a->ready);
+	free(a);
+}
