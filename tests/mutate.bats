@@ -161,7 +161,7 @@ fsck_json_ahead() {
 
 @test "fsck: the chain read by a helper thread gives the walk's findings, byte for byte" {
 	# a valid record between the segment_info slots of segment 40, in the
-	# helper's part (the last three fifths of 63): the helper must leave it
+	# helper's part (the second half of 63): the helper must leave it
 	# to the walk, which reports it
 	cp "$W/gen.pmem" "$W/st.pmem"
 	off=$((20480 + 40 * 16777216))

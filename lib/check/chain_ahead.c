@@ -148,18 +148,16 @@ static unsigned int ahead_helpers(uint32_t n)
 }
 
 /*
- * The walk also judges every segment: its own part is the smaller one
- * (two fifths of the chain with one helper).
+ * Equal parts: the walk's judging costs little beside the reads (a 4 TiB
+ * image on tmpfs with one helper: 0.35-0.40 s for halves, 0.41-0.47 s when
+ * the walk took only two fifths or one third).
  */
 static void ahead_cut(struct pc_ahead *a, uint32_t n, unsigned int helpers)
 {
-	uint32_t first = (uint32_t)((uint64_t)n * 2 / (2 * helpers + 3));
-	uint32_t rest = n - first;
-
 	a->n_parts = helpers + 1;
-	a->part[0] = (struct ahead_part){ a, 0, first, 0, true, true };
+	a->part[0] = (struct ahead_part){ a, 0, n / a->n_parts, 0, true, true };
 	for (unsigned int k = 1; k <= helpers; k++) {
-		uint32_t end = first + (uint32_t)((uint64_t)rest * k / helpers);
+		uint32_t end = (uint32_t)((uint64_t)n * (k + 1) / a->n_parts);
 
 		a->part[k] = (struct ahead_part){ .a = a, .first =
 			a->part[k - 1].end, .end = end };
