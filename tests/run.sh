@@ -11,6 +11,14 @@
 # the number of tests its plan "1..N" announces, or exits non-zero with
 # no test failed (a crash after N "ok" lines is not N passes). A "not ok"
 # line marked "# TODO" (a known failure) is listed but not counted.
+#
+# Suites run side by side in PCACHE_LANES lanes (default: the number of
+# CPUs, at most 2), the longest first: the qemu suites keep one CPU busy
+# each (TCG runs a guest in one thread) for most of the run, and in one lane
+# they would add up to well over half of it. Each suite's TAP goes to a
+# file and is printed, counted, in a fixed order once all have ended;
+# lines "# started: NAME" and "# ended: NAME (N s)" tell the progress. PCACHE_LANES=1 runs them
+# one after the other.
 # PCACHE_SKIP_KERNEL=1 leaves out the qemu tests (quick local runs only).
 # PCACHE_SUITES="X.tap.sh ..." runs only those TAP scripts (make check-upstream).
 set -u
@@ -21,7 +29,8 @@ timing=
 todo=0
 log=$(mktemp)
 todo_log=$(mktemp)
-trap 'rm -f "$log" "$todo_log"' EXIT
+out_dir=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$log" "$todo_log" "$out_dir"' EXIT
 
 # The last line of every suite's stream, written by run_suite: its exit code.
 EXIT_MARK='# run.sh: suite exit'
@@ -59,30 +68,88 @@ count() {	# $1: suite name; TAP on stdin
 	fi
 }
 
-run_suite() {	# $1: name, rest: command producing TAP
-	local name=$1 start=$SECONDS
-	shift
-	echo "# ---- $name"
-	count "$name" < <("$@" 2>&1; echo "$EXIT_MARK $?")
-	echo "# ---- $name: $((SECONDS - start)) s"
-	timing+="#   $((SECONDS - start)) s  $name"$'\n'
+# Job i: names[i], prio[i] (lower starts first), job_cmd[i] (the command,
+# quoted for eval); jobs are printed in the order they were added.
+names=()
+prio=()
+declare -A job_cmd job_of	# job_of: job index by pid while it runs
+
+add_job() {	# $1: priority, $2: name, rest: command producing TAP
+	local i=${#names[@]}
+	names+=("$2")
+	prio+=("$1")
+	shift 2
+	job_cmd[$i]=$(printf '%q ' "$@")
 }
+
+# The output of job $1 in $out_dir/$1.tap, its exit code as its last line,
+# its run time in $out_dir/$1.time.
+start_job() {
+	local i=$1
+	(
+		start=$SECONDS
+		eval "${job_cmd[$i]}" >"$out_dir/$i.tap" 2>&1 </dev/null
+		echo "$EXIT_MARK $?" >>"$out_dir/$i.tap"
+		echo $((SECONDS - start)) >"$out_dir/$i.time"
+	) &
+	job_of[$!]=$i
+}
+
+lanes=${PCACHE_LANES:-$(nproc 2>/dev/null || echo 1)}
+[ "$lanes" -ge 1 ] 2>/dev/null || lanes=1
+[ "$lanes" -le 2 ] || lanes=2
 
 for build in "$@"; do
 	[ -n "${PCACHE_SUITES:-}" ] && break
 	export PCACHE_BIN=$PWD/$build
 	for t in "$build"/unit/test_*; do
-		[ -x "$t" ] && run_suite "$build unit $(basename "$t")" "$t"
+		[ -x "$t" ] && add_job 5 "$build unit $(basename "$t")" "$t"
 	done
 	bats_files=$(ls tests/*.bats 2>/dev/null)
 	if [ -n "$bats_files" ]; then
-		run_suite "$build bats" bats --tap $bats_files
+		# the last build (sanitized) runs the bats files slowest
+		p=3
+		[ $# -gt 1 ] && [ "$build" = "${!#}" ] && p=1
+		add_job $p "$build bats" env PCACHE_BIN="$PCACHE_BIN" \
+			bats --tap $bats_files
 	fi
 done
 for t in ${PCACHE_SUITES:-$(find tests -name '*.tap.sh' -perm -u+x | sort)}; do
 	[ -n "${PCACHE_SKIP_KERNEL:-}" ] && case $t in tests/kernel/*) continue ;; esac
-	export PCACHE_BIN=$PWD/$1
-	run_suite "$t" "$t"
+	case $t in
+	*/kernel.tap.sh) p=0 ;;
+	*/upstream.tap.sh) p=2 ;;
+	*) p=4 ;;
+	esac
+	add_job $p "$t" env PCACHE_BIN="$PWD/$1" "$t"
+done
+
+# Start the jobs by priority, at most $lanes at a time.
+order=$(for i in "${!names[@]}"; do echo "${prio[$i]} $i"; done | sort -n -s -k1,1 |
+	cut -d' ' -f2)
+running=0
+reap() {
+	local pid j
+	wait -n -p pid
+	j=${job_of[$pid]}
+	echo "# ended: ${names[$j]} ($(cat "$out_dir/$j.time" 2>/dev/null || echo '?') s)"
+	running=$((running - 1))
+}
+for i in $order; do
+	while [ "$running" -ge "$lanes" ]; do reap; done
+	echo "# started: ${names[$i]}"
+	start_job "$i"
+	running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do reap; done
+
+for i in "${!names[@]}"; do
+	echo "# ---- ${names[$i]}"
+	touch "$out_dir/$i.tap"
+	count "${names[$i]}" <"$out_dir/$i.tap"
+	sec=$(cat "$out_dir/$i.time" 2>/dev/null || echo '?')
+	echo "# ---- ${names[$i]}: $sec s"
+	timing+="#   $sec s  ${names[$i]}"$'\n'
 done
 
 printf '# time per suite:\n%s' "$timing"

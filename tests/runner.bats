@@ -68,3 +68,24 @@ unit() {	# unit NAME BODY: a fake unit test printing BODY's output
 	echo "$output" | grep -q '^# known failures (TAP TODO, not counted as failed): 1$'
 	echo "$output" | grep -q '^#   b unit test_t: not ok 2 - y # TODO known$'
 }
+
+@test "run.sh: two lanes run suites side by side, printed in a fixed order" {
+	# a waits for a file that only b, started beside it, makes
+	unit a "for i in \$(seq 100); do [ -f $T/flag ] && break; sleep 0.1; done
+[ -f $T/flag ] && echo 'ok 1 - a saw b' || echo 'not ok 1 - a saw b'; echo 1..1"
+	unit b "touch $T/flag; echo 'ok 1 - b'; echo 1..1"
+	PCACHE_LANES=2 run "$T/tests/run.sh" b
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "2 passed, 0 failed" ]
+	[ "$(echo "$output" | grep -c '^# started: ')" -eq 2 ]
+	[ "$(echo "$output" | grep '^ok ' | tr '\n' '|')" = "ok 1 - a saw b|ok 1 - b|" ]
+}
+
+@test "run.sh: one lane runs the suites one after the other" {
+	unit a "[ -f $T/flag ] && echo 'ok 1 - a after b' || echo 'not ok 1 - a after b'; echo 1..1"
+	unit b "touch $T/flag; echo 'ok 1 - b'; echo 1..1"
+	PCACHE_LANES=1 run "$T/tests/run.sh" b
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "1 passed, 1 failed" ]
+	echo "$output" | grep -q '^#   b unit test_a: not ok 1 - a after b$'
+}
