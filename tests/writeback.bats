@@ -340,3 +340,52 @@ PY
 	[[ "$output" == "pcache-writeback: $LOOP: device is in use"* ]]
 	untouched "$B" "$stamp"
 }
+
+# A cache that shrinks under the writeback (a file truncated by someone
+# else, a device resized): its bytes are gone, and the writeback must fail
+# without writing a byte of them, never take them for zeros and report the
+# cache clean. The shim (tests/preload/shrink.c) truncates the image right
+# after the writeback maps it (the verification's pass then faults) or
+# before the first write (the mapped copy faults, the read copy meets the
+# end of the file).
+shrink_run() {	# AT DATA_CRC(0|1)
+	G=$PCACHE_BIN/testtools/pcache-genlog
+	[ -x "$G" ] || skip "no $G"
+	cc -shared -fPIC -O2 -o "$WORK/shrink.so" \
+		"$BATS_TEST_DIRNAME/preload/shrink.c" -ldl
+	img=$WORK/s.img
+	bk=$WORK/s.backing
+	"$G" --image-size 512M --backing-size 16M --bs 2K --random-len \
+		--size 24M $([ "$2" = 1 ] && echo --data-crc) "$img" >/dev/null
+	head -c 16M /dev/zero | tr '\0' '\252' >"$bk"
+	cp "$bk" "$WORK/s.bk.orig"
+	head -c 20480 "$img" >"$WORK/s.meta.orig"
+	# 20 MiB: the metadata stays, cache segment 2 and most of 1 go
+	LD_PRELOAD=$WORK/shrink.so ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+		SHRINK_PATH=$img SHRINK_SIZE=20971520 SHRINK_AT=$1 \
+		run "$W" "$img" "$bk"
+	[ "$(stat -c %s "$img")" -eq 20971520 ]	# the shim did shrink it
+	[ "$status" -eq 1 ]
+	cmp "$bk" "$WORK/s.bk.orig"
+	# dirty_tail and everything else of the metadata as they were
+	cmp "$WORK/s.meta.orig" <(head -c 20480 "$img")
+}
+
+@test "shrinks under the writeback: after the mapping, data CRCs: refused, nothing written" {
+	shrink_run mmap 1
+	[ "${lines[-1]}" = "pcache-writeback: $img: 9760 dirty extents fail their data CRC; nothing written (use --skip-bad to write the others and drop those)" ]
+	[[ "$output" == *"): data unreadable"* ]]
+	[[ "$output" != *"data crc mismatch"* ]]
+}
+
+@test "shrinks under the writeback: before the first write: the read meets the end, nothing written" {
+	for crc in 1 0; do
+		shrink_run pwritev $crc
+		[[ "${lines[-1]}" == "pcache-writeback: $img: read of "*" bytes at offset "*" met the end of the device, which had 536870912 bytes when opened: it shrank" ]]
+	done
+}
+
+@test "shrinks under the writeback: after the mapping, no data CRCs: nothing written" {
+	shrink_run mmap 0
+	[[ "${lines[-1]}" == *"met the end of the device, which had 536870912 bytes when opened: it shrank" ]]
+}

@@ -31,11 +31,8 @@ static int fd_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0) {
-			/* Past the end of a short file: reads as zeros. */
-			memset(p, 0, len);
-			return 0;
-		}
+		if (n == 0)	/* within the size it had when opened */
+			return -ENODATA;
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;
@@ -260,11 +257,22 @@ int pc_dev_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len,
 	if (ret)
 		return ret;
 	ret = dev->ops->read(dev, off, buf, len);
-	if (ret)
+	/*
+	 * The end of a file or device met inside the size it had when it
+	 * was opened: it shrank under us. Its bytes are gone, not zeros: a
+	 * tool that took them for zeros would write zeros back as data.
+	 */
+	if (ret == -ENODATA)
+		pc_err_set(err, -EIO, "%s: read of %zu bytes at offset %llu "
+			   "met the end of the device, which had %llu bytes "
+			   "when opened: it shrank", dev->path, len,
+			   (unsigned long long)off,
+			   (unsigned long long)dev->size);
+	else if (ret)
 		pc_err_set(err, ret, "%s: read of %zu bytes at offset %llu "
 			   "failed: %s", dev->path, len,
 			   (unsigned long long)off, strerror(-ret));
-	return ret;
+	return ret == -ENODATA ? -EIO : ret;
 }
 
 /* What every write must pass: a device opened to write, a range inside it. */
