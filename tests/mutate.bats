@@ -161,12 +161,23 @@ fsck_json_ahead() {
 
 @test "fsck: the chain read by a helper thread gives the walk's findings, byte for byte" {
 	# a valid record between the segment_info slots of segment 40, in the
-	# helper's part (the second half of 63): the helper must leave it
-	# to the walk, which reports it
+	# part of a helper (40 of 63 lies past the walk's own part whatever the
+	# number of CPUs): the helper must leave it to the walk, which reports it
 	cp "$W/gen.pmem" "$W/st.pmem"
 	off=$((20480 + 40 * 16777216))
 	dd if="$W/gen.pmem" of="$W/st.pmem" bs=1 skip=$off seek=$((off + 16)) \
 		count=16 conv=notrunc status=none
+	# the helpers did read (counted by a preload shim)
+	cc -shared -fPIC -O2 -o "$W/offthread.so" \
+		"$BATS_TEST_DIRNAME/preload/offthread.c" -ldl
+	LD_PRELOAD=$W/offthread.so OFFTHREAD_COUNT=$W/n \
+		ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+		fsck_json_ahead 1 "$W/st.pmem" >/dev/null || true
+	[ "$(cat "$W/n")" -gt 0 ]
+	LD_PRELOAD=$W/offthread.so OFFTHREAD_COUNT=$W/n \
+		ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
+		fsck_json_ahead 0 "$W/st.pmem" >/dev/null || true
+	[ "$(cat "$W/n")" -eq 0 ]
 	fsck_json_ahead 1 "$W/st.pmem" >"$W/a.json" || true
 	jq -e '.findings[] | select(.code == "PC-SEGINFO-STRIDE" and .cache_seg == 40)' \
 		"$W/a.json" >/dev/null

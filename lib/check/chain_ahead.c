@@ -112,8 +112,8 @@ static void *ahead_worker(void *arg)
 		if (base + sizeof(buf) > a->dev_size)
 			break;
 		r = ahead_read(a, base, buf, sizeof(buf));
-		if (r > 0 && ++cold >= AHEAD_COLD_MAX)
-			break;
+		if (r < 0 || (r > 0 && ++cold >= AHEAD_COLD_MAX))
+			break;	/* failed reads are the walk's to report */
 		if (!r)
 			a->ready[i] = ahead_one(a, i, buf);
 	}
@@ -222,10 +222,21 @@ void pc_ahead_sync(struct pc_ahead *a, uint32_t i)
 	}
 }
 
-/* c.segs[i] holds what the walk's own read of segment @phys would give. */
-bool pc_ahead_take(const struct pc_ahead *a, uint32_t i, uint32_t phys)
+/*
+ * c.segs[i] holds what the walk's own read of segment @phys would give.
+ * False, and a helper's entry for another segment cleared: the walk's own
+ * read starts from zeros, as without helpers.
+ */
+bool pc_ahead_take(struct pc_ahead *a, uint32_t i, uint32_t phys)
 {
-	return a && a->ready[i] && phys == a->seg_id + i;
+	if (!a || !a->ready[i])
+		return false;
+	if (phys == a->seg_id + i)
+		return true;
+	memset(&a->segs[i].info, 0, sizeof(a->segs[i].info));
+	memset(&a->segs[i].gen_slots, 0, sizeof(a->segs[i].gen_slots));
+	a->ready[i] = 0;
+	return false;
 }
 
 /* End the helpers; entries from @walked on that the walk never reached
