@@ -30,9 +30,18 @@ todo=0
 log=$(mktemp)
 todo_log=$(mktemp)
 out_dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$log" "$todo_log" "$out_dir"' EXIT
+declare -A job_of	# job index by pid (= process group) while it runs
+# Killed or ended early: the suites still running go too, whole process
+# groups (bats, qemu and their children).
+stop_jobs() {
+	local p
+	for p in "${!job_of[@]}"; do kill -- "-$p" 2>/dev/null; done
+}
+trap 'stop_jobs; rm -rf "$log" "$todo_log" "$out_dir"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
-# The last line of every suite's stream, written by run_suite: its exit code.
+# The last line of every suite's stream, written by start_job: its exit code.
 EXIT_MARK='# run.sh: suite exit'
 
 count() {	# $1: suite name; TAP on stdin
@@ -72,7 +81,7 @@ count() {	# $1: suite name; TAP on stdin
 # quoted for eval); jobs are printed in the order they were added.
 names=()
 prio=()
-declare -A job_cmd job_of	# job_of: job index by pid while it runs
+declare -A job_cmd
 
 add_job() {	# $1: priority, $2: name, rest: command producing TAP
 	local i=${#names[@]}
@@ -124,17 +133,53 @@ for t in ${PCACHE_SUITES:-$(find tests -name '*.tap.sh' -perm -u+x | sort)}; do
 	add_job $p "$t" env PCACHE_BIN="$PWD/$1" "$t"
 done
 
-# Start the jobs by priority, at most $lanes at a time.
+# Start the jobs by priority, at most $lanes at a time, each in a process
+# group of its own (job control) so that stop_jobs can end all of it.
 order=$(for i in "${!names[@]}"; do echo "${prio[$i]} $i"; done | sort -n -s -k1,1 |
 	cut -d' ' -f2)
 running=0
+declare -A ended
+shown=0		# jobs before this index are printed and counted
+
+# Print and count, in the order the jobs were added, every job whose
+# predecessors have all ended: the log streams while the run goes on.
+show_ended() {
+	local sec
+	while [ "$shown" -lt "${#names[@]}" ] && [ -n "${ended[$shown]:-}" ]; do
+		echo "# ---- ${names[$shown]}"
+		touch "$out_dir/$shown.tap"
+		count "${names[$shown]}" <"$out_dir/$shown.tap"
+		sec=$(cat "$out_dir/$shown.time" 2>/dev/null || echo '?')
+		echo "# ---- ${names[$shown]}: $sec s"
+		timing+="#   $sec s  ${names[$shown]}"$'\n'
+		shown=$((shown + 1))
+	done
+}
+
+# Wait for one job to end. wait -n -p names it; a job that something else
+# reaped first (wait then answers 127) is found by polling.
 reap() {
-	local pid j
-	wait -n -p pid
+	local pid= p j
+	wait -n -p pid 2>/dev/null
+	if [ -z "$pid" ] || [ -z "${job_of[$pid]:-}" ]; then
+		pid=
+		while [ -z "$pid" ]; do
+			for p in "${!job_of[@]}"; do
+				kill -0 "$p" 2>/dev/null || { pid=$p; break; }
+			done
+			[ -n "$pid" ] || sleep 1
+		done
+		wait "$pid" 2>/dev/null
+	fi
 	j=${job_of[$pid]}
+	unset "job_of[$pid]"
+	ended[$j]=1
 	echo "# ended: ${names[$j]} ($(cat "$out_dir/$j.time" 2>/dev/null || echo '?') s)"
 	running=$((running - 1))
+	show_ended
 }
+
+set -m
 for i in $order; do
 	while [ "$running" -ge "$lanes" ]; do reap; done
 	echo "# started: ${names[$i]}"
@@ -142,15 +187,7 @@ for i in $order; do
 	running=$((running + 1))
 done
 while [ "$running" -gt 0 ]; do reap; done
-
-for i in "${!names[@]}"; do
-	echo "# ---- ${names[$i]}"
-	touch "$out_dir/$i.tap"
-	count "${names[$i]}" <"$out_dir/$i.tap"
-	sec=$(cat "$out_dir/$i.time" 2>/dev/null || echo '?')
-	echo "# ---- ${names[$i]}: $sec s"
-	timing+="#   $sec s  ${names[$i]}"$'\n'
-done
+set +m
 
 printf '# time per suite:\n%s' "$timing"
 if [ -s "$todo_log" ]; then

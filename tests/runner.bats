@@ -89,3 +89,15 @@ unit() {	# unit NAME BODY: a fake unit test printing BODY's output
 	[ "${lines[-1]}" = "1 passed, 1 failed" ]
 	echo "$output" | grep -q '^#   b unit test_a: not ok 1 - a after b$'
 }
+
+@test "run.sh: a killed run ends the suites it started, children included" {
+	unit a "sleep 4711; echo 'ok 1'; echo 1..1"
+	"$T/tests/run.sh" b >"$T/out" 2>&1 &
+	pid=$!
+	for i in $(seq 50); do pgrep -f 'sleep 4711' >/dev/null && break; sleep 0.1; done
+	pgrep -f 'sleep 4711' >/dev/null
+	kill -TERM "$pid"
+	wait "$pid" || true
+	sleep 0.5
+	! pgrep -f 'sleep 4711'
+}
