@@ -68,7 +68,7 @@ known_reason() {
 # in four runs its constructor did not return on a chain that ends early
 # (seginfo-zero, refused with -EFAULT in the other runs): a hang there is
 # its bug, listed as TODO, and the images after it are not run.
-UP_HANG="upstream's module did not answer (seen once in four runs on seginfo-zero, refused with -EFAULT otherwise): a hang in the kernel's own module, not a verdict of ours"
+UP_HANG="upstream's module did not answer (seen on seginfo-zero and on log-hdr-overrun-mid, docs/upstream.md): a hang in the kernel's own module, not a verdict of ours"
 hung=
 
 # ---- bases ----

@@ -19,12 +19,13 @@ mut_case() {	# mut_case ID DATA_CRC RANGES
 	rm_rc=-
 	sums=-
 	st=-
-	# A constructor stuck in the kernel outlives timeout(1): after 50 s the
-	# console gets the blocked tasks and every CPU's stack (sysrq w and l)
-	# behind a marker line, so the host's log shows where it hangs.
+	# A constructor, read or destructor stuck in the kernel outlives
+	# timeout(1): after 50 s on one image the console gets the blocked
+	# tasks and every CPU's stack (sysrq w and l) behind a marker line, so
+	# the host's log shows where it hangs.
 	rm -f /tmp/mut-wd
 	( sleep 50
-	  echo "mutate-watchdog: image $mid: dmsetup create still running"
+	  echo "mutate-watchdog: image $mid: create, reads or remove still running"
 	  : >/tmp/mut-wd
 	  echo 7 >/proc/sys/kernel/printk
 	  echo w >/proc/sysrq-trigger
@@ -34,7 +35,6 @@ mut_case() {	# mut_case ID DATA_CRC RANGES
 		"0 $MSECT pcache /dev/pmem0 /dev/vda 4 cache_mode writeback data_crc $2" \
 		>/dev/null 2>&1
 	c_rc=$?
-	kill $wd 2>/dev/null
 	if [ $c_rc = 0 ]; then
 		st=$(dmsetup status mut | tr ' ' _)
 		blockdev --flushbufs /dev/mapper/mut
@@ -49,6 +49,7 @@ mut_case() {	# mut_case ID DATA_CRC RANGES
 		timeout 60 dmsetup remove mut >/dev/null 2>&1
 		rm_rc=$?
 	fi
+	kill $wd 2>/dev/null
 	log=$(dmesg)
 	oops=0
 	case $log in
