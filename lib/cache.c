@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_ahead.h"
 #include "pcache.h"
 #include "prefetch.h"
 #include "slot.h"
@@ -127,27 +128,30 @@ static int open_info(struct pc_cache *c, struct pc_err *err)
  * The read-ahead (prefetch.c) has it already when the image is not in
  * the page cache: a chain written in order is read 16 requests at a time.
  */
-static int load_seg(struct pc_cache *c, struct pc_pf *pf, struct pc_seg *s,
-		    uint32_t idx, struct pc_err *err)
+static int load_seg(struct pc_cache *c, struct pc_pf *pf,
+		    struct pc_ahead *ahead, struct pc_seg *s, uint32_t idx,
+		    struct pc_err *err)
 {
 	const char *path = pc_dev_path(c->dev);
 	uint64_t base = pcd_seg_offset(s->phys);
 	uint8_t buf[PC_SEG_META_LEN];
 	const struct pcd_seg_info *si;
 	const struct pcd_seg_gen *g;
-	bool whole;
-	int ret;
+	bool whole, taken;
+	int ret = 0;
 
-	whole = (pf && base + sizeof(buf) <= c->dev_size &&
-		 !pc_pf_read(pf, base, buf)) ||
+	/* a helper thread read and parsed both records (chain_ahead.c) */
+	taken = pc_ahead_take(ahead, idx, s->phys);
+	whole = taken || (pf && base + sizeof(buf) <= c->dev_size &&
+			  !pc_pf_read(pf, base, buf)) ||
 		!pc_dev_read(c->dev, base, buf, sizeof(buf), NULL);
-	if (whole)
+	if (!taken && whole)
 		pc_dual_parse(c->swap, &s->info, buf, base,
 			      PCD_SEG_INFO_STRIDE, sizeof(*si));
-	else
+	else if (!taken)
 		ret = pc_dual_read(c->dev, c->swap, base, PCD_SEG_INFO_STRIDE,
 				   sizeof(*si), &s->info, err);
-	if (!whole && ret)
+	if (ret)
 		return ret;
 	si = pc_dual_rec(&s->info);
 	if (!si) {
@@ -158,11 +162,11 @@ static int load_seg(struct pc_cache *c, struct pc_pf *pf, struct pc_seg *s,
 	}
 	s->flags = pcd_n32(c->swap, si->flags);
 	s->next = pcd_n32(c->swap, si->next_seg);
-	if (whole) {
+	if (!taken && whole) {
 		pc_dual_parse(c->swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
 			      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
 			      sizeof(*g));
-	} else {
+	} else if (!taken) {
 		ret = pc_dual_read(c->dev, c->swap, base + PCD_SEG_CTRL_OFF,
 				   PCD_SEG_GEN_STRIDE, sizeof(*g),
 				   &s->gen_slots, err);
@@ -174,7 +178,8 @@ static int load_seg(struct pc_cache *c, struct pc_pf *pf, struct pc_seg *s,
 	return 0;
 }
 
-static int load_chain(struct pc_cache *c, struct pc_pf *pf, const char *path,
+static int load_chain(struct pc_cache *c, struct pc_pf *pf,
+		      struct pc_ahead *ahead, const char *path,
 		      struct pc_err *err)
 {
 	int ret;
@@ -183,6 +188,8 @@ static int load_chain(struct pc_cache *c, struct pc_pf *pf, const char *path,
 		const struct pc_seg *prev = i ? &c->segs[i - 1] : NULL;
 		struct pc_seg *s = &c->segs[i];
 		uint32_t phys = 0;
+
+		pc_ahead_sync(ahead, i);
 
 		switch (pcd_chain_link(i, c->info.seg_id, prev ? prev->flags : 0,
 				       prev ? prev->next : 0, c->sb.seg_num,
@@ -205,7 +212,7 @@ static int load_chain(struct pc_cache *c, struct pc_pf *pf, const char *path,
 			return -EIO;
 		}
 		s->phys = phys;
-		ret = load_seg(c, pf, s, i, err);
+		ret = load_seg(c, pf, ahead, s, i, err);
 		if (ret)
 			return ret;
 		c->segs_loaded = i + 1;
@@ -228,6 +235,7 @@ static struct pc_pf *chain_readahead(struct pc_cache *c)
 static int open_chain(struct pc_cache *c, struct pc_err *err)
 {
 	const char *path = pc_dev_path(c->dev);
+	struct pc_ahead *ahead;
 	struct pc_pf *pf;
 	int ret;
 
@@ -235,7 +243,9 @@ static int open_chain(struct pc_cache *c, struct pc_err *err)
 	if (!c->segs)
 		return -ENOMEM;
 	pf = chain_readahead(c);
-	ret = load_chain(c, pf, path, err);
+	ahead = pc_ahead_start(c->dev, c, c->info.n_segs);
+	ret = load_chain(c, pf, ahead, path, err);
+	pc_ahead_stop(ahead, c->segs_loaded);
 	pc_pf_free(pf);
 	if (ret)
 		return ret;

@@ -159,7 +159,7 @@ fsck_json_ahead() {
 	fi
 }
 
-@test "fsck: the chain read by a helper thread gives the walk's findings, byte for byte" {
+@test "fsck, dump: the chain read by helper threads gives the walk's own results, byte for byte" {
 	# a valid record between the segment_info slots of segment 40, in the
 	# part of a helper (40 of 63 lies past the walk's own part whatever the
 	# number of CPUs): the helper must leave it to the walk, which reports it
@@ -193,6 +193,13 @@ fsck_json_ahead() {
 			fsck_json_ahead 0 "$W/m.pmem" >"$W/b.json" && b=0 || b=$?
 			[ "$a" = "$b" ] || { echo "$kind $seed: exit $a against $b"; return 1; }
 			cmp "$W/a.json" "$W/b.json" || { echo "$kind $seed"; return 1; }
+			# pc_cache_open's chain walk takes the helpers' entries too
+			PCACHE_CHAIN_AHEAD_MIN=2 "$BIN/pcache-dump" --json --segments \
+				"$W/m.pmem" >"$W/a.json" 2>&1 && a=0 || a=$?
+			"$BIN/pcache-dump" --json --segments "$W/m.pmem" \
+				>"$W/b.json" 2>&1 && b=0 || b=$?
+			[ "$a" = "$b" ] || { echo "dump $kind $seed: exit $a against $b"; return 1; }
+			cmp "$W/a.json" "$W/b.json" || { echo "dump $kind $seed"; return 1; }
 		done
 	done
 }

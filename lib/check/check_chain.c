@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_ahead.h"
 #include "check_int.h"
 #include "prefetch.h"
 #include "slot.h"
@@ -225,7 +226,7 @@ int pc_ck_chain(struct pc_check *ck)
 		return -ENOMEM;
 	}
 	chain_readahead(ck, n);
-	ck->ahead = pc_ahead_start(ck, n);
+	ck->ahead = pc_ahead_start(ck->dev, &ck->c, n);
 	for (uint32_t i = 0; i < n; i++) {
 		int64_t phys;
 

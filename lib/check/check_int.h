@@ -62,11 +62,6 @@ struct pc_check {
 	struct pc_ahead *ahead;	/* chain parts read by helpers, or NULL */
 };
 
-/* chain_ahead.c: the chain's later parts read by helper threads */
-struct pc_ahead *pc_ahead_start(struct pc_check *ck, uint32_t n);
-void pc_ahead_sync(struct pc_ahead *a, uint32_t i);
-bool pc_ahead_take(struct pc_ahead *a, uint32_t i, uint32_t phys);
-void pc_ahead_stop(struct pc_ahead *a, uint32_t walked);
 
 /* Add a finding; returns its index, or -1 when folded into the count. */
 __attribute__((format(printf, 7, 8)))

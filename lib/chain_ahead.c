@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The chain's metadata read on the other CPUs while the check walks it.
+ * The chain's metadata read on the other CPUs while a walk goes through
+ * it (chain_ahead.h): pcache-fsck's chain stage and pc_cache_open().
  *
- * On a cached image the chain stage costs the kernel's copy of each
+ * On a cached image a chain walk costs the kernel's copy of each
  * segment's 8224 bytes, one after another on one CPU, where reading the
  * same bytes from several threads uses them all (16 TiB: 3.8 s against
  * 2.5 s). So the chain as the kernel writes it (physical id = seg_id +
- * index) is cut into parts: the checker walks the first and a helper
- * thread reads and parses each other part straight into c.segs[], the
- * array the check keeps anyway. Before the walk touches an entry of part
- * p it joins helper p; from then on the entry is the checker's alone.
+ * index) is cut into parts: the walk reads the first and a helper thread
+ * reads and parses each other part straight into c->segs[], the array
+ * the walk fills anyway. Before the walk touches an entry of part p it
+ * joins helper p; from then on the entry is the walk's alone.
  *
  * The walk takes a helper's entry only where its own read would have
  * given the same: the same physical segment, a whole read, and no valid
- * record between the segment_info slots (the one finding of the read
- * itself). Anything else, and every segment of a chain that goes
- * elsewhere, it reads and judges itself as before, so the findings and
+ * record between the segment_info slots (the one finding the checker's
+ * read makes). Anything else, and every segment of a chain that goes
+ * elsewhere, it reads and judges itself as before, so findings and
  * their order do not change. A helper reads only what the page cache
  * holds (RWF_NOWAIT; tmpfs, which refuses it, is memory) and gives up
  * after a few reads that would wait: an uncached image is the read-
@@ -31,8 +32,8 @@
 #include <sys/uio.h>
 #include <sys/vfs.h>
 
-#include "check_int.h"
-#include "prefetch.h"
+#include "chain_ahead.h"
+#include "device.h"
 #include "slot.h"
 
 #define AHEAD_MAX_HELPERS 3
@@ -177,14 +178,15 @@ static void ahead_spawn(struct pc_ahead *a)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-struct pc_ahead *pc_ahead_start(struct pc_check *ck, uint32_t n)
+struct pc_ahead *pc_ahead_start(struct pc_dev *dev, struct pc_cache *c,
+				uint32_t n)
 {
-	int fd = pc_dev_fd(ck->dev);
+	int fd = pc_dev_fd(dev);
 	unsigned int helpers = fd < 0 ? 0 : ahead_helpers(n);
 	struct pc_ahead *a;
 
-	if (!helpers || ck->c.info.seg_id >= ck->c.sb.seg_num ||
-	    ck->c.info.seg_id > ck->c.sb.seg_num - n)
+	if (!helpers || c->info.seg_id >= c->sb.seg_num ||
+	    c->info.seg_id > c->sb.seg_num - n)
 		return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -196,11 +198,11 @@ struct pc_ahead *pc_ahead_start(struct pc_check *ck, uint32_t n)
 	}
 	a->fd = fd;
 	a->nowait = !in_memory(fd);
-	a->swap = ck->c.swap;
-	a->seg_id = ck->c.info.seg_id;
-	a->seg_num = ck->c.sb.seg_num;
-	a->dev_size = ck->c.dev_size;
-	a->segs = ck->c.segs;
+	a->swap = c->swap;
+	a->seg_id = c->info.seg_id;
+	a->seg_num = c->sb.seg_num;
+	a->dev_size = c->dev_size;
+	a->segs = c->segs;
 	ahead_cut(a, n, helpers);
 	ahead_spawn(a);
 	return a;
