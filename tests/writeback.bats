@@ -348,7 +348,7 @@ PY
 # after the writeback maps it (the verification's pass then faults) or
 # before the first write (the mapped copy faults, the read copy meets the
 # end of the file).
-shrink_run() {	# AT DATA_CRC(0|1)
+shrink_run() {	# AT DATA_CRC(0|1) [OPTION...]
 	G=$PCACHE_BIN/testtools/pcache-genlog
 	[ -x "$G" ] || skip "no $G"
 	cc -shared -fPIC -O2 -o "$WORK/shrink.so" \
@@ -363,7 +363,7 @@ shrink_run() {	# AT DATA_CRC(0|1)
 	# 20 MiB: the metadata stays, cache segment 2 and most of 1 go
 	LD_PRELOAD=$WORK/shrink.so ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
 		SHRINK_PATH=$img SHRINK_SIZE=20971520 SHRINK_AT=$1 \
-		run "$W" "$img" "$bk"
+		run "$W" "${@:3}" "$img" "$bk"
 	[ "$(stat -c %s "$img")" -eq 20971520 ]	# the shim did shrink it
 	[ "$status" -eq 1 ]
 	cmp "$bk" "$WORK/s.bk.orig"
@@ -373,9 +373,16 @@ shrink_run() {	# AT DATA_CRC(0|1)
 
 @test "shrinks under the writeback: after the mapping, data CRCs: refused, nothing written" {
 	shrink_run mmap 1
-	[ "${lines[-1]}" = "pcache-writeback: $img: 9760 dirty extents fail their data CRC; nothing written (use --skip-bad to write the others and drop those)" ]
+	[ "${lines[-1]}" = "pcache-writeback: $img: 9760 dirty extents cannot be read; nothing written (--skip-bad does not drop unreadable data)" ]
 	[[ "$output" == *"): data unreadable"* ]]
 	[[ "$output" != *"data crc mismatch"* ]]
+}
+
+@test "shrinks under the writeback: --skip-bad does not drop what cannot be read" {
+	# before: the unreadable extents were skipped as "bad CRC", the rest
+	# written and the cache marked clean, the unreadable data dropped
+	shrink_run mmap 1 --skip-bad
+	[ "${lines[-1]}" = "pcache-writeback: $img: 9760 dirty extents cannot be read; nothing written (--skip-bad does not drop unreadable data)" ]
 }
 
 @test "shrinks under the writeback: before the first write: the read meets the end, nothing written" {

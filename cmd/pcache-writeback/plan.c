@@ -162,12 +162,19 @@ static int collect(struct wb *w, uint8_t *memo)
 			continue;
 		}
 		it->why = pc_key_err_name(ke);
-		it->action = w->skip_bad ? WB_SKIP_BAD : WB_BAD;
-		if (w->skip_bad) {
+		/*
+		 * --skip-bad drops data that fails its CRC and keys the kernel
+		 * refuses, never data that could not be read: a read error
+		 * may pass or be repaired, and dropped data is gone for good.
+		 */
+		if (w->skip_bad && ke != PC_KEY_READ) {
+			it->action = WB_SKIP_BAD;
 			w->n_skipped++;
 			w->bytes_skipped += e->len;
 		} else {
+			it->action = WB_BAD;
 			w->n_bad++;
+			w->n_unreadable += ke == PC_KEY_READ;
 		}
 	}
 	return 0;
@@ -185,9 +192,22 @@ static void refuse_bad(struct wb *w)
 				it->e->seg, it->e->seg_off, it->e->kset.seg,
 				it->e->kset.off, it->why);
 	}
-	wb_refuse(w, "%s: %llu dirty extents fail their data CRC; nothing "
-		  "written (use --skip-bad to write the others and drop "
-		  "those)", w->cache_path, (unsigned long long)w->n_bad);
+	if (!w->n_unreadable)
+		wb_refuse(w, "%s: %llu dirty extents fail their data CRC; "
+			  "nothing written (use --skip-bad to write the others "
+			  "and drop those)", w->cache_path,
+			  (unsigned long long)w->n_bad);
+	else if (w->n_unreadable == w->n_bad)
+		wb_refuse(w, "%s: %llu dirty extents cannot be read; nothing "
+			  "written (--skip-bad does not drop unreadable data)",
+			  w->cache_path, (unsigned long long)w->n_bad);
+	else
+		wb_refuse(w, "%s: %llu dirty extents fail their data CRC and "
+			  "%llu cannot be read; nothing written (--skip-bad "
+			  "drops only those that fail their CRC)",
+			  w->cache_path,
+			  (unsigned long long)(w->n_bad - w->n_unreadable),
+			  (unsigned long long)w->n_unreadable);
 }
 
 int wb_plan(struct wb *w)

@@ -59,6 +59,7 @@ struct wb {
 	uint64_t bytes_skipped;
 	uint64_t n_skipped;
 	uint64_t n_bad;
+	uint64_t n_unreadable;	/* of n_bad: the data could not be read */
 	uint64_t n_stale_dirty;	/* stale keys at or after dirty_tail */
 	bool tail_written;
 	/* --skip-bad: the log emptied so that the kernel accepts the cache */
