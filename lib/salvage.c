@@ -226,6 +226,16 @@ static int walk_run(struct scan *sc, struct pc_salvage_run *run,
 	}
 	run->end = v.pos;
 	run->end_why = w->end;
+	/*
+	 * A read error is no end: valid ksets may follow it, and a scan that
+	 * stopped there would let a caller take the runs so far for all
+	 * there is (fsck -y zeroing the header, a salvage marking the cache
+	 * clean). The scan fails instead.
+	 */
+	if (w->end == PC_END_READ) {
+		sc->s->err = w->err;
+		return w->err.code < 0 ? w->err.code : -EIO;
+	}
 	if (sc->forced)
 		goto judged;
 	for (size_t i = first_key; i < sc->s->n_keys && !run->stale; i++)

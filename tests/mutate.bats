@@ -203,3 +203,39 @@ fsck_json_ahead() {
 		done
 	done
 }
+
+# A bad sector past the end of a damaged log: the checker cannot tell
+# whether valid ksets follow, so it must neither call the end torn and
+# zero the header (which hid the ksets after it from every tool, the
+# salvage scan included) nor let a salvage take the ksets before the bad
+# sector for all there is. The shim (tests/preload/failread.c) fails reads
+# of 512 bytes 64 KiB into cache segment 2's data, beyond the log's end
+# (2:1288); segment 2's data starts at 20480 + 2 * 16 MiB + 12288.
+@test "a read error past a damaged log's end: no repair hides what may follow, no partial salvage" {
+	"$MUT" "$W/gen.pmem" "$W/t.pmem" kset-flip 3 >/dev/null
+	run "$FSCK" -n --json --backing-size 268435456 --data-crc=false "$W/t.pmem"
+	echo "$output" | jq -e '.findings[] | select(.code == "PC-LOG-TRUNCATED") |
+		.message | test("but 9 valid ksets follow")'
+	cc -shared -fPIC -O2 -o "$W/failread.so" \
+		"$BATS_TEST_DIRNAME/preload/failread.c" -ldl
+	before=$(sum "$W/t.pmem")
+	export FAIL_PATH=$W/t.pmem FAIL_OFF=$((20480 + 2 * 16777216 + 12288 + 65536))
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0
+	LD_PRELOAD=$W/failread.so run "$FSCK" -n --json --backing-size 268435456 \
+		--data-crc=false "$W/t.pmem"
+	[ "$status" -eq 4 ]
+	echo "$output" | jq -e '[.findings[] | select(.code == "PC-DEV-READ")] | length == 1'
+	echo "$output" | jq -e '.findings[] | select(.code == "PC-LOG-TORN") |
+		(.repairable == false) and (.message | test("what follows could not be read"))'
+	LD_PRELOAD=$W/failread.so run "$FSCK" -y --backing-size 268435456 \
+		--data-crc=false "$W/t.pmem"
+	[ "$status" -eq 4 ]
+	[ "$(sum "$W/t.pmem")" = "$before" ]
+	truncate -s 256M "$W/t.backing"
+	LD_PRELOAD=$W/failread.so run "$BIN/pcache-writeback" --salvage \
+		"$W/t.pmem" "$W/t.backing"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == *"Input/output error" ]]
+	[ "$(sum "$W/t.pmem")" = "$before" ]
+	[ "$(stat -c %b "$W/t.backing")" -eq 0 ]
+}

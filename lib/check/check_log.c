@@ -37,10 +37,14 @@ static int push_key_seg(struct pc_check *ck, uint32_t seg)
 /*
  * C39: is the end of the log a silent truncation (valid ksets of this lap
  * follow the damaged one: the kernel drops them) or a torn final write?
- * The scan and its rule are the library's (pc_salvage_scan()).
+ * The scan and its rule are the library's (pc_salvage_scan()). 1: a
+ * truncation, 0: nothing of this lap follows, -1: the scan could not read
+ * what follows (a PC-DEV-READ finding): no repair may then end the log
+ * there, since zeroing the header would hide whatever valid ksets follow
+ * from every tool, the salvage scan included.
  */
-static bool truncated(struct pc_check *ck, const struct pc_lwalk *lw,
-		      const struct pc_kset_view *v, char *why, size_t len)
+static int truncated(struct pc_check *ck, const struct pc_lwalk *lw,
+		     const struct pc_kset_view *v, char *why, size_t len)
 {
 	struct pc_replay view = { .keys = ck->r.keys, .n_keys = ck->r.n_keys,
 				  .head = v->pos, .end = lw->w.end };
@@ -48,15 +52,25 @@ static bool truncated(struct pc_check *ck, const struct pc_lwalk *lw,
 	struct pc_salvage s;
 	struct pc_finding *f;
 	long idx;
+	int ret;
 
 	why[0] = 0;
-	if (pc_salvage_scan(&ck->c, &view, ck->o.backing_size, &s) ||
-	    s.verdict != PC_SALV_TRUNCATED) {
+	ret = pc_salvage_scan(&ck->c, &view, ck->o.backing_size, &s);
+	if (ret) {
+		pc_ck_add(ck, PCK_DEV_READ, "kset", -1, v->pos.seg,
+			  pos_dev(ck, v->pos), "the log past its end at %u:%u "
+			  "cannot be read to look for valid ksets: %s",
+			  v->pos.seg, v->pos.off, s.err.msg[0] ? s.err.msg :
+			  strerror(-ret));
+		pc_salvage_free(&s);
+		return -1;
+	}
+	if (s.verdict != PC_SALV_TRUNCATED) {
 		if (s.verdict == PC_SALV_STALE)
 			snprintf(why, len, "; the valid ksets after it belong "
 				 "to an older lap of the log: %s", s.stale_why);
 		pc_salvage_free(&s);
-		return false;
+		return 0;
 	}
 	first = &s.runs[0];
 	idx = pc_ck_add(ck, PCK_LOG_TRUNCATED, "kset", -1, v->pos.seg,
@@ -76,7 +90,7 @@ static bool truncated(struct pc_check *ck, const struct pc_lwalk *lw,
 		if (!s.keys[i].stale && !(s.keys[i].k.flags & PCD_KEY_F_CLEAN))
 			pc_ck_range(f, s.keys[i].k.off, s.keys[i].k.len);
 	pc_salvage_free(&s);
-	return true;
+	return 1;
 }
 
 static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
@@ -86,14 +100,22 @@ static void end_torn(struct pc_check *ck, const struct pc_lwalk *lw,
 	int64_t off = pos_dev(ck, v->pos);
 	char why[300];
 	long idx;
+	int trunc = truncated(ck, lw, v, why, sizeof(why));
 
-	if (truncated(ck, lw, v, why, sizeof(why)))
+	if (trunc > 0)
 		return;
 	idx = pc_ck_add(ck, PCK_LOG_TORN, "kset", -1, v->pos.seg, off,
 			"the log ends at %u:%u at a torn kset (%s, key_num "
-			"%u); nothing valid of this lap follows it%s",
-			v->pos.seg, v->pos.off, pc_walk_end_name(lw->w.end),
-			v->key_num, why);
+			"%u); %s%s", v->pos.seg, v->pos.off,
+			pc_walk_end_name(lw->w.end), v->key_num, trunc ?
+			"what follows could not be read, so the end is left "
+			"as it is" : "nothing valid of this lap follows it",
+			why);
+	if (trunc) {
+		if (pc_ck_get(ck, idx))
+			pc_ck_get(ck, idx)->no_fix = true;
+		return;
+	}
 	rp.dev_off = (uint64_t)off;
 	rp.value = PCD_KSET_HDR_SIZE;
 	pc_ck_plan(ck, idx, &rp);
@@ -155,7 +177,7 @@ static void log_end(struct pc_check *ck, const struct pc_lwalk *lw,
 	case PC_END_TOO_BIG:
 	case PC_ERR_TOO_BIG:
 		/* zeroing the header would hide the ksets after it */
-		trunc = truncated(ck, lw, v, why, sizeof(why));
+		trunc = truncated(ck, lw, v, why, sizeof(why)) != 0;
 		idx = pc_ck_add(ck, lw->w.end == PC_ERR_TOO_BIG ?
 				PCK_LOG_OVERRUN : PCK_LOG_NOFIT, "kset", -1,
 				v->pos.seg, off, "the kset at %u:%u does not "
