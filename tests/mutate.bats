@@ -239,3 +239,26 @@ fsck_json_ahead() {
 	[ "$(sum "$W/t.pmem")" = "$before" ]
 	[ "$(stat -c %b "$W/t.backing")" -eq 0 ]
 }
+
+# A used cache whose cache_info is lost or lacks INIT_DONE: pcache-format
+# took it for "a superblock without an initialised cache" and --force alone
+# formatted over its dirty log.
+@test "pcache-format --force refuses a used cache whose cache_info is lost; --discard-dirty overrides" {
+	F=$BIN/pcache-format
+	for kind in info-zero-both info-noinit info-flip; do
+		"$MUT" "$W/gen.pmem" "$W/f.pmem" $kind 1 >/dev/null
+		before=$(sum "$W/f.pmem")
+		run "$F" -q --force "$W/f.pmem"
+		[ "$status" -eq 1 ]
+		[ "$output" = "pcache-format: $W/f.pmem: contains a dm-pcache superblock whose cache_info is lost or not initialised, but valid tail or segment records of a cache behind it that may hold dirty data; refusing (--force --discard-dirty overrides)" ]
+		[ "$(sum "$W/f.pmem")" = "$before" ]
+	done
+	run "$F" -q --force --discard-dirty "$W/f.pmem"
+	[ "$status" -eq 0 ]
+	# a device only formatted lazily (never activated) holds nothing
+	rm -f "$W/lz.img"
+	truncate -s 1G "$W/lz.img"
+	"$F" -q --lazy "$W/lz.img"
+	run "$F" -q --force "$W/lz.img"
+	[ "$status" -eq 0 ]
+}

@@ -40,8 +40,13 @@ static bool dirty_past_end(struct pc_cache *c, const struct pc_replay *r,
 	return dirty;
 }
 
-/* 1: clean cache, 2: dirty or unknown, 0: no pcache superblock. */
-static int existing_cache(struct pc_dev *dev, char *what, size_t len)
+/*
+ * 1: clean cache, 2: dirty or unknown, 0: no pcache superblock. @uninit:
+ * a superblock without an initialised cache (cache_info lost, or without
+ * INIT_DONE).
+ */
+static int existing_cache(struct pc_dev *dev, char *what, size_t len,
+			  bool *uninit)
 {
 	struct pc_err err = { 0 };
 	struct pc_cache *c = NULL;
@@ -53,10 +58,11 @@ static int existing_cache(struct pc_dev *dev, char *what, size_t len)
 	if (pc_sb_read(dev, &sb, NULL) || sb.magic != PCD_SB_MAGIC)
 		return 0;
 	if (pc_cache_open(dev, &c, &err) < 0) {
-		if (c && c->stage >= PC_STAGE_SB && err.code == -ENOENT)
+		if (c && c->stage >= PC_STAGE_SB && err.code == -ENOENT) {
 			snprintf(what, len, "a dm-pcache superblock without "
 				 "an initialised cache");
-		else {
+			*uninit = true;
+		} else {
 			snprintf(what, len, "a damaged dm-pcache cache whose "
 				 "dirty data cannot be accounted for (%s)",
 				 err.msg);
@@ -122,10 +128,16 @@ int safety_check(struct pc_dev *dev, const struct fmt_opts *o)
 {
 	const char *path = pc_dev_path(dev);
 	char what[768];
-	int state = existing_cache(dev, what, sizeof(what));
+	bool uninit = false;
+	int state = existing_cache(dev, what, sizeof(what), &uninit);
 
-	/* A lost superblock over a cache: its dirty data cannot be counted. */
-	if (state == 0 && pc_check_cache_remains(dev, what, sizeof(what)))
+	/*
+	 * A lost superblock over a cache, or a lost cache_info (state 1 with
+	 * nothing in @what but "without an initialised cache") over a used
+	 * one: its dirty data cannot be counted.
+	 */
+	if ((state == 0 || (state == 1 && uninit)) &&
+	    pc_check_cache_remains(dev, what, sizeof(what)))
 		state = 2;
 
 	if (state == 2 && !(o->force && o->discard_dirty)) {

@@ -277,8 +277,10 @@ bool pc_check_accepts(const struct pc_check *ck, unsigned int strict);
 /*
  * 1 when @dev has no valid superblock but the metadata of a cache lies
  * behind it (what PC-SB-UNFORMATTED-USED and the superblock rebuild look
- * at), described in @what; 0 when not; -1 when out of memory. A writer
- * must treat such a device as a cache that may hold dirty data.
+ * at), or has one whose cache_info the caller found lost or without
+ * INIT_DONE but valid tail or segment records behind it; described in
+ * @what; 0 when not; -1 when out of memory. A writer must treat such a
+ * device as a cache that may hold dirty data.
  */
 int pc_check_cache_remains(struct pc_dev *dev, char *what, size_t len);
 

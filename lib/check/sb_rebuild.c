@@ -90,8 +90,19 @@ int pc_check_cache_remains(struct pc_dev *dev, char *what, size_t len)
 
 	if (!ck)
 		return -1;
-	if (pc_sb_read(dev, &sb, NULL) || pc_sb_valid(&sb))
+	if (pc_sb_read(dev, &sb, NULL))
 		goto out;
+	if (pc_sb_valid(&sb)) {
+		/* asked when cache_info is lost or lacks INIT_DONE */
+		if (pc_ck_used_evidence(ck)) {
+			snprintf(what, len, "a dm-pcache superblock whose "
+				 "cache_info is lost or not initialised, but "
+				 "valid tail or segment records of a cache "
+				 "behind it that may hold dirty data");
+			ret = 1;
+		}
+		goto out;
+	}
 	if (!pc_ck_sb_rebuild(ck, &sb, why, sizeof(why))) {
 		snprintf(what, len, "no valid superblock, but a cache of %u "
 			 "segments behind it that may hold dirty data "
