@@ -112,7 +112,8 @@ for build in "$@"; do
 	[ -n "${PCACHE_SUITES:-}" ] && break
 	export PCACHE_BIN=$PWD/$build
 	for t in "$build"/unit/test_*; do
-		[ -x "$t" ] && add_job 5 "$build unit $(basename "$t")" "$t"
+		[ -x "$t" ] && add_job 5 "$build unit $(basename "$t")" \
+			env PCACHE_BIN="$PCACHE_BIN" "$t"
 	done
 	bats_files=$(ls tests/*.bats 2>/dev/null)
 	if [ -n "$bats_files" ]; then
