@@ -547,7 +547,7 @@ PCACHE_KEEP_LINKS=" ]
 	[ "$status" -eq 1 ]
 }
 
-@test "is-backing: a broken or missing --tab is an error, a missing device too" {
+@test "is-backing: a missing --tab is an error, a missing device too" {
 	run "$P" is-backing --tab "$T/none" /dev/null
 	[ "$status" -eq 1 ]
 	[ "$output" = "pcache is-backing: $T/none: No such file or directory" ]
@@ -564,4 +564,23 @@ PCACHE_KEEP_LINKS=" ]
 	grep -qF '  SYMLINK="$env{PCACHE_KEEP_LINKS}"' "$r"
 	grep -qF 'ENV{ID_FS_TYPE}="pcache_backing"' "$r"
 	grep -qF 'ENV{DM_UUID}=="PCACHE-*", GOTO="pcache_end"' "$r"
+}
+
+@test "pcachetab: two entries naming one device are refused" {
+	tab_error "pc0 /dev/pmem0 /dev/sdb
+pc1 /dev/pmem0 /dev/sdc" "2: CACHE '/dev/pmem0': already used by 'pc0' on line 1"
+	tab_error "pc0 /dev/pmem0 /dev/sdb
+pc1 /dev/pmem1 /dev/sdb" "2: BACKING '/dev/sdb': already used by 'pc0' on line 1"
+	tab_error "pc0 /dev/pmem0 /dev/sdb
+pc1 /dev/sdb /dev/sdc" "2: CACHE '/dev/sdb': already used by 'pc0' on line 1"
+	tab_error "pc0 /dev/sdb /dev/sdb" "1: BACKING '/dev/sdb': the same device as CACHE"
+}
+
+@test "is-backing: a bad pcachetab line does not unhide the other entries' backing devices" {
+	sparse "$T/back.img" 1M
+	printf 'pc0 /dev/pmem0 /dev/sdb bogus\npc1 /dev/pmem1 %s\n' "$T/back.img" >"$T/tab"
+	run "$P" is-backing --tab "$T/tab" --export "$T/back.img"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "PCACHE_BACKING_OF=pc1" ]
+	[[ "${lines[0]}" == "pcache is-backing: $T/tab:1: option 'bogus': unknown"* ]]
 }

@@ -223,8 +223,13 @@ int cmd_is_backing(int argc, const char **argv)
 		cli_err("%s: %s", devnode, strerror(errno));
 		goto out;
 	}
-	if ((tabfile || !access(tabpath, F_OK)) && tab_load(tabpath, &t) &&
-	    tabfile)
+	/*
+	 * Read leniently: one bad line must not unhide every backing device
+	 * (udev would then let the backing device's filesystem be found and
+	 * mounted behind the cache's back). Bad lines are still reported.
+	 */
+	if ((tabfile || !access(tabpath, F_OK)) &&
+	    tab_load_mode(tabpath, &t, true))
 		goto out;
 	how = backing_of(devnode, &dev, &t, true, name, sizeof(name));
 	if (!how && parent_disk(&dev, disk, sizeof(disk), &dst) &&

@@ -156,6 +156,8 @@ struct tab {
 
 /* 0, or -1 after one error line naming FILE:LINE and the field. */
 int tab_load(const char *path, struct tab *t);
+/* @lenient: a bad line is reported and left out; the rest is loaded. */
+int tab_load_mode(const char *path, struct tab *t, bool lenient);
 void tab_free(struct tab *t);
 const struct tab_entry *tab_find(const struct tab *t, const char *name);
 /* A device spec (path, UUID=, PARTUUID=) as a /dev path; NULL if unknown. */

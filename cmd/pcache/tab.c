@@ -191,6 +191,39 @@ static int parse_line(const struct tab_ctx *c, char *line,
 	return parse_options(c, e, f[3]);
 }
 
+/*
+ * A device named by two entries: two caches over one backing device write
+ * each other's data back, one cache under two backing devices serves one
+ * device's data as the other's. Specs are compared as written (the
+ * devices behind them may not exist yet when the table is read).
+ */
+static int same_device(const struct tab_ctx *c, const struct tab *t,
+		       const struct tab_entry *e)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tab_entry *o = &t->e[i];
+		const char *field = NULL, *spec = NULL;
+
+		if (!strcmp(e->cache, o->cache) || !strcmp(e->cache, o->backing))
+			field = "CACHE", spec = e->cache;
+		else if (!strcmp(e->backing, o->backing) ||
+			 !strcmp(e->backing, o->cache))
+			field = "BACKING", spec = e->backing;
+		if (field) {
+			cli_err("%s:%u: %s '%s': already used by '%s' on line "
+				"%u", c->path, c->line, field, spec, o->name,
+				o->line);
+			return -1;
+		}
+	}
+	if (!strcmp(e->cache, e->backing)) {
+		cli_err("%s:%u: BACKING '%s': the same device as CACHE",
+			c->path, c->line, e->backing);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_entry(const struct tab_ctx *c, struct tab *t,
 		     const struct tab_entry *e)
 {
@@ -202,6 +235,8 @@ static int add_entry(const struct tab_ctx *c, struct tab *t,
 			c->line, e->name, old->line);
 		return -1;
 	}
+	if (same_device(c, t, e))
+		return -1;
 	grown = realloc(t->e, (t->n + 1) * sizeof(*grown));
 	if (!grown) {
 		cli_err("out of memory");
@@ -213,6 +248,11 @@ static int add_entry(const struct tab_ctx *c, struct tab *t,
 }
 
 int tab_load(const char *path, struct tab *t)
+{
+	return tab_load_mode(path, t, false);
+}
+
+int tab_load_mode(const char *path, struct tab *t, bool lenient)
 {
 	struct tab_ctx c = { .path = path };
 	struct tab_entry e;
@@ -241,6 +281,8 @@ int tab_load(const char *path, struct tab *t)
 		if (!*p || *p == '#')
 			continue;
 		ret = parse_line(&c, p, &e) || add_entry(&c, t, &e) ? -1 : 0;
+		if (lenient)
+			ret = 0;	/* the line was reported; go on */
 	}
 	fclose(f);
 	if (ret)
