@@ -584,3 +584,21 @@ pc1 /dev/sdb /dev/sdc" "2: CACHE '/dev/sdb': already used by 'pc0' on line 1"
 	[ "${lines[-1]}" = "PCACHE_BACKING_OF=pc1" ]
 	[[ "${lines[0]}" == "pcache is-backing: $T/tab:1: option 'bogus': unknown"* ]]
 }
+
+@test "create: a cache the kernel would lose data of takes --force --discard-dirty" {
+	M=$PCACHE_BIN/testtools/pcache-mutate
+	[ -x "$M" ] || skip "no $M"
+	"$M" --make-base "$T/gen.pmem" >/dev/null
+	# a flipped kset mid-log: the kernel drops the 9 valid ksets after it
+	"$M" "$T/gen.pmem" "$T/cache.img" kset-flip 3 >/dev/null
+	sparse "$T/back.img" 256M
+	for force in "" --force; do
+		run "$P" create $force pc0 "$T/cache.img" "$T/back.img"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "pcache create: $T/cache.img: the kernel would lose data of this cache: PC-LOG-TRUNCATED (loss): "*"; refusing (--force --discard-dirty overrides)" ]]
+	done
+	run "$P" create --force --discard-dirty pc0 "$T/cache.img" "$T/back.img"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "pcache create: warning: $T/cache.img: PC-LOG-TRUNCATED (loss): creating anyway (--force --discard-dirty)" ]
+	[ "${lines[1]}" = "pcache create: $T/cache.img: not a block device (the target needs block devices; losetup an image first)" ]
+}

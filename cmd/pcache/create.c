@@ -147,12 +147,13 @@ static int check_superblock(const struct create_req *r, struct pc_dev *dev)
 }
 
 static void list_codes(const struct pc_finding *f, size_t n, char *buf,
-		       size_t len, const char **first)
+		       size_t len, const char **first, bool *loss)
 {
 	size_t i, used = 0;
 
 	buf[0] = '\0';
 	*first = NULL;
+	*loss = false;
 	for (i = 0; i < n && used < len; i++) {
 		struct pc_problem p = pc_problem(f[i].code);
 
@@ -160,6 +161,7 @@ static void list_codes(const struct pc_finding *f, size_t n, char *buf,
 			continue;
 		if (!*first)
 			*first = f[i].msg;
+		*loss |= p.sev == PC_SEV_LOSS;
 		used += snprintf(buf + used, len - used, "%s%s (%s)",
 				 used ? ", " : "", p.code, pc_sev_name(p.sev));
 	}
@@ -186,6 +188,7 @@ static int check_media(const struct create_req *r, struct pc_dev *dev,
 	struct pc_check *ck = pc_check_new(dev, &co);
 	const char *first;
 	char codes[600];
+	bool loss;
 	size_t n;
 	int ret = -1;
 
@@ -206,7 +209,16 @@ static int check_media(const struct create_req *r, struct pc_dev *dev,
 		goto out;
 	}
 	*gc_media = u->gc_percent;
-	list_codes(f, n, codes, sizeof(codes), &first);
+	list_codes(f, n, codes, sizeof(codes), &first, &loss);
+	/* activating a cache the kernel accepts but loses data of makes
+	 * the loss final: that takes --discard-dirty, as pcache-format does */
+	if (loss && !(r->force && r->discard_dirty)) {
+		cli_err("%s: the kernel would lose data of this cache: %s: %s; "
+			"run pcache-fsck, and pcache-writeback (--salvage) to "
+			"rescue it; refusing (--force --discard-dirty overrides)",
+			r->cache, codes, first);
+		goto out;
+	}
 	if (codes[0] && !r->force) {
 		cli_err("%s: the kernel would refuse this cache or lose data: "
 			"%s: %s; run pcache-fsck; refusing (--force overrides)",
@@ -214,7 +226,8 @@ static int check_media(const struct create_req *r, struct pc_dev *dev,
 		goto out;
 	}
 	if (codes[0])
-		cli_warn("%s: %s: creating anyway (--force)", r->cache, codes);
+		cli_warn("%s: %s: creating anyway (--force%s)", r->cache, codes,
+			 loss ? " --discard-dirty" : "");
 	ret = 0;
 out:
 	pc_check_free(ck);
@@ -360,7 +373,7 @@ int pcache_create(const struct create_req *r)
 
 int cmd_create(int argc, const char **argv)
 {
-	static int data_crc, format, force, quiet;
+	static int data_crc, format, force, discard_dirty, quiet;
 	static char *gc;
 	struct poptOption opts[] = {
 		{ "data-crc", 'c', POPT_ARG_NONE, &data_crc, 0,
@@ -371,8 +384,11 @@ int cmd_create(int argc, const char **argv)
 		  "Format a device without a superblock first (pcache-format's "
 		  "refusals apply)", NULL },
 		CLI_OPT_FORCE(&force, "Create although the checker finds what "
-			      "the kernel refuses or loses; with --format, "
-			      "overwrite a clean cache or a signature"),
+			      "the kernel refuses; with --format, overwrite a "
+			      "clean cache or a signature"),
+		{ "discard-dirty", 0, POPT_ARG_NONE, &discard_dirty, 0,
+		  "With --force: create although the kernel would lose dirty "
+		  "data of the cache (findings of severity loss)", NULL },
 		CLI_OPT_QUIET(&quiet, "Print nothing but errors"),
 		CLI_OPT_JSON("Print the new device as pcache status --json "
 			     "does (docs/json-pcache.md)"),
@@ -385,7 +401,8 @@ int cmd_create(int argc, const char **argv)
 	const char *a[3];
 	struct create_req r = {
 		.data_crc = data_crc, .format = format,
-		.force = force, .quiet = quiet || cli_json, .json = cli_json,
+		.force = force, .discard_dirty = discard_dirty,
+		.quiet = quiet || cli_json, .json = cli_json,
 	};
 	int ret;
 

@@ -113,6 +113,7 @@ struct create_req {
 	int gc_percent;		/* -1: leave as on the media */
 	bool format;
 	bool force;
+	bool discard_dirty;	/* with force: accept findings of loss */
 	bool quiet;
 	bool json;		/* print the new device as status --json */
 };
