@@ -602,3 +602,24 @@ pc1 /dev/sdb /dev/sdc" "2: CACHE '/dev/sdb': already used by 'pc0' on line 1"
 	[ "${lines[0]}" = "pcache create: warning: $T/cache.img: PC-LOG-TRUNCATED (loss): creating anyway (--force --discard-dirty)" ]
 	[ "${lines[1]}" = "pcache create: $T/cache.img: not a block device (the target needs block devices; losetup an image first)" ]
 }
+
+@test "create: a backing device that lacks the data the cache wrote back to it is refused" {
+	G=$PCACHE_BIN/testtools/pcache-genlog
+	[ -x "$G" ] || skip "no $G"
+	"$G" --image-size 512M --backing-size 16M --bs 4K --size 8M \
+		"$T/cache.img" >/dev/null
+	sparse "$T/back.img" 16M
+	sparse "$T/other.img" 16M
+	"$PCACHE_BIN/pcache-writeback" -q "$T/cache.img" "$T/back.img" >/dev/null
+	# its own backing device: every check passes
+	run "$P" create pc0 "$T/cache.img" "$T/back.img"
+	[ "$status" -eq 1 ]
+	[ "$output" = "pcache create: $T/cache.img: not a block device (the target needs block devices; losetup an image first)" ]
+	# another disk of the same size (devices renamed, a wrong pcachetab line)
+	run "$P" create pc0 "$T/cache.img" "$T/other.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "pcache create: $T/cache.img: data the cache says is on $T/other.img already differs from it (PC-BACKING-DIFF: backing bytes "*"); is that its backing device? refusing (--force overrides)" ]]
+	run "$P" create --force pc0 "$T/cache.img" "$T/other.img"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a block device"* ]]
+}

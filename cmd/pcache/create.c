@@ -177,14 +177,23 @@ static const struct pc_finding *find_code(const struct pc_finding *f,
 }
 
 /* The pcache-fsck verdict, read-only: what the kernel refuses or loses. */
+/*
+ * Some extents the cache says are on the backing device already (clean,
+ * or written back) compared with it: the on-media format names no backing
+ * device, and a cache put over another disk (renamed devices, a wrong
+ * pcachetab line) would write its dirty data back onto that disk.
+ */
+#define BACKING_SAMPLE 64
+
 static int check_media(const struct create_req *r, struct pc_dev *dev,
-		       uint64_t backing_size, uint32_t *gc_media)
+		       struct pc_dev *back, uint32_t *gc_media)
 {
 	struct pc_check_opts co = {
-		.backing_size = backing_size, .data_crc = r->data_crc,
+		.backing_size = pc_dev_size(back), .data_crc = r->data_crc,
+		.backing = back, .backing_sample = BACKING_SAMPLE,
 	};
 	const struct pc_check_usage *u;
-	const struct pc_finding *f;
+	const struct pc_finding *f, *f_diff;
 	struct pc_check *ck = pc_check_new(dev, &co);
 	const char *first;
 	char codes[600];
@@ -209,6 +218,14 @@ static int check_media(const struct create_req *r, struct pc_dev *dev,
 		goto out;
 	}
 	*gc_media = u->gc_percent;
+	f_diff = find_code(f, n, PCK_BACKING_DIFF);
+	if (f_diff && !r->force) {
+		cli_err("%s: data the cache says is on %s already differs from "
+			"it (PC-BACKING-DIFF: %s); is that its backing device? "
+			"refusing (--force overrides)", r->cache, r->backing,
+			f_diff->msg);
+		goto out;
+	}
 	list_codes(f, n, codes, sizeof(codes), &first, &loss);
 	/* activating a cache the kernel accepts but loses data of makes
 	 * the loss final: that takes --discard-dirty, as pcache-format does */
@@ -272,7 +289,7 @@ static int check_devices(const struct create_req *r, uint64_t *sectors,
 	*sectors = bsize / PCD_SECTOR_SIZE;
 	if (r->format && check_superblock(r, cache))
 		goto out;
-	if (check_media(r, cache, bsize, gc_media))
+	if (check_media(r, cache, back, gc_media))
 		goto out;
 	ret = 0;
 out:

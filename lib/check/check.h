@@ -199,6 +199,12 @@ struct pc_check_opts {
 			 uint64_t total);
 	void *progress_ctx;
 	volatile sig_atomic_t *cancel;	/* set asynchronously to stop */
+	/*
+	 * With @backing: 0 compares every extent; N compares at most N,
+	 * spread evenly over them, and at most 64 KiB of each (a quick
+	 * identity check of the backing device, pcache create).
+	 */
+	uint32_t backing_sample;
 };
 
 struct pc_seg_use {

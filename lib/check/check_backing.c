@@ -14,12 +14,16 @@
 
 #define CMP_CHUNK	(1U << 20)
 
+#define SAMPLE_MAX_LEN	(64U << 10)
+
 struct cmp {
 	uint8_t *cache;
 	uint8_t *back;
 	uint64_t back_size;
 	uint64_t done;
 	uint64_t total;
+	uint64_t cap;		/* bytes compared per extent at most */
+	size_t step;		/* every step-th extent that qualifies */
 };
 
 /*
@@ -46,7 +50,23 @@ static uint64_t cmp_len(struct pc_check *ck, const struct cmp *m,
 		len = PCD_SEG_DATA_SIZE - e->seg_off;
 	if (len > m->back_size - e->off)
 		len = m->back_size - e->off;
-	return len;
+	return len < m->cap ? len : m->cap;
+}
+
+/* The extents compared: all, or an even sample (opts.backing_sample). */
+static void sample(struct pc_check *ck, struct cmp *m, bool on_log)
+{
+	size_t n = 0;
+
+	m->cap = UINT64_MAX;
+	m->step = 1;
+	if (!ck->o.backing_sample)
+		return;
+	for (size_t i = 0; i < ck->r.n_ext; i++)
+		n += written_back(&ck->r.ext[i], on_log);
+	m->cap = SAMPLE_MAX_LEN;
+	if (n > ck->o.backing_sample)
+		m->step = n / ck->o.backing_sample;
 }
 
 static int cmp_extent(struct pc_check *ck, struct cmp *m,
@@ -103,11 +123,14 @@ int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log)
 {
 	struct cmp m = { 0 };
 	uint8_t *cache, *back;
+	size_t k = 0;
 	int ret = 0;
 
 	m.back_size = pcd_backing_bytes(pc_dev_size(ck->o.backing));
+	sample(ck, &m, dirty_tail_on_log);
 	for (size_t i = 0; i < ck->r.n_ext; i++)
-		if (written_back(&ck->r.ext[i], dirty_tail_on_log))
+		if (written_back(&ck->r.ext[i], dirty_tail_on_log) &&
+		    k++ % m.step == 0)
 			m.total += cmp_len(ck, &m, &ck->r.ext[i]);
 	ck->u.backing_compared = true;
 	if (!m.total)
@@ -120,8 +143,10 @@ int pc_ck_backing(struct pc_check *ck, bool dirty_tail_on_log)
 	}
 	m.cache = cache;
 	m.back = back;
+	k = 0;
 	for (size_t i = 0; i < ck->r.n_ext && !ret; i++) {
-		if (!written_back(&ck->r.ext[i], dirty_tail_on_log))
+		if (!written_back(&ck->r.ext[i], dirty_tail_on_log) ||
+		    k++ % m.step)
 			continue;
 		ret = cmp_extent(ck, &m, &ck->r.ext[i]);
 	}
