@@ -14,24 +14,17 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fd_names.h"
+
 static int bad(int fd, off_t off, size_t len)
 {
-	const char *want = getenv("FAIL_PATH");
-	long long from = strtoll(getenv("FAIL_OFF") ? getenv("FAIL_OFF") : "0",
-				 NULL, 0);
-	long long n = strtoll(getenv("FAIL_LEN") ? getenv("FAIL_LEN") : "512",
-			      NULL, 0);
-	char link[64], path[4096];
-	ssize_t k;
+	const char *o = getenv("FAIL_OFF"), *l = getenv("FAIL_LEN");
+	long long from = strtoll(o ? o : "0", NULL, 0);
+	long long n = strtoll(l ? l : "512", NULL, 0);
 
-	if (!want || fd < 0 || off + (off_t)len <= from || off >= from + n)
+	if (off + (off_t)len <= from || off >= from + n)
 		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	k = readlink(link, path, sizeof(path) - 1);
-	if (k <= 0)
-		return 0;
-	path[k] = 0;
-	return !strcmp(path, want);
+	return fd_names(fd, getenv("FAIL_PATH"));
 }
 
 ssize_t pread(int fd, void *buf, size_t len, off_t off)

@@ -20,20 +20,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fd_names.h"
+
 static int names_target(int fd)
 {
-	const char *want = getenv("SHRINK_PATH");
-	char link[64], path[4096];
-	ssize_t n;
-
-	if (!want || fd < 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
-		return 0;
-	path[n] = 0;
-	return !strcmp(path, want);
+	return fd_names(fd, getenv("SHRINK_PATH"));
 }
 
 static int at(const char *when)
