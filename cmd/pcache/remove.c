@@ -97,22 +97,29 @@ static int drain(const char *name, double timeout)
 	return 0;
 }
 
-/* After removal the cache device is quiet: its replay is exact. */
+/*
+ * After removal the cache device is quiet: its replay is exact, and it
+ * also counts what the status read before the removal could not (ksets
+ * the target wrote at teardown). The status is the fallback.
+ */
 static void report_dirty(const char *name, const struct pc_live *lv)
 {
 	uint64_t log = pcs_distance(lv->st.dirty_tail, lv->st.key_head);
 	char sz[32], what[128], why[600];
 	struct pc_detail d;
 
-	if (pcs_pos_eq(lv->st.dirty_tail, lv->st.key_head))
-		return;
-	if (!pcache_detail(lv, NULL, &d, why, sizeof(why)))
+	if (!pcache_detail(lv, NULL, &d, why, sizeof(why))) {
+		if (!d.dirty_bytes)
+			return;
 		snprintf(what, sizeof(what), "%s (%llu bytes) of dirty data",
 			 cli_size(d.dirty_bytes, sz, sizeof(sz)),
 			 (unsigned long long)d.dirty_bytes);
-	else
+	} else if (pcs_pos_eq(lv->st.dirty_tail, lv->st.key_head)) {
+		return;
+	} else {
 		snprintf(what, sizeof(what), "dirty data (at least %s of log)",
 			 cli_size(log, sz, sizeof(sz)));
+	}
 	cli_warn("%s: %s stays on cache device %s (safe: it is persistent), "
 		 "but backing device %s alone is stale until the cache is "
 		 "activated again or pcache-writeback runs", name, what,
@@ -139,24 +146,32 @@ static int wait_unopened(const char *name, struct dm_dev_info *info)
 	return 0;
 }
 
-int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
+/* 0, or -1 (said) when the device is held or open. */
+static int refuse_in_use(const char *name)
 {
 	struct dm_dev_info info;
-	struct pc_live lv;
 	char holder[4200];
-	int d = 0;
 
-	if (live_or_err(name, &lv) || dm_info_get(name, &info) ||
-	    wait_unopened(name, &info))
-		return CLI_EXIT_FAIL;
+	if (dm_info_get(name, &info) || wait_unopened(name, &info))
+		return -1;
 	if (info.open_count > 0) {
 		if (!dm_describe_holder(info.major, info.minor, holder,
 					sizeof(holder)))
 			snprintf(holder, sizeof(holder), "open %d time(s) by "
 				 "a process", info.open_count);
 		cli_err("%s: in use (%s); refusing", name, holder);
-		return CLI_EXIT_FAIL;
+		return -1;
 	}
+	return 0;
+}
+
+int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
+{
+	struct pc_live lv;
+	int d = 0;
+
+	if (live_or_err(name, &lv) || refuse_in_use(name))
+		return CLI_EXIT_FAIL;
 	if (wait) {
 		d = drain(name, o->timeout);
 		if (d < 0)
@@ -169,7 +184,13 @@ int pcache_remove(const char *name, bool wait, const struct drain_opts *o)
 			return CLI_EXIT_FAIL;
 		}
 	}
-	if (live_or_err(name, &lv))
+	/*
+	 * Without the drain, still close the in-memory ksets on the live
+	 * device (a flush waits for GC to free a segment where teardown
+	 * might not); and whoever opened the device meanwhile holds it.
+	 */
+	if ((!wait && flush_dev(name)) || refuse_in_use(name) ||
+	    live_or_err(name, &lv))
 		return CLI_EXIT_FAIL;
 	if (dm_remove_dev(name)) {
 		cli_err("%s: removal failed", name);
