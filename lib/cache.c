@@ -137,22 +137,24 @@ static int load_seg(struct pc_cache *c, struct pc_pf *pf,
 	uint8_t buf[PC_SEG_META_LEN];
 	const struct pcd_seg_info *si;
 	const struct pcd_seg_gen *g;
-	bool whole, taken;
-	int ret = 0;
+	bool whole;
+	int ret;
 
-	/* a helper thread read and parsed both records (chain_ahead.c) */
-	taken = pc_ahead_take(ahead, idx, s->phys);
-	whole = taken || (pf && base + sizeof(buf) <= c->dev_size &&
-			  !pc_pf_read(pf, base, buf)) ||
-		!pc_dev_read(c->dev, base, buf, sizeof(buf), NULL);
-	if (!taken && whole)
-		pc_dual_parse(c->swap, &s->info, buf, base,
-			      PCD_SEG_INFO_STRIDE, sizeof(*si));
-	else if (!taken)
+	/* a helper thread may have read and parsed both (chain_ahead.c) */
+	whole = pc_ahead_take(ahead, idx, s->phys);
+	if (!whole) {
+		whole = (pf && base + sizeof(buf) <= c->dev_size &&
+			 !pc_pf_read(pf, base, buf)) ||
+			!pc_dev_read(c->dev, base, buf, sizeof(buf), NULL);
+		if (whole)
+			pc_seg_meta_parse(c->swap, s, buf, base);
+	}
+	if (!whole) {
 		ret = pc_dual_read(c->dev, c->swap, base, PCD_SEG_INFO_STRIDE,
 				   sizeof(*si), &s->info, err);
-	if (ret)
-		return ret;
+		if (ret)
+			return ret;
+	}
 	si = pc_dual_rec(&s->info);
 	if (!si) {
 		pc_err_set(err, -EIO, "%s: segment %u (cache segment %u): "
@@ -162,11 +164,7 @@ static int load_seg(struct pc_cache *c, struct pc_pf *pf,
 	}
 	s->flags = pcd_n32(c->swap, si->flags);
 	s->next = pcd_n32(c->swap, si->next_seg);
-	if (!taken && whole) {
-		pc_dual_parse(c->swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
-			      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
-			      sizeof(*g));
-	} else if (!taken) {
+	if (!whole) {
 		ret = pc_dual_read(c->dev, c->swap, base + PCD_SEG_CTRL_OFF,
 				   PCD_SEG_GEN_STRIDE, sizeof(*g),
 				   &s->gen_slots, err);

@@ -22,15 +22,11 @@
  * after a few reads that would wait: an uncached image is the read-
  * ahead's (prefetch.c) to read, in the walk's order.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <sys/uio.h>
-#include <sys/vfs.h>
 
 #include "chain_ahead.h"
 #include "device.h"
@@ -52,7 +48,7 @@ struct ahead_part {
 struct pc_ahead {
 	int fd;
 	bool swap, nowait;
-	uint32_t seg_id, seg_num;
+	uint32_t seg_id;
 	uint64_t dev_size;
 	struct pc_seg *segs;
 	uint8_t *ready;		/* per chain index: parsed by a helper */
@@ -61,40 +57,15 @@ struct pc_ahead {
 	struct ahead_part part[AHEAD_MAX_HELPERS + 1];
 };
 
-/* Read @len bytes at @off if the page cache has them: 0, 1 (would
- * wait) or -1 (failed or short). */
-static int ahead_read(struct pc_ahead *a, uint64_t off, uint8_t *buf,
-		      size_t len)
-{
-	struct iovec iov = { buf, len };
-	ssize_t n;
-
-	do
-		n = preadv2(a->fd, &iov, 1, (off_t)off,
-			    a->nowait ? RWF_NOWAIT : 0);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)len)
-		return 0;
-	return n < 0 && errno == EAGAIN ? 1 : -1;
-}
-
 /* Parse segment @i's records into c.segs[i]; false: leave it to the walk. */
 static bool ahead_one(struct pc_ahead *a, uint32_t i, uint8_t *buf)
 {
-	uint64_t base = pcd_seg_offset(a->seg_id + i);
-	struct pc_seg *s = &a->segs[i];
-	uint32_t stored;
-
-	memcpy(&stored, buf + sizeof(struct pcd_seg_info), 4);
-	if (pcd_n32(a->swap, stored) ==
-	    pc_meta_crc(buf + sizeof(struct pcd_seg_info),
-			sizeof(struct pcd_seg_info)))
-		return false;	/* a record between the slots: a finding */
-	pc_dual_parse(a->swap, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
-		      sizeof(struct pcd_seg_info));
-	pc_dual_parse(a->swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
-		      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
-		      sizeof(struct pcd_seg_gen));
+	/* a record between the slots is a finding: the walk's to make */
+	if (pc_rec_sealed(a->swap, buf + sizeof(struct pcd_seg_info),
+			  sizeof(struct pcd_seg_info)))
+		return false;
+	pc_seg_meta_parse(a->swap, &a->segs[i], buf,
+			  pcd_seg_offset(a->seg_id + i));
 	return true;
 }
 
@@ -112,21 +83,13 @@ static void *ahead_worker(void *arg)
 
 		if (base + sizeof(buf) > a->dev_size)
 			break;
-		r = ahead_read(a, base, buf, sizeof(buf));
+		r = pc_fd_read_whole(a->fd, base, buf, sizeof(buf), a->nowait);
 		if (r < 0 || (r > 0 && ++cold >= AHEAD_COLD_MAX))
 			break;	/* failed reads are the walk's to report */
 		if (!r)
 			a->ready[i] = ahead_one(a, i, buf);
 	}
 	return NULL;
-}
-
-static bool in_memory(int fd)
-{
-	struct statfs st;
-
-	return !fstatfs(fd, &st) && (st.f_type == TMPFS_MAGIC ||
-				     st.f_type == RAMFS_MAGIC);
 }
 
 /*
@@ -197,10 +160,9 @@ struct pc_ahead *pc_ahead_start(struct pc_dev *dev, struct pc_cache *c,
 		return NULL;
 	}
 	a->fd = fd;
-	a->nowait = !in_memory(fd);
+	a->nowait = !pc_fd_in_memory(fd);
 	a->swap = c->swap;
 	a->seg_id = c->info.seg_id;
-	a->seg_num = c->sb.seg_num;
 	a->dev_size = c->dev_size;
 	a->segs = c->segs;
 	ahead_cut(a, n, helpers);

@@ -39,6 +39,24 @@ static void slot_classify(struct pc_slot *s, bool swap, unsigned int size)
 		s->state = PC_SLOT_BAD_CRC;
 }
 
+void pc_seg_meta_parse(bool swap, struct pc_seg *s, const uint8_t *buf,
+		       uint64_t base)
+{
+	pc_dual_parse(swap, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
+		      sizeof(struct pcd_seg_info));
+	pc_dual_parse(swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
+		      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
+		      sizeof(struct pcd_seg_gen));
+}
+
+bool pc_rec_sealed(bool swap, const uint8_t *raw, unsigned int size)
+{
+	uint32_t stored;
+
+	memcpy(&stored, raw, sizeof(stored));
+	return pcd_n32(swap, stored) == pc_meta_crc(raw, size);
+}
+
 int pc_dual_read(struct pc_dev *dev, bool swap, uint64_t off, uint64_t stride,
 		 unsigned int size, struct pc_dual *d, struct pc_err *err)
 {

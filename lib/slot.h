@@ -18,5 +18,13 @@
  */
 void pc_dual_parse(bool swap, struct pc_dual *d, const uint8_t *buf,
 		   uint64_t dev_off, uint64_t stride, unsigned int size);
+/*
+ * Both segment_info and both generation copies of the segment at device
+ * offset @base from @buf, its first PC_SEG_META_LEN bytes.
+ */
+void pc_seg_meta_parse(bool swap, struct pc_seg *s, const uint8_t *buf,
+		       uint64_t base);
+/* The record of @size bytes at @raw carries its own CRC: it was sealed. */
+bool pc_rec_sealed(bool swap, const uint8_t *raw, unsigned int size);
 
 #endif

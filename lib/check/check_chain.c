@@ -41,11 +41,7 @@ static int read_meta(struct pc_check *ck, struct pc_seg *s, uint32_t i,
 				     PCK_SEGINFO_STRIDE, "segment_info", i);
 		return ret;
 	}
-	pc_dual_parse(ck->c.swap, &s->info, buf, base, PCD_SEG_INFO_STRIDE,
-		      sizeof(struct pcd_seg_info));
-	pc_dual_parse(ck->c.swap, &s->gen_slots, buf + PCD_SEG_CTRL_OFF,
-		      base + PCD_SEG_CTRL_OFF, PCD_SEG_GEN_STRIDE,
-		      sizeof(struct pcd_seg_gen));
+	pc_seg_meta_parse(ck->c.swap, s, buf, base);
 	pc_ck_stride_rec(ck, buf + sizeof(struct pcd_seg_info),
 			 base + sizeof(struct pcd_seg_info),
 			 sizeof(struct pcd_seg_info), PCK_SEGINFO_STRIDE,

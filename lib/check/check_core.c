@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_int.h"
+#include "slot.h"
 #include "grow.h"
 
 struct pc_check *pc_check_new(struct pc_dev *dev,
@@ -209,12 +210,9 @@ void pc_ck_dual(struct pc_check *ck, struct pc_dual *d, const char *what,
 static bool info_rec_valid(struct pc_check *ck, uint64_t off, unsigned int size)
 {
 	uint8_t raw[24];
-	uint32_t stored;
 
-	if (pc_dev_read(ck->dev, off, raw, size, NULL))
-		return false;
-	memcpy(&stored, raw, 4);
-	return pcd_n32(ck->c.swap, stored) == pc_meta_crc(raw, size);
+	return !pc_dev_read(ck->dev, off, raw, size, NULL) &&
+	       pc_rec_sealed(ck->c.swap, raw, size);
 }
 
 bool pc_ck_used_evidence(struct pc_check *ck)

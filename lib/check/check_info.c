@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check_int.h"
+#include "slot.h"
 
 static const char *const tail_name[2] = { "key_tail", "dirty_tail" };
 
@@ -12,10 +13,7 @@ void pc_ck_stride_rec(struct pc_check *ck, const uint8_t *raw, uint64_t off,
 		      unsigned int size, enum pc_code code, const char *what,
 		      int64_t seg)
 {
-	uint32_t stored;
-
-	memcpy(&stored, raw, 4);
-	if (pcd_n32(ck->c.swap, stored) != pc_meta_crc(raw, size))
+	if (!pc_rec_sealed(ck->c.swap, raw, size))
 		return;
 	pc_ck_add(ck, code, what, -1, seg, (int64_t)off, "%s: a valid record "
 		  "(seq %u) at offset %llu lies between the two slots; it was "

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "device.h"
@@ -38,6 +40,28 @@ static int fd_read(struct pc_dev *dev, uint64_t off, void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int pc_fd_read_whole(int fd, uint64_t off, void *buf, size_t len,
+		     bool nowait)
+{
+	struct iovec iov = { buf, len };
+	ssize_t n;
+
+	do
+		n = preadv2(fd, &iov, 1, (off_t)off, nowait ? RWF_NOWAIT : 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 && errno == EAGAIN ? 1 : -1;
+}
+
+bool pc_fd_in_memory(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && (st.f_type == TMPFS_MAGIC ||
+				     st.f_type == RAMFS_MAGIC);
 }
 
 static int fd_write(struct pc_dev *dev, uint64_t off, const void *buf,

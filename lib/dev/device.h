@@ -39,4 +39,16 @@ int pc_dev_overlay(struct pc_dev *base, struct pc_dev **out);
 /* Set up the libpmem2 backend on dev->fd; 0 or negative errno. */
 int pc_dev_pmem2_attach(struct pc_dev *dev, struct pc_err *err);
 
+/*
+ * For the read-ahead threads (prefetch.c, chain_ahead.c): @len bytes at
+ * @off in one read, only from the page cache when @nowait. 0 when all were
+ * read, 1 when the read would have waited, -1 otherwise (an error, a
+ * short read, a file that refuses RWF_NOWAIT).
+ */
+int pc_fd_read_whole(int fd, uint64_t off, void *buf, size_t len,
+		     bool nowait);
+/* A file of tmpfs or ramfs: its pages are memory, nothing to read ahead,
+ * and it refuses RWF_NOWAIT. */
+bool pc_fd_in_memory(int fd);
+
 #endif

@@ -22,9 +22,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
-#include <sys/uio.h>
-#include <sys/vfs.h>
 
 #include "device.h"
 #include "prefetch.h"
@@ -142,12 +139,9 @@ static void pf_restart(struct pc_pf *pf, uint64_t base)
  */
 static bool pf_cached(struct pc_pf *pf, uint64_t off, void *buf)
 {
-	struct iovec iov = { buf, pf->len };
-
 	if (off > pf->end || pf->len > pf->end - off)
 		return false;
-	return preadv2(pf->dev->fd, &iov, 1, (off_t)off, RWF_NOWAIT) ==
-	       (ssize_t)pf->len;
+	return !pc_fd_read_whole(pf->dev->fd, off, buf, pf->len, true);
 }
 
 /*
@@ -232,18 +226,11 @@ static void pf_destroy(struct pc_pf *pf)
 }
 
 /*
- * A file of tmpfs or ramfs is memory: nothing to read ahead, and they
- * refuse RWF_NOWAIT, which looked like records never cached and started
- * the threads on every run (4 TiB: 1.6 s against 1.0 s without them).
+ * A file of tmpfs or ramfs (pc_fd_in_memory) gets no read-ahead: every
+ * check of an image in /dev/shm took the refused RWF_NOWAIT reads for
+ * records never cached and started the threads (4 TiB: 1.6 s against 1.0 s
+ * without them).
  */
-static bool in_memory(int fd)
-{
-	struct statfs st;
-
-	return !fstatfs(fd, &st) && (st.f_type == TMPFS_MAGIC ||
-				     st.f_type == RAMFS_MAGIC);
-}
-
 struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
 			size_t len, unsigned int depth)
 {
@@ -251,7 +238,7 @@ struct pc_pf *pc_pf_new(struct pc_dev *dev, uint64_t stride, uint64_t end,
 
 	/* mapped devices are read by memcpy, overlays hold writes */
 	if (dev->ops != &pc_dev_fd_ops || !depth || !stride || !len ||
-	    len > stride || in_memory(dev->fd))
+	    len > stride || pc_fd_in_memory(dev->fd))
 		return NULL;
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
