@@ -592,11 +592,15 @@ pc1 /dev/sdb /dev/sdc" "2: CACHE '/dev/sdb': already used by 'pc0' on line 1"
 	# a flipped kset mid-log: the kernel drops the 9 valid ksets after it
 	"$M" "$T/gen.pmem" "$T/cache.img" kset-flip 3 >/dev/null
 	sparse "$T/back.img" 256M
+	c0=$(sha256sum <"$T/cache.img")
+	b0=$(sha256sum <"$T/back.img")
 	for force in "" --force; do
 		run "$P" create $force pc0 "$T/cache.img" "$T/back.img"
 		[ "$status" -eq 1 ]
 		[[ "$output" == "pcache create: $T/cache.img: the kernel would lose data of this cache: PC-LOG-TRUNCATED (loss): "*"; refusing (--force --discard-dirty overrides)" ]]
 	done
+	[ "$(sha256sum <"$T/cache.img")" = "$c0" ]
+	[ "$(sha256sum <"$T/back.img")" = "$b0" ]
 	run "$P" create --force --discard-dirty pc0 "$T/cache.img" "$T/back.img"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "pcache create: warning: $T/cache.img: PC-LOG-TRUNCATED (loss): creating anyway (--force --discard-dirty)" ]
@@ -616,9 +620,13 @@ pc1 /dev/sdb /dev/sdc" "2: CACHE '/dev/sdb': already used by 'pc0' on line 1"
 	[ "$status" -eq 1 ]
 	[ "$output" = "pcache create: $T/cache.img: not a block device (the target needs block devices; losetup an image first)" ]
 	# another disk of the same size (devices renamed, a wrong pcachetab line)
+	c0=$(sha256sum <"$T/cache.img")
+	o0=$(sha256sum <"$T/other.img")
 	run "$P" create pc0 "$T/cache.img" "$T/other.img"
 	[ "$status" -eq 1 ]
 	[[ "$output" == "pcache create: $T/cache.img: data the cache says is on $T/other.img already differs from it (PC-BACKING-DIFF: backing bytes "*"); is that its backing device? refusing (--force overrides)" ]]
+	[ "$(sha256sum <"$T/cache.img")" = "$c0" ]
+	[ "$(sha256sum <"$T/other.img")" = "$o0" ]
 	run "$P" create --force pc0 "$T/cache.img" "$T/other.img"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not a block device"* ]]
